@@ -1,0 +1,3 @@
+from mlpm.cli import main
+
+main()

@@ -1,0 +1,302 @@
+"""Open, check and migrate the database; write through transactions that log every change.
+
+Quick commands use plain `sqlite3` here. sqlite-utils (which pulls in numpy) is imported only
+when migrations are pending.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlpm import clock
+from mlpm.errors import StoreError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATIONS_TABLE = "_sqlite_migrations"
+BUSY_TIMEOUT_MS = 30_000
+# Primary key of each table the event log can restore; `id` unless listed.
+PRIMARY_KEYS = {"setting": "key"}
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file readable by its owner only (0600)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot create the database at {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def _check_header(path: Path) -> None:
+    if not path.is_file():
+        raise StoreError(f"{path} is not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(f"{path} is not an SQLite database")
+
+
+def _as_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {col[0]: value for col, value in zip(cursor.description, row, strict=True)}
+
+
+class Store:
+    """A connection to one mlpm database file."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, migrate: bool = True) -> Store:
+        """Open (creating if needed) and migrate the database at `path` (default location)."""
+        from mlpm.paths import default_db_path
+
+        db_path = Path(path).expanduser() if path else default_db_path()
+        if db_path.exists():
+            _check_header(db_path)
+        else:
+            _create_private_file(db_path)
+        try:
+            conn = sqlite3.connect(db_path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.row_factory = _as_row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open {db_path}: {exc}") from None
+        store = cls(conn, db_path)
+        if migrate:
+            store._migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def applied_migrations(self) -> dict[str, set[str]]:
+        """Migration set -> names already applied to this file."""
+        if not self._table_exists(MIGRATIONS_TABLE):
+            return {}
+        applied: dict[str, set[str]] = {}
+        for row in self.conn.execute(f"SELECT migration_set, name FROM {MIGRATIONS_TABLE}"):
+            applied.setdefault(row["migration_set"], set()).add(row["name"])
+        return applied
+
+    def _table_exists(self, name: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
+    def _pending(self) -> dict[str, list[str]]:
+        from mlpm.store.migrations import all_sets
+
+        known = all_sets()
+        applied = self.applied_migrations()
+        unknown = sorted(
+            f"{set_name}:{name}"
+            for set_name, names in applied.items()
+            for name in names - {m.name for m in known.get(set_name, [])}
+        )
+        if unknown:
+            raise StoreError(
+                f"{self.path} was written by a newer mlpm (unknown schema steps: "
+                f"{', '.join(unknown[:3])}); upgrade mlpm to open it"
+            )
+        if not applied and self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchone():
+            raise StoreError(f"{self.path} is an SQLite database, but not an mlpm one")
+        return {
+            set_name: [m.name for m in migrations if m.name not in applied.get(set_name, set())]
+            for set_name, migrations in known.items()
+            if any(m.name not in applied.get(set_name, set()) for m in migrations)
+        }
+
+    def _migrate(self) -> None:
+        try:
+            pending = self._pending()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot read {self.path}: {exc}") from None
+        if pending:
+            self.migrate()
+
+    def migrate(self, *, stop_before: Sequence[str] = ()) -> list[str]:
+        """Apply pending migrations (backing up a non-empty file first); return their names.
+
+        `stop_before` names migrations to leave pending (tests build old schemas with it).
+        """
+        import fcntl
+
+        lock_path = self.path.with_name(self.path.name + ".migrate-lock")
+        with open(lock_path, "w") as lock:
+            os.chmod(lock_path, 0o600)
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process migrates; the others wait
+            pending = self._pending()
+            if not pending:
+                return []
+            if self.applied_migrations():
+                self.backup(self._backup_path())
+            return self._apply(stop_before)
+
+    def _apply(self, stop_before: Sequence[str]) -> list[str]:
+        import sqlite_utils
+
+        from mlpm.store.migrations import all_sets
+
+        db = sqlite_utils.Database(self.conn)
+        done: list[str] = []
+        for set_name, migrations in all_sets().items():
+            runner = sqlite_utils.Migrations(set_name)
+            for migration in migrations:
+                runner(name=migration.name)(migration.apply)
+            before = {m.name for m in runner.pending(db)}
+            try:
+                runner.apply(db, stop_before=list(stop_before) or None)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot migrate {self.path}: {exc}") from None
+            done += sorted(before - {m.name for m in runner.pending(db)})
+        return done
+
+    def _backup_path(self) -> Path:
+        moment = clock.now().strftime("%Y%m%d-%H%M%S")
+        return self.path.with_name(f"{self.path.stem}.backup-{moment}{self.path.suffix}")
+
+    def backup(self, target: Path) -> Path:
+        """Copy the whole database to `target` (mode 0600) with SQLite's online backup."""
+        _create_private_file(target)
+        dest = sqlite3.connect(target)
+        try:
+            self.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else next(iter(row.values()))
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: the TUI polls it for live refresh."""
+        return self.conn.execute("PRAGMA data_version").fetchone()["data_version"]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self, command: str, *, undoable: bool = True) -> Iterator[Tx]:
+        """A write transaction: every row change made through the `Tx` is logged with it."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            batch = self.scalar("SELECT COALESCE(MAX(batch), 0) + 1 FROM event")
+            tx = Tx(self, batch, command, undoable)
+            yield tx
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+
+class Tx:
+    """Row changes inside one write transaction, each logged to `event` with before/after."""
+
+    def __init__(self, store: Store, batch: int, command: str, undoable: bool) -> None:
+        self.store = store
+        self.batch = batch
+        self.command = command
+        self.undoable = undoable
+        self.forced = False
+
+    def _row(self, table: str, key: Any) -> dict[str, Any] | None:
+        pk = PRIMARY_KEYS.get(table, "id")
+        return self.store.one(f'SELECT * FROM "{table}" WHERE "{pk}" = ?', (key,))
+
+    def log(
+        self,
+        entity: str,
+        entity_id: Any,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        undoable: bool | None = None,
+    ) -> None:
+        self.store.conn.execute(
+            "INSERT INTO event (batch, at, command, entity, entity_id, action, before, after,"
+            " undoable, forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.batch,
+                clock.stamp(),
+                self.command,
+                entity,
+                str(entity_id),
+                action,
+                None if before is None else json.dumps(before),
+                None if after is None else json.dumps(after),
+                int(self.undoable if undoable is None else undoable),
+                int(self.forced),
+            ),
+        )
+
+    def insert(self, table: str, values: dict[str, Any]) -> int:
+        """Insert a row; return its primary key (the new rowid)."""
+        cols = ", ".join(f'"{c}"' for c in values)
+        marks = ", ".join("?" for _ in values)
+        cursor = self.store.conn.execute(
+            f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(values.values())
+        )
+        key = values.get(PRIMARY_KEYS.get(table, "id"), cursor.lastrowid)
+        self.log(table, key, "insert", None, self._row(table, key))
+        return key  # type: ignore[return-value]
+
+    def update(self, table: str, key: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """Update one row; return it as it is after the change."""
+        before = self._row(table, key)
+        if before is None:
+            raise LookupError(f"{table} {key} vanished")
+        if all(before.get(c) == v for c, v in changes.items()):
+            return before
+        pk = PRIMARY_KEYS.get(table, "id")
+        sets = ", ".join(f'"{c}" = ?' for c in changes)
+        self.store.conn.execute(
+            f'UPDATE "{table}" SET {sets} WHERE "{pk}" = ?', (*changes.values(), key)
+        )
+        after = self._row(table, key)
+        self.log(table, key, "update", before, after)
+        return after  # type: ignore[return-value]
+
+    def delete(self, table: str, key: Any) -> None:
+        before = self._row(table, key)
+        if before is None:
+            return
+        pk = PRIMARY_KEYS.get(table, "id")
+        self.store.conn.execute(f'DELETE FROM "{table}" WHERE "{pk}" = ?', (key,))
+        self.log(table, key, "delete", before, None)
+
+    def note(self, entity: str, entity_id: Any, details: dict[str, Any]) -> None:
+        """Log something that is not a row change (a sync, an override); never undone."""
+        self.log(entity, entity_id, "note", None, details, undoable=False)

@@ -1,0 +1,43 @@
+"""Every named migration, by area. Append only: a migration that shipped is never edited.
+
+Each area (core, git, runs, timer, comparisons) keeps its own list in its own module, so
+features grow the schema without touching each other. The lists are plain data: importing
+them costs nothing, and sqlite-utils is loaded only when something is pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One named, append-only schema step. `apply` receives a `sqlite_utils.Database`."""
+
+    name: str
+    apply: Callable[[Any], None]
+
+
+def sql(*statements: str) -> Callable[[Any], None]:
+    """A migration step made of plain SQL statements."""
+
+    def run(db: Any) -> None:
+        for statement in statements:
+            db.execute(statement)
+
+    return run
+
+
+def all_sets() -> dict[str, list[Migration]]:
+    """Migration set name -> its ordered migrations, in the order the sets are applied."""
+    from mlpm.store.migrations import comparisons, core, git, runs, timer
+
+    return {
+        "mlpm.core": core.MIGRATIONS,
+        "mlpm.timer": timer.MIGRATIONS,
+        "mlpm.git": git.MIGRATIONS,
+        "mlpm.runs": runs.MIGRATIONS,
+        "mlpm.comparisons": comparisons.MIGRATIONS,
+    }

@@ -1,0 +1,7 @@
+"""Schema of the comparisons area. Append only."""
+
+from __future__ import annotations
+
+from mlpm.store.migrations import Migration
+
+MIGRATIONS: list[Migration] = []
