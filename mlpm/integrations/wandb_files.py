@@ -1,0 +1,666 @@
+"""Read W&B run directories and their `.wandb` files without importing wandb.
+
+A `.wandb` file is a 7-byte header (`:W&B`, 0xBEE1 little-endian, version 0) followed by
+LevelDB-log-style 32 KiB blocks of chunks. Each chunk has a 7-byte header `<IHB>` (CRC32 over
+the type byte and the payload, payload length, type: 1 full, 2 first, 3 middle, 4 last); the
+reassembled payload is a protobuf `wandb_internal.Record`. We decode the few protobuf fields we
+need by hand (their numbers have not changed since 2020), which is faster than the generated
+class and keeps `import wandb` (slow, and it patches sys.stdout) out of the process.
+
+A run's identity, config and git live in the records at the head of the file; its exit and
+final summary in the records near the end. `read_run` reads only those two windows, so an
+import of many long runs costs little; `read_history` reads the whole file, on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import struct
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MAGIC = b":W&B"
+FILE_HEADER = MAGIC + struct.pack("<HB", 0xBEE1, 0)
+HEADER_LEN = 7
+BLOCK = 32 * 1024
+CHUNK = struct.Struct("<IHB")
+FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
+
+# Record field numbers (wandb/proto/wandb_internal.proto).
+R_HISTORY, R_SUMMARY, R_CONFIG, R_TELEMETRY = 2, 3, 5, 11
+R_RUN, R_EXIT, R_HEADER, R_ENVIRONMENT = 17, 18, 21, 26
+
+HEAD_WINDOW = 2 * BLOCK  # identity, config, environment: the first records
+TAIL_WINDOW = 2 * BLOCK  # exit and the latest summary updates
+RUNNING_GRACE_S = 300  # no exit record, no known live writer: "running" only if this fresh
+MAX_POINTS = 100_000  # per metric in a history read; longer series are thinned evenly
+
+_PID = re.compile(rb"MainThread:(\d+)")
+
+
+class WandbFileError(Exception):
+    """A file that cannot be read as a W&B run at all (not a `.wandb` file, unreadable)."""
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """What one W&B run says about itself, as read from disk or from the API."""
+
+    run_id: str
+    entity: str | None = None
+    project: str | None = None
+    name: str | None = None
+    group: str | None = None
+    job_type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    state: str = "running"  # finished, crashed, running
+    exit_code: int | None = None
+    start_time: str | None = None  # ISO 8601, UTC
+    runtime: float | None = None  # seconds
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    commit: str | None = None
+    remote: str | None = None
+    host: str | None = None
+    program: str | None = None
+    args: list[str] = field(default_factory=list)
+    wandb_version: str | None = None
+    source: str = "offline"  # offline, online (a local copy of an online run), remote
+    path: str | None = None  # the .wandb file (or a remote address)
+    problems: list[str] = field(default_factory=list)
+
+
+# -- protobuf wire format ------------------------------------------------------------------
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = buf[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
+    """(field number, wire type, value) for each field of one protobuf message."""
+    pos, end = 0, len(buf)
+    while pos < end:
+        tag, pos = _varint(buf, pos)
+        number, wire = tag >> 3, tag & 7
+        if wire == 0:
+            value, pos = _varint(buf, pos)
+        elif wire == 2:
+            size, pos = _varint(buf, pos)
+            if pos + size > end:
+                raise ValueError("field runs past the end of its message")
+            value = buf[pos : pos + size]
+            pos += size
+        elif wire == 1:
+            value = buf[pos : pos + 8]
+            pos += 8
+        elif wire == 5:
+            value = buf[pos : pos + 4]
+            pos += 4
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+        if pos > end:
+            raise ValueError("truncated field")
+        yield number, wire, value
+
+
+def _text(value: bytes, bad: list[str]) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        if not bad:
+            bad.append("invalid UTF-8 replaced")
+        return value.decode("utf-8", "replace")
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _timestamp(buf: bytes) -> str | None:
+    seconds = nanos = 0
+    for number, _, value in _fields(buf):
+        if number == 1:
+            seconds = _signed(value)
+        elif number == 2:
+            nanos = value
+    if not seconds:
+        return None
+    moment = datetime.fromtimestamp(seconds + nanos / 1e9, tz=UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def _item(buf: bytes, bad: list[str]) -> tuple[str, list[str], bytes | None, Any]:
+    """A config/summary/history item: (key, nested key, value_json bytes, typed value)."""
+    key, nested, value_json, typed = "", [], None, None
+    for number, wire, value in _fields(buf):
+        if number == 1:
+            key = _text(value, bad)
+        elif number == 2:
+            nested.append(_text(value, bad))
+        elif number == 16:
+            value_json = value
+        elif number == 6 and wire == 1:  # history `number` (double)
+            typed = struct.unpack("<d", value)[0]
+        elif number == 5 and wire == 0:  # history `integer` (sint64)
+            typed = (value >> 1) ^ -(value & 1)
+    return key, nested, value_json, typed
+
+
+def _path_of(key: str, nested: list[str]) -> list[str]:
+    return nested if nested else [key]
+
+
+def _set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
+    node = target
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[path[-1]] = value
+
+
+def _del_path(target: dict[str, Any], path: list[str]) -> None:
+    node: Any = target
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
+def _loads(raw: bytes | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+# -- chunks and records --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Where a pass over the chunks stopped, and what was wrong on the way."""
+
+    records: int = 0
+    truncated: bool = False  # the last record was cut off (killed, or still being written)
+    corrupt: int = 0  # chunks skipped for a bad CRC or impossible header
+    first_corrupt_at: int | None = None
+
+
+def _records(data: bytes, start: int, stop: int | None, scan: _Scan) -> Iterator[bytes]:
+    """Payloads of the records whose first chunk starts in [start, stop).
+
+    `start` may be any block boundary (or HEADER_LEN): continuation chunks found there are
+    skipped up to the next record start. A chunk with a bad CRC drops the record it belongs to
+    and the reader resumes at the next block, as LevelDB's log reader does.
+    """
+    size = len(data)
+    pos = start
+    parts: list[bytes] | None = None
+    while pos + CHUNK.size <= size:
+        room = BLOCK - pos % BLOCK
+        if room < CHUNK.size:  # block trailer: zero padding
+            pos += room
+            continue
+        crc, length, kind = CHUNK.unpack_from(data, pos)
+        if crc == 0 and length == 0 and kind == 0:  # zero padding (preallocated or flushed)
+            pos += room
+            continue
+        end = pos + CHUNK.size + length
+        if end > size:
+            scan.truncated = True
+            return
+        payload = data[pos + CHUNK.size : end]
+        bad = kind not in (FULL, FIRST, MIDDLE, LAST) or length > room - CHUNK.size
+        if not bad and zlib.crc32(payload, zlib.crc32(bytes((kind,)))) & 0xFFFFFFFF != crc:
+            bad = True
+        if bad:
+            scan.corrupt += 1
+            if scan.first_corrupt_at is None:
+                scan.first_corrupt_at = pos
+            parts = None
+            pos += room  # resynchronise at the next block
+            continue
+        if parts is None and stop is not None and kind in (FULL, FIRST) and pos >= stop:
+            return
+        pos = end
+        if kind == FULL:
+            parts = None
+            scan.records += 1
+            yield payload
+        elif kind == FIRST:
+            parts = [payload]
+        elif parts is None:  # a continuation without its start (window start or after damage)
+            continue
+        elif kind == MIDDLE:
+            parts.append(payload)
+        else:
+            parts.append(payload)
+            record = b"".join(parts)
+            parts = None
+            scan.records += 1
+            yield record
+    if parts is not None:
+        scan.truncated = True
+
+
+def _kind(record: bytes) -> tuple[int, bytes | None]:
+    """The record's type (its oneof field number) and that field's bytes."""
+    for number, wire, value in _fields(record):
+        if wire == 2 and number not in (16, 19, 200):  # skip control, uuid, _info
+            return number, value
+    return 0, None
+
+
+def check_header(data: bytes) -> None:
+    if len(data) < HEADER_LEN or data[:4] != MAGIC:
+        raise WandbFileError("not a .wandb file (no :W&B header)")
+    if data[4:6] != FILE_HEADER[4:6]:
+        raise WandbFileError("not a .wandb file (unknown identifier)")
+    if data[6] != 0:
+        raise WandbFileError(f"unsupported .wandb format version {data[6]}")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise WandbFileError(f"cannot read: {exc.strerror}") from None
+
+
+# -- one run -------------------------------------------------------------------------------
+
+
+class _Builder:
+    """Folds records into a RunInfo."""
+
+    def __init__(self, info: RunInfo) -> None:
+        self.info = info
+        self.bad: list[str] = []
+        self.saw_exit = False
+        self.summary_updates: list[bytes] = []
+
+    def add(self, record: bytes) -> None:
+        number, body = _kind(record)
+        if body is None or number == R_HISTORY:
+            return
+        if number == R_RUN:
+            self._run(body)
+        elif number == R_SUMMARY:
+            self.summary_updates.append(body)
+        elif number == R_CONFIG:
+            self._config(body)
+        elif number == R_ENVIRONMENT:
+            self._environment(body)
+        elif number == R_EXIT:
+            self._exit(body)
+        elif number == R_HEADER:
+            for n, _, value in _fields(body):
+                if n == 1:
+                    for m, _, v in _fields(value):
+                        if m == 1:
+                            self.info.wandb_version = _text(v, self.bad).split("+")[0]
+
+    def _run(self, body: bytes) -> None:
+        info, bad = self.info, self.bad
+        tags: list[str] = []
+        for number, _, value in _fields(body):
+            if number == 1:
+                info.run_id = _text(value, bad) or info.run_id
+            elif number == 2:
+                info.entity = _text(value, bad) or None
+            elif number == 3:
+                info.project = _text(value, bad) or None
+            elif number == 4:
+                self._config(value)
+            elif number == 5:
+                self.summary_updates.append(value)
+            elif number == 6:
+                info.group = _text(value, bad) or None
+            elif number == 7:
+                info.job_type = _text(value, bad) or None
+            elif number == 8:
+                info.name = _text(value, bad) or None
+            elif number == 9:
+                info.notes = _text(value, bad) or None
+            elif number == 10:
+                tags.append(_text(value, bad))
+            elif number == 13:
+                info.host = _text(value, bad) or None
+            elif number == 17:
+                info.start_time = _timestamp(value) or info.start_time
+            elif number == 21:
+                self._git(value)
+        if tags:
+            info.tags = tags
+
+    def _git(self, body: bytes) -> None:
+        for number, _, value in _fields(body):
+            if number == 1 and value:
+                self.info.remote = _text(value, self.bad)
+            elif number == 2 and value:
+                self.info.commit = _text(value, self.bad)
+
+    def _config(self, body: bytes) -> None:
+        for number, _, value in _fields(body):
+            if number not in (1, 2):
+                continue
+            key, nested, raw, _ = _item(value, self.bad)
+            path = _path_of(key, nested)
+            if not path or path[0] == "_wandb":
+                continue
+            if number == 1:
+                _set_path(self.info.config, path, _loads(raw))
+            else:
+                _del_path(self.info.config, path)
+
+    def _environment(self, body: bytes) -> None:
+        info, bad = self.info, self.bad
+        args: list[str] = []
+        for number, _, value in _fields(body):
+            if number == 3 and not info.start_time:
+                info.start_time = _timestamp(value)
+            elif number == 5:
+                args.append(_text(value, bad))
+            elif number == 6:
+                info.program = _text(value, bad) or info.program
+            elif number == 9:
+                self._git(value)
+            elif number == 12:
+                info.host = _text(value, bad) or info.host
+        if args:
+            info.args = args
+
+    def _exit(self, body: bytes) -> None:
+        self.saw_exit = True
+        code = 0
+        for number, _, value in _fields(body):
+            if number == 1:
+                code = _signed(value)
+            elif number == 2:
+                self.info.runtime = float(value)
+        self.info.exit_code = code
+        self.info.state = "finished" if code == 0 else "crashed"
+
+    def fold_summary(self) -> None:
+        """Apply summary updates, latest first, decoding each key's value only once."""
+        seen: set[tuple[str, ...]] = set()
+        final: list[tuple[list[str], Any, bool]] = []
+        for body in reversed(self.summary_updates):
+            for number, _, value in _fields(body):
+                if number not in (1, 2):
+                    continue
+                key, nested, raw, _ = _item(value, self.bad)
+                path = _path_of(key, nested)
+                marker = tuple(path)
+                if not path or path[0] == "_wandb" or marker in seen:
+                    continue
+                seen.add(marker)
+                final.append((path, raw, number == 1))
+        for path, raw, keep in reversed(final):
+            if keep:
+                _set_path(self.info.summary, path, _loads(raw))
+        if self.info.runtime is None and isinstance(self.info.summary.get("_runtime"), int | float):
+            self.info.runtime = float(self.info.summary["_runtime"])
+
+
+def _writer_alive(run_dir: Path, host: str | None) -> bool | None:
+    """Whether the process that wrote the run still lives (None: cannot tell)."""
+    if host and host != socket.gethostname():
+        return None
+    try:
+        with open(run_dir / "logs" / "debug.log", "rb") as handle:
+            match = _PID.search(handle.read(4096))
+    except OSError:
+        return None
+    if not match:
+        return None
+    pid = int(match.group(1))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return None
+    return True
+
+
+def _apply_json_files(info: RunInfo, run_dir: Path) -> None:
+    """Older versions and online runs also keep metadata and summary as JSON files."""
+    files = run_dir / "files"
+    meta = _json_file(files / "wandb-metadata.json", info)
+    if isinstance(meta, dict):
+        git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
+        info.commit = info.commit or git.get("commit") or None
+        info.remote = info.remote or git.get("remote") or None
+        info.program = info.program or meta.get("program") or meta.get("codePath") or None
+        if not info.args and isinstance(meta.get("args"), list):
+            info.args = [str(a) for a in meta["args"]]
+        info.host = info.host or meta.get("host") or None
+        if not info.start_time and isinstance(meta.get("startedAt"), str):
+            info.start_time = meta["startedAt"]
+    summary = _json_file(files / "wandb-summary.json", info)
+    if isinstance(summary, dict):
+        summary.pop("_wandb", None)
+        info.summary = {**info.summary, **summary}
+        runtime = summary.get("_runtime")
+        if info.runtime is None and isinstance(runtime, int | float):
+            info.runtime = float(runtime)
+
+
+def _json_file(path: Path, info: RunInfo) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        info.problems.append(f"unreadable {path.name}")
+        return None
+
+
+def run_id_from_path(path: Path) -> str:
+    """`run-<id>.wandb` -> `<id>` (the id a run's files are named after)."""
+    stem = path.stem
+    return stem[4:] if stem.startswith("run-") else stem
+
+
+def read_run(path: Path | str, *, now: float | None = None) -> RunInfo:
+    """Read one `.wandb` file's run (head and tail only). Problems go to `info.problems`.
+
+    Raises WandbFileError when the file is not a readable `.wandb` file at all.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    check_header(data)
+    run_dir = path.parent
+    info = RunInfo(run_id=run_id_from_path(path), path=str(path))
+    info.source = "offline" if run_dir.name.startswith("offline-run-") else "online"
+    builder = _Builder(info)
+    scan = _Scan()
+    size = len(data)
+    try:
+        if size <= HEAD_WINDOW + TAIL_WINDOW:
+            for record in _records(data, HEADER_LEN, None, scan):
+                builder.add(record)
+        else:
+            tail_start = (size - TAIL_WINDOW) // BLOCK * BLOCK
+            for record in _records(data, HEADER_LEN, HEAD_WINDOW, scan):
+                builder.add(record)
+            for record in _records(data, max(tail_start, HEAD_WINDOW), None, scan):
+                builder.add(record)
+    except (ValueError, IndexError, struct.error):
+        info.problems.append("a record could not be decoded")
+    builder.fold_summary()
+    _apply_json_files(info, run_dir)
+    if builder.bad:
+        info.problems.extend(builder.bad)
+    if scan.corrupt:
+        info.problems.append(
+            f"{scan.corrupt} corrupt chunk(s) skipped (first at byte {scan.first_corrupt_at})"
+        )
+    if not builder.saw_exit:
+        alive = _writer_alive(run_dir, info.host)
+        if alive is None:
+            age = (now or time.time()) - os.stat(path).st_mtime
+            alive = age < RUNNING_GRACE_S
+        info.state = "running" if alive else "crashed"
+        if not alive and scan.truncated:
+            info.problems.append("file ends mid-record (run killed?); read what was complete")
+    if scan.records == 0:
+        info.problems.append("no complete record (killed at start?)")
+    return info
+
+
+def find_run_files(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Every `.wandb` file under the given directories (or the files themselves), sorted."""
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            yield root
+            continue
+        found: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d not in ("files", "logs", "tmp")]
+            found += [Path(dirpath) / f for f in filenames if f.endswith(".wandb")]
+        yield from sorted(found)
+
+
+# -- history -------------------------------------------------------------------------------
+
+
+def read_history(
+    path: Path | str, keys: Iterable[str] | None = None
+) -> tuple[dict[str, list[tuple[int, float]]], list[str]]:
+    """Numeric history of one run: key -> [(step, value)], and the problems met on the way.
+
+    `keys` limits the keys decoded (None: every numeric key). Nested keys are joined with
+    dots. Non-numeric values (media, text) are skipped. Reads the whole file.
+    """
+    data = _read_bytes(Path(path))
+    check_header(data)
+    wanted = None if keys is None else set(keys)
+    series: dict[str, list[tuple[int, float]]] = {}
+    bad: list[str] = []
+    problems: list[str] = []
+    scan = _Scan()
+    step = 0
+    try:
+        for record in _records(data, HEADER_LEN, None, scan):
+            number, body = _kind(record)
+            if number != R_HISTORY or body is None:
+                continue
+            step_seen = False
+            row: list[tuple[str, Any]] = []
+            for n, _, value in _fields(body):
+                if n == 1:
+                    key, nested, raw, typed = _item(value, bad)
+                    name = ".".join(nested) if nested else key
+                    if wanted is not None and name not in wanted:
+                        continue
+                    row.append((name, typed if raw is None else _loads(raw)))
+                elif n == 2:
+                    step = 0
+                    for m, _, v in _fields(value):
+                        if m == 1:
+                            step = _signed(v)
+                    step_seen = True
+            if not step_seen:
+                step += 1
+            for name, value in row:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                series.setdefault(name, []).append((step, float(value)))
+    except (ValueError, IndexError, struct.error):
+        problems.append("a history record could not be decoded")
+    if scan.corrupt:
+        problems.append(f"{scan.corrupt} corrupt chunk(s) skipped")
+    problems.extend(bad)
+    for name, points in series.items():
+        if len(points) > MAX_POINTS:
+            stride = -(-len(points) // MAX_POINTS)
+            series[name] = points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
+    return series, problems
+
+
+# -- writing (tests and the benchmark) -----------------------------------------------------
+
+
+class RecordWriter:
+    """Writes `.wandb` files in wandb's block format: used by tests and the benchmark."""
+
+    def __init__(self) -> None:
+        self.out = bytearray(FILE_HEADER)
+
+    def add(self, record: bytes) -> None:
+        data, first = record, True
+        while True:
+            room = BLOCK - len(self.out) % BLOCK
+            if room < CHUNK.size:
+                self.out += b"\x00" * room
+                continue
+            piece, data = data[: room - CHUNK.size], data[room - CHUNK.size :]
+            kind = (FULL if first else LAST) if not data else (FIRST if first else MIDDLE)
+            crc = zlib.crc32(piece, zlib.crc32(bytes((kind,)))) & 0xFFFFFFFF
+            self.out += CHUNK.pack(crc, len(piece), kind) + piece
+            first = False
+            if not data:
+                return
+
+    def getvalue(self) -> bytes:
+        return bytes(self.out)
+
+
+def _enc_varint(value: int) -> bytes:
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def pb_field(number: int, value: bytes | str | int) -> bytes:
+    """One protobuf field: bytes/str as length-delimited, int as varint."""
+    if isinstance(value, int):
+        return _enc_varint(number << 3) + _enc_varint(value)
+    raw = value.encode() if isinstance(value, str) else value
+    return _enc_varint(number << 3 | 2) + _enc_varint(len(raw)) + raw
+
+
+def pb_item(key: str, value: Any) -> bytes:
+    """A config/summary/history item with a dotted key split into nested_key (as 0.22+)."""
+    parts = key.split(".")
+    head = b"".join(pb_field(2, p) for p in parts) if len(parts) > 1 else pb_field(1, key)
+    return head + pb_field(16, json.dumps(value))
