@@ -38,4 +38,6 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"invalid date {text!r}: use YYYY-MM-DD, today, yesterday or -7d") from None
+        raise UsageError(
+            f"invalid date {text!r}: use YYYY-MM-DD, today, yesterday or -7d"
+        ) from None

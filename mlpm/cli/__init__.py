@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(f"database error: {exc}", 1)
     except sqlite3.DatabaseError as exc:
         _fail(f"database error: {exc}", 1)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+    except Exception as exc:
         if os.environ.get("MLPM_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set MLPM_DEBUG=1 for details)", 1)

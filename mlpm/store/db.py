@@ -119,9 +119,12 @@ class Store:
                 f"{self.path} was written by a newer mlpm (unknown schema steps: "
                 f"{', '.join(unknown[:3])}); upgrade mlpm to open it"
             )
-        if not applied and self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        ).fetchone():
+        if (
+            not applied
+            and self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchone()
+        ):
             raise StoreError(f"{self.path} is an SQLite database, but not an mlpm one")
         return {
             set_name: [m.name for m in migrations if m.name not in applied.get(set_name, set())]
@@ -160,18 +163,22 @@ class Store:
 
         from mlpm.store.migrations import all_sets
 
-        db = sqlite_utils.Database(self.conn)
+        # A connection of its own: sqlite-utils expects plain tuple rows.
+        db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000))
         done: list[str] = []
-        for set_name, migrations in all_sets().items():
-            runner = sqlite_utils.Migrations(set_name)
-            for migration in migrations:
-                runner(name=migration.name)(migration.apply)
-            before = {m.name for m in runner.pending(db)}
-            try:
+        try:
+            for set_name, migrations in all_sets().items():
+                runner = sqlite_utils.Migrations(set_name)
+                for migration in migrations:
+                    runner(name=migration.name)(migration.apply)
+                before = [m.name for m in runner.pending(db)]
                 runner.apply(db, stop_before=list(stop_before) or None)
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot migrate {self.path}: {exc}") from None
-            done += sorted(before - {m.name for m in runner.pending(db)})
+                after = {m.name for m in runner.pending(db)}
+                done += [name for name in before if name not in after]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot migrate {self.path}: {exc}") from None
+        finally:
+            db.close()
         return done
 
     def _backup_path(self) -> Path:

@@ -87,8 +87,7 @@ m001_initial = sql(
         before TEXT,
         after TEXT,
         undoable INTEGER NOT NULL DEFAULT 1,
-        forced INTEGER NOT NULL DEFAULT 0,
-        undone_by INTEGER
+        forced INTEGER NOT NULL DEFAULT 0
     )
     """,
     "CREATE INDEX event_batch ON event (batch)",

@@ -1,0 +1,104 @@
+"""Board rules: the five columns, WIP limits per project and column (soft or hard)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from mlpm.errors import Refused, UsageError
+from mlpm.models import COLUMNS, Project, Task
+from mlpm.store import Store
+
+
+@dataclass(slots=True, frozen=True)
+class Limit:
+    limit: int
+    hard: bool
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    tasks: list[Task]
+    count: int
+    limit: Limit | None
+
+    @property
+    def header(self) -> str:
+        """ "Doing 2/2" when limited, "Backlog 14" otherwise."""
+        label = self.name.capitalize()
+        return f"{label} {self.count}/{self.limit.limit}" if self.limit else f"{label} {self.count}"
+
+    @property
+    def at_limit(self) -> bool:
+        return self.limit is not None and self.count >= self.limit.limit
+
+
+def column_name(text: str) -> str:
+    """Normalise a column name given by a user; UsageError for an unknown one."""
+    value = text.strip().lower()
+    if value not in COLUMNS:
+        raise UsageError(f"unknown column {text!r}; columns: {', '.join(COLUMNS)}")
+    return value
+
+
+def limits(project: Project) -> dict[str, Limit]:
+    raw = project.settings.get("wip", {})
+    return {col: Limit(int(v["limit"]), bool(v.get("hard", False))) for col, v in raw.items()}
+
+
+def set_limit(
+    store: Store, project: Project, column: str, limit: int | None, *, hard: bool
+) -> Project:
+    """Set (or with `limit=None` remove) a column's WIP limit for a project."""
+    from mlpm.services import projects
+
+    column = column_name(column)
+    if limit is not None and not 1 <= limit <= 10_000:
+        raise UsageError("a WIP limit is a whole number from 1 to 10000")
+    new = copy.deepcopy(project.settings)
+    wip = new.setdefault("wip", {})
+    if limit is None:
+        wip.pop(column, None)
+    else:
+        wip[column] = {"limit": limit, "hard": hard}
+    projects.update_settings(store, project, new, command=f"board limit {column}")
+    return projects.by_id(store, project.id)
+
+
+def count(store: Store, project_id: int, column: str) -> int:
+    return store.scalar(
+        'SELECT COUNT(*) FROM task WHERE project_id = ? AND "column" = ?', (project_id, column)
+    )
+
+
+def check_wip(store: Store, project: Project, column: str, *, force: bool) -> str | None:
+    """Refuse (hard limit, no force) or return a warning when one more task would pass the
+    column's limit; None when within it."""
+    limit = limits(project).get(column)
+    if limit is None:
+        return None
+    current = count(store, project.id, column)
+    if current + 1 <= limit.limit:
+        return None
+    message = (
+        f"{column.capitalize()} is at its WIP limit ({current}/{limit.limit}) in {project.slug}"
+    )
+    if limit.hard and not force:
+        raise Refused(message, hint="finish or move a task first, or use --force")
+    return message + (" (override recorded)" if limit.hard else "")
+
+
+def columns(
+    store: Store, project: Project, *, tag: str | None = None, per_column: int | None = None
+) -> list[Column]:
+    """The board of a project: each column's tasks in rank order with counts and limits."""
+    from mlpm.services.tasks import list_tasks
+
+    wip = limits(project)
+    result = []
+    for name in COLUMNS:
+        tasks = list_tasks(store, project=project, column=name, tag=tag)
+        shown = tasks if per_column is None else tasks[:per_column]
+        result.append(Column(name, shown, len(tasks), wip.get(name)))
+    return result

@@ -1,0 +1,62 @@
+"""Everything known about one task: the task, its moves, day plans, lessons, commits, runs."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlpm.models import Lesson, Task
+from mlpm.services import tasks
+from mlpm.store import Store
+
+
+@dataclass(slots=True)
+class TaskDetails:
+    task: Task
+    moves: list[dict[str, Any]]
+    days: list[dict[str, Any]]
+    lessons: list[Lesson]
+    commits: list[Any] = field(default_factory=list)
+    runs: list[Any] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.task.to_json(),
+            "history": self.moves,
+            "days": self.days,
+            "lessons": [lesson.to_json() for lesson in self.lessons],
+            "commits": [c.to_json() for c in self.commits],
+            "runs": [r.to_json() for r in self.runs],
+        }
+
+
+def _optional(module: str, function: str, store: Store, task_id: int) -> list[Any]:
+    """Links from integrations that may not be installed in this build."""
+    try:
+        found = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError):
+        return []
+    return list(found(store, task_id))
+
+
+def gather(store: Store, task_id: int) -> TaskDetails:
+    task = tasks.get(store, task_id)
+    days = store.query(
+        "SELECT day, outcome, forced FROM day_plan WHERE task_id = ? ORDER BY day, id", (task_id,)
+    )
+    lessons = [
+        Lesson.from_row(r)
+        for r in store.query(
+            "SELECT lesson.*, NULL AS project FROM lesson WHERE task_id = ? ORDER BY id",
+            (task_id,),
+        )
+    ]
+    return TaskDetails(
+        task=task,
+        moves=tasks.history(store, task_id),
+        days=[{**d, "forced": bool(d["forced"])} for d in days],
+        lessons=lessons,
+        commits=_optional("mlpm.services.commits", "commits_for_task", store, task_id),
+        runs=_optional("mlpm.services.runs", "runs_for_task", store, task_id),
+    )

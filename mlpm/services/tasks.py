@@ -1,0 +1,335 @@
+"""Tasks: adding, editing, and moving them across the board under its rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlpm import clock
+from mlpm.errors import NotFound, UsageError
+from mlpm.models import Project, Task
+from mlpm.services import board, projects
+from mlpm.store import Store, Tx
+
+MAX_TITLE = 10_000
+MAX_NOTES = 100_000
+MAX_TAG = 50
+MAX_ESTIMATE = 100
+
+_SELECT = (
+    "SELECT task.*, project.slug AS project FROM task JOIN project ON project.id = task.project_id"
+)
+
+
+@dataclass(slots=True)
+class Change:
+    """What a change did, with any warnings (soft limits, recorded overrides) to show."""
+
+    task: Task
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise UsageError("a task title cannot be empty")
+    if len(title) > MAX_TITLE:
+        raise UsageError(f"a task title is at most {MAX_TITLE:,} characters (got {len(title):,})")
+    return title
+
+
+def clean_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lstrip("+#")
+        if not tag or any(ch.isspace() for ch in tag) or "," in tag:
+            raise UsageError(f"invalid tag {tag!r}: one word, no spaces or commas")
+        if len(tag) > MAX_TAG:
+            raise UsageError(f"a tag is at most {MAX_TAG} characters")
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def clean_estimate(estimate: int | None) -> int | None:
+    if estimate is not None and not 1 <= estimate <= MAX_ESTIMATE:
+        raise UsageError(f"an estimate is a number of pomodoros from 1 to {MAX_ESTIMATE}")
+    return estimate
+
+
+def get(store: Store, task_id: int) -> Task:
+    row = store.one(_SELECT + " WHERE task.id = ?", (task_id,))
+    if row is None:
+        raise NotFound(f"no task with id {task_id}")
+    return Task.from_row(row)
+
+
+def list_tasks(
+    store: Store,
+    *,
+    project: Project | None = None,
+    column: str | None = None,
+    tag: str | None = None,
+    limit: int | None = None,
+) -> list[Task]:
+    """Tasks in board order (column, then rank), optionally filtered."""
+    where, params = [], []
+    if project is not None:
+        where.append("task.project_id = ?")
+        params.append(project.id)
+    if column:
+        where.append('task."column" = ?')
+        params.append(board.column_name(column))
+    if tag:
+        where.append("EXISTS (SELECT 1 FROM json_each(task.tags) WHERE value = ?)")
+        params.append(tag)
+    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql += (
+        " ORDER BY CASE task.\"column\" WHEN 'backlog' THEN 0 WHEN 'today' THEN 1"
+        " WHEN 'doing' THEN 2 WHEN 'done' THEN 3 ELSE 4 END, task.rank, task.id"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [Task.from_row(r) for r in store.query(sql, params)]
+
+
+def _end_rank(store: Store, project_id: int, column: str) -> float:
+    top = store.scalar(
+        'SELECT MAX(rank) FROM task WHERE project_id = ? AND "column" = ?', (project_id, column)
+    )
+    return (top or 0) + 1
+
+
+def add(
+    store: Store,
+    title: str,
+    *,
+    project: str | None = None,
+    estimate: int | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    notes: str = "",
+    today: bool = False,
+    force: bool = False,
+) -> Change:
+    """Add a task to the backlog (or straight to today's plan with `today=True`)."""
+    title = clean_title(title)
+    tags = clean_tags(tags)
+    estimate = clean_estimate(estimate)
+    if len(notes) > MAX_NOTES:
+        raise UsageError(f"notes are at most {MAX_NOTES:,} characters")
+    target = projects.resolve(store, project)
+    now = clock.stamp()
+    with store.write("task add") as tx:
+        key = tx.insert(
+            "task",
+            {
+                "project_id": target.id,
+                "title": title,
+                "notes": notes,
+                "column": "backlog",
+                "rank": _end_rank(store, target.id, "backlog"),
+                "estimate": estimate,
+                "tags": json.dumps(tags),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        warnings: list[str] = []
+        if today:
+            warnings = _move(tx, get(store, key), "today", force=force)
+    return Change(get(store, key), warnings)
+
+
+def edit(
+    store: Store,
+    task_id: int,
+    *,
+    title: str | None = None,
+    notes: str | None = None,
+    estimate: int | None = None,
+    clear_estimate: bool = False,
+    add_tags: tuple[str, ...] = (),
+    remove_tags: tuple[str, ...] = (),
+    project: str | None = None,
+) -> Task:
+    task = get(store, task_id)
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = clean_title(title)
+    if notes is not None:
+        if len(notes) > MAX_NOTES:
+            raise UsageError(f"notes are at most {MAX_NOTES:,} characters")
+        changes["notes"] = notes
+    if clear_estimate:
+        changes["estimate"] = None
+    elif estimate is not None:
+        changes["estimate"] = clean_estimate(estimate)
+    if add_tags or remove_tags:
+        gone = set(clean_tags(remove_tags))
+        changes["tags"] = json.dumps(
+            [t for t in clean_tags([*task.tags, *add_tags]) if t not in gone]
+        )
+    if project is not None:
+        changes["project_id"] = projects.get(store, project).id
+    if not changes:
+        raise UsageError("nothing to change: give --title, --notes, --estimate, --tag, ...")
+    changes["updated_at"] = clock.stamp()
+    with store.write(f"task edit {task_id}") as tx:
+        tx.update("task", task_id, changes)
+    return get(store, task_id)
+
+
+def move(
+    store: Store,
+    task_id: int,
+    column: str,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    command: str | None = None,
+) -> Change:
+    """Move a task to a column under the board's rules (WIP limits, today's capacity)."""
+    column = board.column_name(column)
+    task = get(store, task_id)
+    with store.write(command or f"task move {task_id} {column}") as tx:
+        warnings = _move(tx, task, column, force=force, reason=reason)
+    return Change(get(store, task_id), warnings)
+
+
+def start(store: Store, task_id: int, *, force: bool = False) -> Change:
+    change = move(store, task_id, "doing", force=force, command=f"task start {task_id}")
+    _record_code_state(store, task_id)
+    return change
+
+
+def done(store: Store, task_id: int, *, force: bool = False) -> Change:
+    return move(store, task_id, "done", force=force, command=f"task done {task_id}")
+
+
+def drop(store: Store, task_id: int, reason: str, *, force: bool = False) -> Change:
+    return move(
+        store, task_id, "dropped", force=force, reason=reason, command=f"task drop {task_id}"
+    )
+
+
+def _record_code_state(store: Store, task_id: int) -> None:
+    """Note HEAD and a dirty tree when work starts (the git integration, when present)."""
+    try:
+        from mlpm.services import commits
+    except ImportError:
+        return
+    record = getattr(commits, "record_code_state", None)
+    if record is not None:
+        record(store, task_id, "task start")
+
+
+def _move(
+    tx: Tx, task: Task, column: str, *, force: bool = False, reason: str | None = None
+) -> list[str]:
+    """Every column change goes through here, inside the caller's transaction."""
+    from mlpm.services import today as day
+
+    store = tx.store
+    if column == task.column:
+        return []
+    if column == "dropped":
+        reason = (reason or "").strip()
+        if not reason:
+            raise UsageError('dropping a task needs a reason (--reason "...")')
+        if len(reason) > MAX_TITLE:
+            raise UsageError(f"a reason is at most {MAX_TITLE:,} characters")
+    project = projects.by_id(store, task.project_id)
+    warnings: list[str] = []
+    if warning := board.check_wip(store, project, column, force=force):
+        warnings.append(warning)
+        tx.forced = tx.forced or "recorded" in warning
+    now = clock.stamp()
+    changes: dict[str, Any] = {
+        "column": column,
+        "rank": _end_rank(store, task.project_id, column),
+        "updated_at": now,
+    }
+    if task.column in ("done", "dropped"):
+        changes.update(done_at=None, dropped_at=None, drop_reason=None)
+    if column == "doing" and not task.started_at:
+        changes["started_at"] = now
+    elif column == "done":
+        changes["done_at"] = now
+    elif column == "dropped":
+        changes.update(dropped_at=now, drop_reason=reason)
+    # The day plan follows the board: entering Today/Doing plans the task for today;
+    # leaving them records the outcome.
+    if column == "today":
+        warnings += day.plan_task(tx, task, force=force, check_capacity=True)
+    elif column == "doing":
+        day.plan_task(tx, task, force=force, check_capacity=False)
+    elif column in ("backlog", "done", "dropped"):
+        outcome = {"backlog": "returned", "done": "done", "dropped": "dropped"}[column]
+        day.close_entry(tx, task.id, outcome)
+    tx.update("task", task.id, changes)
+    return warnings
+
+
+def reorder(store: Store, task_id: int, position: int) -> Task:
+    """Put a task at `position` (1 = top) within its board column."""
+    task = get(store, task_id)
+    ids = [
+        r["id"]
+        for r in store.query(
+            'SELECT id FROM task WHERE project_id = ? AND "column" = ? ORDER BY rank, id',
+            (task.project_id, task.column),
+        )
+    ]
+    ranks = {
+        r["id"]: r["rank"]
+        for r in store.query(
+            'SELECT id, rank FROM task WHERE project_id = ? AND "column" = ?',
+            (task.project_id, task.column),
+        )
+    }
+    others = [i for i in ids if i != task_id]
+    index = max(0, min(position - 1, len(others)))
+    before = ranks[others[index - 1]] if index > 0 else None
+    after = ranks[others[index]] if index < len(others) else None
+    rank = between(before, after)
+    with store.write(f"task reorder {task_id} {position}") as tx:
+        tx.update("task", task_id, {"rank": rank, "updated_at": clock.stamp()})
+    return get(store, task_id)
+
+
+def between(before: float | None, after: float | None) -> float:
+    """A rank strictly between two neighbours (either may be missing)."""
+    if before is None and after is None:
+        return 1.0
+    if before is None:
+        return after - 1  # type: ignore[operator]
+    if after is None:
+        return before + 1
+    return (before + after) / 2
+
+
+def history(store: Store, task_id: int) -> list[dict[str, Any]]:
+    """The task's moves between columns, oldest first, from the event log."""
+    rows = store.query(
+        "SELECT at, command, action, before, after, forced FROM event"
+        " WHERE entity = 'task' AND entity_id = ? ORDER BY id",
+        (str(task_id),),
+    )
+    moves = []
+    for row in rows:
+        before = json.loads(row["before"]) if row["before"] else None
+        after = json.loads(row["after"]) if row["after"] else None
+        old = before["column"] if before else None
+        new = after["column"] if after else None
+        if old != new:
+            moves.append(
+                {
+                    "at": row["at"],
+                    "command": row["command"],
+                    "from": old,
+                    "to": new,
+                    "forced": bool(row["forced"]),
+                }
+            )
+    return moves
