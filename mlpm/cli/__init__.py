@@ -93,10 +93,11 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.Abort:
         _fail("aborted", 1)
+    except click.UsageError as exc:
+        where = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
+        _fail(exc.format_message() + where, exc.exit_code)
     except click.ClickException as exc:
-        # Usage errors keep click's own format (usage line + message), exit 2.
-        exc.show()
-        sys.exit(exc.exit_code)
+        _fail(exc.format_message(), exc.exit_code)
     except MlpmError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:

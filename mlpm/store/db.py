@@ -27,10 +27,13 @@ PRIMARY_KEYS = {"setting": "key"}
 def _create_private_file(path: Path) -> None:
     """Create an empty database file readable by its owner only (0600)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        return
+        if path.is_file():
+            return  # another process created it first
+        raise StoreError(f"cannot create the database at {path}: a folder is in the way") from None
     except OSError as exc:
         raise StoreError(f"cannot create the database at {path}: {exc.strerror}") from None
     os.close(fd)

@@ -1,0 +1,173 @@
+"""The database file: private, migrated with a backup, refused when newer or foreign, and safe
+under two writers at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlpm.errors import StoreError
+from mlpm.store import Store
+from mlpm.store.migrations import all_sets
+from tests.conftest import run_mlpm
+
+
+def test_new_database_is_private_and_in_wal_mode(cli, db_path):
+    assert cli("project", "add", "asr").exit_code == 0
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_db_option_and_env_choose_the_file(tmp_path, cli, monkeypatch):
+    chosen = tmp_path / "elsewhere.db"
+    assert cli("--db", str(chosen), "project", "add", "one").exit_code == 0
+    monkeypatch.setenv("MLPM_DB", str(chosen))
+    result = cli("project", "list")
+    assert "one" in result.output
+    assert chosen.exists()
+
+
+def test_older_schema_is_backed_up_then_migrated(db_path, cli):
+    # Build the file an earlier mlpm would have left: only the first core migration.
+    old = Store.open(db_path, migrate=False)
+    old.migrate(stop_before=["m002_lesson_search"])
+    with old.write("seed") as tx:
+        tx.insert(
+            "project",
+            {"slug": "old", "name": "old", "status": "active", "settings": "{}",
+             "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"},
+        )
+        tx.insert(
+            "lesson",
+            {"text": "checkpoint long training runs", "created_at": "2026-01-01T00:00:00+00:00"},
+        )
+    old.close()
+    assert "lesson_fts" not in _tables(db_path)
+
+    result = cli("lesson", "search", "checkpoint")
+
+    assert result.exit_code == 0, result.output
+    assert "**checkpoint** long training" in result.output  # old rows indexed by the migration
+    assert "lesson_fts" in _tables(db_path)
+    backups = list(db_path.parent.glob("mlpm.backup-*.db"))
+    assert len(backups) == 1
+    assert "lesson_fts" not in _tables(backups[0])
+    assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+
+
+def test_database_from_a_newer_mlpm_is_refused_and_left_untouched(db_path, cli):
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('mlpm.core', 'm999_from_the_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+
+    result = cli("task", "list")
+
+    assert result.exit_code == 1
+    assert "newer mlpm" in result.output
+    assert "Traceback" not in result.output
+    assert db_path.read_bytes() == before
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path, cli):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("just some notes\n" * 10)
+    result = cli("--db", str(bogus), "task", "list")
+    assert result.exit_code == 1
+    assert "not an SQLite database" in result.output
+    assert bogus.read_text() == "just some notes\n" * 10
+
+
+def test_another_programs_sqlite_file_is_not_touched(tmp_path, cli):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.commit()
+    conn.close()
+    result = cli("--db", str(other), "task", "list")
+    assert result.exit_code == 1
+    assert "not an mlpm one" in result.output
+    assert _tables(other) == {"customers"}
+
+
+def test_unwritable_location_is_one_clear_line(tmp_path, cli):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = cli("--db", str(blocker / "mlpm.db"), "task", "list")
+    assert result.exit_code == 1
+    assert result.output.startswith("error: cannot create the database")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_migrations_are_uniquely_named_per_set():
+    for set_name, migrations in all_sets().items():
+        names = [m.name for m in migrations]
+        assert len(names) == len(set(names)), set_name
+
+
+WRITER = """
+import sys
+from mlpm.store import Store
+from mlpm.services import tasks
+store = Store.open(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    tasks.add(store, f"{sys.argv[2]} {i}")
+"""
+
+
+def test_two_processes_adding_500_tasks_each_lose_none(db_path, cli):
+    assert cli("project", "add", "asr").exit_code == 0
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), name, "500"],
+                         stderr=subprocess.PIPE, text=True)
+        for name in ("left", "right")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    conn = sqlite3.connect(db_path)
+    titles = {row[0] for row in conn.execute("SELECT title FROM task")}
+    assert len(titles) == 1000
+    ids = [row[0] for row in conn.execute("SELECT id FROM task ORDER BY id")]
+    assert ids == list(range(1, 1001))
+    # every change was logged in the same transaction as the row
+    assert conn.execute("SELECT COUNT(*) FROM event WHERE entity = 'task'").fetchone()[0] == 1000
+
+
+def test_subprocess_errors_have_no_traceback(tmp_path):
+    result = run_mlpm("--db", str(tmp_path), "task", "list")  # a directory, not a file
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error:")
+
+
+def _tables(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not r[0].startswith(("sqlite_", "_sqlite", "lesson_fts_"))
+        } - {"_sqlite_migrations"}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("text", ["[bold]x[/bold]", "\x1b[31mred\x1b]0;title\x07"])
+def test_text_is_stored_exactly_as_given(store, project, text):
+    from mlpm.services import tasks
+
+    change = tasks.add(store, text)
+    assert tasks.get(store, change.task.id).title == text
