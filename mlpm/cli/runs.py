@@ -1,0 +1,196 @@
+"""`mlpm runs ...`: import W&B runs, list them, show one, link one to a task."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mlpm.cli.context import open_store
+from mlpm.cli.output import clean, emit_json, fit, style, warn
+
+if TYPE_CHECKING:
+    from mlpm.services.runs import Run
+
+STATE_COLOURS = {"finished": "green", "crashed": "red", "running": "yellow"}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _state(run: Run) -> str:
+    return style(run.state, fg=STATE_COLOURS.get(run.state))
+
+
+@click.group()
+def runs() -> None:
+    """Tracker runs: sync from W&B, list, show, link to tasks."""
+
+
+@runs.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--remote", metavar="ENTITY/PROJECT", help="Import through the W&B API instead.")
+@click.option(
+    "--metadata",
+    is_flag=True,
+    help="With --remote: fetch git remote, host, program and args too (one download per run).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def sync(paths: tuple[str, ...], remote: str | None, metadata: bool, as_json: bool) -> None:
+    """Import runs from W&B directories (default: wandb/ in the project's repository)."""
+    from mlpm.errors import UsageError
+    from mlpm.services import runs as service
+
+    store = open_store()
+    if remote:
+        if paths:
+            raise UsageError("give either PATHs or --remote, not both")
+        report = service.sync_remote(store, remote, metadata=metadata)
+    else:
+        if metadata:
+            raise UsageError("--metadata goes with --remote")
+        report = service.sync_local(store, paths)
+    for message in report.warnings:
+        warn(message)
+    if as_json:
+        emit_json(report.to_json())
+        return
+    click.echo(
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        f" ({report.files} {'run' if remote else 'file'}{'' if report.files == 1 else 's'})"
+    )
+
+
+@runs.command("list")
+@click.option("--task", "task_id", type=int, help="Only runs linked to this task.")
+@click.option("--group", help="Only runs of this W&B group.")
+@click.option("--tag", help="Only runs with this tag.")
+@click.option("--check", is_flag=True, help="Flag runs worse than their group's earlier runs.")
+@click.option("--metric", help="With --check: the key metric (lower is better unless --higher).")
+@click.option("--higher", is_flag=True, help="With --check: higher values of --metric are better.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_(
+    task_id: int | None,
+    group: str | None,
+    tag: str | None,
+    check: bool,
+    metric: str | None,
+    higher: bool,
+    as_json: bool,
+) -> None:
+    """List imported runs, oldest first."""
+    from mlpm.services import runs as service
+
+    store = open_store()
+    found = service.list_runs(store, task_id=task_id, group=group, tag=tag)
+    flags = (
+        service.regression_flags(store, found, metric=metric, higher_is_better=higher)
+        if check
+        else {}
+    )
+    if as_json:
+        emit_json([{**r.to_json(), "flag": flags.get(r.id)} for r in found])
+        return
+    if not found:
+        click.echo("no runs (import them with `mlpm runs sync`)")
+        return
+    for run in found:
+        tasks = ",".join(f"#{t}" for t in run.task_ids) or "–"
+        commit = (run.commit or "")[:7] or "–"
+        line = (
+            f"{fit(clean(run.id), 10)} {fit(clean(run.label), 24)}"
+            f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (9 - len(run.state))}"
+            f"{fit(tasks, 8)} {commit:<7}"
+            f" {(run.start_time or '–')[:16]:<16} {service.format_runtime(run.runtime):>7}"
+        )
+        if run.id in flags:
+            line += "  " + style(f"⚠ {clean(flags[run.id])}", fg="red")
+        click.echo(line)
+
+
+@runs.command("show")
+@click.argument("run_ref", metavar="RUN")
+@click.option("--metric", "-m", "metrics", multiple=True, help="A metric to draw (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with the chosen histories).")
+def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
+    """A run's details, config, summary and a sparkline of chosen metrics."""
+    from mlpm.errors import MlpmError
+    from mlpm.services import runs as service
+
+    store = open_store()
+    run = service.get_run(store, run_ref)
+    keys = list(metrics) or service.default_metrics(run)
+    series: dict[str, list[tuple[int, float]]] = {}
+    if keys:
+        try:
+            series = service.history(store, run.id, keys)
+        except MlpmError as exc:
+            warn(str(exc))
+        if not metrics:  # defaults: only the summary keys that have a history
+            keys = [k for k in keys if series.get(k)]
+    if as_json:
+        emit_json({**run.to_json(), "history": {k: series.get(k, []) for k in keys}})
+        return
+    click.echo(f"{style(clean(run.id), bold=True)}  {clean(run.label)}  ({_state(run)})")
+    rows = [
+        ("project", "/".join(p for p in (run.entity, run.project) if p) or "–"),
+        ("group", run.group or "–"),
+        ("job type", run.job_type or "–"),
+        ("tags", ", ".join(run.tags) or "–"),
+        ("started", run.start_time or "–"),
+        ("runtime", service.format_runtime(run.runtime)),
+        ("commit", f"{run.commit or '–'}" + (f"  ({run.remote})" if run.remote else "")),
+        ("host", run.host or "–"),
+        ("program", " ".join([run.program or "–", *run.args])),
+        ("tasks", ", ".join(f"#{t}" for t in run.task_ids) or "–"),
+        ("source", f"{run.source}: {service.display_path(run.path) if run.path else '–'}"),
+    ]
+    for label, text in rows:
+        click.echo(f"  {label:<9} {clean(text)}")
+    for title, data in (("config", run.config), ("summary", run.summary)):
+        items = [(k, v) for k, v in service.flatten(data) if not k.startswith("_")]
+        click.echo(style(title, bold=True) + ("" if items else "  –"))
+        for key, value in items:
+            click.echo(f"  {clean(key)} = {clean(_value(value))}")
+    if keys:
+        click.echo(style("history", bold=True))
+        width = max(len(k) for k in keys)
+        for key in keys:
+            points = series.get(key, [])
+            if not points:
+                click.echo(f"  {clean(key):<{width}}  (not logged)")
+                continue
+            values = [v for _, v in points]
+            click.echo(
+                f"  {clean(key):<{width}}  {service.sparkline(values)}  "
+                f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points,"
+                f" min {min(values):.4g}, max {max(values):.4g})"
+            )
+
+
+@runs.command("link")
+@click.argument("run_ref", metavar="RUN")
+@click.argument("task_id", metavar="TASK", type=int)
+def link(run_ref: str, task_id: int) -> None:
+    """Link a run to a task by hand (runs with a task's commit are linked already)."""
+    from mlpm.services import runs as service
+
+    run = service.link(open_store(), run_ref, task_id)
+    click.echo(f"linked run {clean(run.id)} ({clean(run.label)}) to task {task_id}")
+
+
+@runs.command("unlink")
+@click.argument("run_ref", metavar="RUN")
+@click.argument("task_id", metavar="TASK", type=int)
+def unlink(run_ref: str, task_id: int) -> None:
+    """Remove a manual link between a run and a task."""
+    from mlpm.services import runs as service
+
+    run = service.unlink(open_store(), run_ref, task_id)
+    click.echo(f"unlinked run {clean(run.id)} from task {task_id}")
