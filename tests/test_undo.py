@@ -1,0 +1,82 @@
+"""Undo reverts the last change of every kind and says what it reverted."""
+
+import json
+
+import pytest
+
+
+def state(cli):
+    tasks = json.loads(cli("task", "list", "--all", "--json").stdout)
+    today = json.loads(cli("today", "--json").stdout)
+    lessons = json.loads(cli("lesson", "list", "--json").stdout)
+    return tasks, [t["id"] for t in today["tasks"]], lessons
+
+
+@pytest.fixture(autouse=True)
+def seeded(cli):
+    assert cli("project", "add", "asr").exit_code == 0
+    for title in ("metrics", "eda", "subset"):
+        assert cli("task", "add", title, "-e", "1").exit_code == 0
+    assert cli("today", "add", "1").exit_code == 0
+    assert cli("today", "add", "2").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("task", "add", "new one"),
+        ("task", "edit", "1", "--title", "renamed", "-t", "x"),
+        ("task", "move", "3", "doing"),
+        ("task", "start", "1"),
+        ("task", "done", "1"),
+        ("task", "drop", "2", "--reason", "obsolete"),
+        ("today", "add", "3", "--at", "1"),
+        ("today", "move", "2", "1"),
+        ("today", "remove", "1"),
+        ("lesson", "add", "a lesson"),
+        ("board", "limit", "doing", "5"),
+        ("config", "set", "capacity_tasks", "3"),
+    ],
+)
+def test_undo_restores_exactly_what_was_there(cli, change):
+    before = state(cli)
+    limits_before = json.loads(cli("project", "show", "--json").stdout)["settings"]
+    config_before = json.loads(cli("config", "list", "--json").stdout)
+    assert cli(*change).exit_code == 0
+    assert state(cli) != before or change[0] in ("board", "config")
+
+    result = cli("undo")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"undid {change[0]}")
+    assert state(cli) == before
+    assert json.loads(cli("project", "show", "--json").stdout)["settings"] == limits_before
+    assert json.loads(cli("config", "list", "--json").stdout) == config_before
+
+
+def test_review_is_undone(cli, monkeypatch):
+    monkeypatch.setenv("MLPM_NOW", "2026-03-03T09:00:00+01:00")
+    before = state(cli)
+    assert cli("today", "review", "--keep", "1", "--drop", "2", "--reason", "old").exit_code == 0
+    assert cli("undo").exit_code == 0  # the drop of task 2
+    assert cli("undo").exit_code == 0  # keeping task 1
+    assert state(cli) == before
+    assert json.loads(cli("today", "--json").stdout)["to_review"] == 2
+
+
+def test_repeated_undo_walks_back_to_an_empty_database(cli):
+    for _ in range(6):  # 2 plans, 3 adds, the project
+        assert cli("undo").exit_code == 0
+    assert json.loads(cli("project", "list", "--json").stdout) == []
+    result = cli("undo")
+    assert result.exit_code == 1
+    assert "nothing to undo" in result.output
+
+
+def test_undo_is_logged_and_the_log_only_grows(cli, db_path):
+    import sqlite3
+
+    count = sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM event").fetchone()[0]
+    cli("undo")
+    after = sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM event").fetchone()[0]
+    assert after > count
