@@ -1,0 +1,508 @@
+"""Tasks and commits: scan a project's repository, keep the links, record code states.
+
+A commit belongs to a task when its message carries a `Task: <id>` trailer or an `mlpm#<id>`
+reference, or when a user linked it by hand. `sync` reads only what changed since the last
+scan (new commits on any local branch or HEAD) and marks commits that no rebase or
+force-push left reachable; their rows and links stay. Git is read by
+`mlpm.integrations.git_log`, imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlpm import clock
+from mlpm.errors import MlpmError, NotFound, UsageError
+from mlpm.models import Project
+from mlpm.store import Store, Tx
+
+if TYPE_CHECKING:
+    from mlpm.integrations.git_log import LogEntry
+
+SOURCES = ("trailer", "reference", "manual")
+_UPSERT_COMMIT = (
+    "INSERT INTO git_commit (repo, sha, author, author_email, committed_at, summary, parents,"
+    " reachable, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)"
+    " ON CONFLICT (repo, sha) DO UPDATE SET reachable = 1 WHERE reachable = 0"
+)
+_INSERT_LINK = (
+    "INSERT INTO task_commit (task_id, sha, repo, source, linked_at) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (task_id, sha) DO NOTHING"
+)
+_REV = re.compile(r"^[^\s\x00-\x1f\x7f-]\S{0,199}$")
+
+
+@dataclass(slots=True)
+class Commit:
+    """A commit linked to a task, as stored by the last scan."""
+
+    sha: str
+    repo: str
+    author: str
+    committed_at: str | None
+    summary: str
+    reachable: bool  # False: no local branch or HEAD reaches it any more (rebased away)
+    source: str | None = None  # how it is linked: trailer, reference or manual
+    task_id: int | None = None
+    parents: list[str] = field(default_factory=list)
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Commit:
+        return cls(
+            sha=row["sha"],
+            repo=row["repo"],
+            author=row["author"] or "",
+            committed_at=row["committed_at"],
+            summary=row["summary"] or "",
+            reachable=bool(row["reachable"]),
+            source=row.get("source"),
+            task_id=row.get("task_id"),
+            parents=(row["parents"] or "").split(),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class SyncResult:
+    """What one scan of a project's repository found."""
+
+    project: str
+    repo: str
+    scanned: int = 0  # commits read from git log
+    new_commits: int = 0  # commits stored for the first time
+    new_links: int = 0
+    unreachable: int = 0  # commits that became unreachable in this scan
+    full: bool = False  # the whole history was read (first scan, deepened clone, lost tips)
+    up_to_date: bool = False  # nothing moved since the last scan; git log was not run
+    empty: bool = False  # the repository has no commits yet
+    shallow: bool = False
+    moved_from: str | None = None  # the repository's old path, when its rows were carried over
+    seconds: float = 0.0
+
+    @property
+    def line(self) -> str:
+        """One line for the terminal."""
+        if self.empty:
+            return f"{self.project}: {self.repo} has no commits yet"
+        if self.up_to_date:
+            return f"{self.project}: up to date ({self.repo})"
+        text = (
+            f"{self.project}: {self.new_commits:,} new commit{'s' * (self.new_commits != 1)}, "
+            f"{self.new_links:,} new link{'s' * (self.new_links != 1)}"
+        )
+        if self.unreachable:
+            text += f", {self.unreachable:,} no longer reachable (rebased or force-pushed)"
+        text += f" ({'full scan, ' if self.full else ''}{self.seconds:.2f} s)"
+        if self.moved_from:
+            text += f"; carried over from {self.moved_from}"
+        if self.shallow:
+            text += "; shallow clone: history before its boundary is not scanned"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class CodeState:
+    """HEAD and a dirty flag recorded when work on a task started."""
+
+    id: int
+    task_id: int
+    at: str
+    repo: str
+    head_sha: str | None
+    branch: str | None
+    dirty: bool | None
+    reason: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CodeState:
+        values = dict(row)
+        values["dirty"] = None if row["dirty"] is None else bool(row["dirty"])
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- scanning -------------------------------------------------------------------------------
+
+
+def _require_repo_path(project: Project) -> str:
+    if not project.repo_path:
+        raise MlpmError(
+            f"project {project.slug!r} has no repository: set it with "
+            f"`mlpm project edit {project.slug} --repo PATH`"
+        )
+    return project.repo_path
+
+
+def _scan_state(store: Store, repo: str) -> dict[str, Any] | None:
+    row = store.one("SELECT * FROM git_scan WHERE repo = ?", (repo,))
+    if row is None:
+        return None
+    return {**row, "tips": json.loads(row["tips"])}
+
+
+def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str, Any] | None:
+    """The scan state of this project's earlier repository path, if the repository was moved
+    here: the old path is gone and the new repository holds the old tips."""
+    from mlpm.integrations import git_log
+
+    for row in store.query(
+        "SELECT repo FROM git_scan WHERE project_id = ? AND repo != ?", (project_id, key)
+    ):
+        if git_log.find_worktree(row["repo"]) is not None:
+            continue  # still a repository there: the project was re-pointed, not moved
+        state = _scan_state(store, row["repo"])
+        if state and git_log.existing(repo, state["tips"].values()):
+            return state
+    return None
+
+
+def _rekey(tx: Tx, old: str, new: str) -> None:
+    """Carry a moved repository's rows over to its new path (links stay as they were)."""
+    conn = tx.store.conn
+    conn.execute("UPDATE OR IGNORE git_commit SET repo = ? WHERE repo = ?", (new, old))
+    conn.execute("DELETE FROM git_commit WHERE repo = ?", (old,))
+    conn.execute("UPDATE task_commit SET repo = ? WHERE repo = ?", (new, old))
+    conn.execute("UPDATE code_state SET repo = ? WHERE repo = ?", (new, old))
+    conn.execute("DELETE FROM git_scan WHERE repo = ?", (old,))
+
+
+def _stored_reachable(store: Store, repo: str) -> set[str]:
+    rows = store.conn.execute(
+        "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", (repo,)
+    ).fetchall()
+    return {r["sha"] for r in rows}
+
+
+def sync(store: Store, project: Project) -> SyncResult:
+    """Scan the project's repository for commits new since the last scan (every local branch
+    and HEAD), store them with their task links, and mark commits no longer reachable.
+
+    RepoError (an MlpmError) with a clear message when the repository is missing, moved or not
+    a repository; stored commits and links are never touched in that case.
+    """
+    from mlpm.integrations import git_log
+
+    started = time.perf_counter()
+    repo = git_log.open_repo(_require_repo_path(project))
+    key = git_log.repo_key(repo)
+    tips = git_log.read_tips(repo)
+    shallow = git_log.shallow_marker(repo)
+    result = SyncResult(project.slug, key, shallow=bool(shallow), empty=not tips)
+
+    state = _scan_state(store, key)
+    if state is None and (state := _moved_state(store, repo, key, project.id)) is not None:
+        result.moved_from = state["repo"]
+    if state and state["tips"] == tips and state["shallow"] == shallow and not result.moved_from:
+        result.up_to_date = True
+        result.seconds = time.perf_counter() - started
+        return result
+
+    new_tips = set(tips.values())
+    old_tips = set(state["tips"].values()) if state else set()
+    result.full = state is None or state["shallow"] != shallow
+    entries = git_log.read_log(repo, new_tips, () if result.full else old_tips)
+    lost: set[str] = set()
+    if result.full:
+        lost = _stored_reachable(store, result.moved_from or key) - {e.sha for e in entries}
+    elif gone := old_tips - new_tips:
+        if git_log.existing(repo, gone) == gone:
+            lost = git_log.rev_list(repo, gone, new_tips)
+        else:  # old tips were garbage-collected: compare with everything reachable now
+            reachable = git_log.rev_list(repo, new_tips)
+            lost = _stored_reachable(store, result.moved_from or key) - reachable
+
+    _store_scan(store, project, key, tips, shallow, entries, lost, result)
+    result.scanned = len(entries)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _store_scan(
+    store: Store,
+    project: Project,
+    key: str,
+    tips: dict[str, str],
+    shallow: str,
+    entries: list[LogEntry],
+    lost: set[str],
+    result: SyncResult,
+) -> None:
+    """Write one scan in one transaction: commits, links, lost commits, the new tips."""
+    now = clock.stamp()
+    rows = sorted(
+        (key, e.sha, e.author, e.author_email, e.committed_at, e.summary, e.parents, now)
+        for e in entries
+    )
+    wanted = [(task_id, e.sha, source) for e in entries for task_id, source in e.links]
+    with store.write("git sync", undoable=False) as tx:
+        conn = tx.store.conn
+        if result.moved_from:
+            _rekey(tx, result.moved_from, key)
+        before = conn.execute("SELECT COUNT(*) AS n FROM git_commit WHERE repo = ?", (key,))
+        count_before = before.fetchone()["n"]
+        conn.executemany(_UPSERT_COMMIT, rows)
+        if wanted:
+            ids = {r["id"] for r in conn.execute("SELECT id FROM task").fetchall()}
+            links = [(t, sha, key, source, now) for t, sha, source in wanted if t in ids]
+            result.new_links = conn.executemany(_INSERT_LINK, links).rowcount
+        if lost:
+            result.unreachable = conn.executemany(
+                "UPDATE git_commit SET reachable = 0 WHERE repo = ? AND sha = ? AND reachable = 1",
+                [(key, sha) for sha in sorted(lost)],
+            ).rowcount
+        conn.execute(
+            "INSERT INTO git_scan (repo, project_id, tips, shallow, scanned_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO UPDATE SET"
+            " project_id = excluded.project_id, tips = excluded.tips,"
+            " shallow = excluded.shallow, scanned_at = excluded.scanned_at",
+            (key, project.id, json.dumps(tips, sort_keys=True), shallow, now),
+        )
+        after = conn.execute("SELECT COUNT(*) AS n FROM git_commit WHERE repo = ?", (key,))
+        result.new_commits = after.fetchone()["n"] - count_before
+        tx.note(
+            "git_commit",
+            key,
+            {
+                "project": project.slug,
+                "scanned": len(entries),
+                "new_commits": result.new_commits,
+                "new_links": result.new_links,
+                "unreachable": result.unreachable,
+                "full": result.full,
+                "moved_from": result.moved_from,
+            },
+        )
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def commits_for_task(store: Store, task_id: int) -> list[Commit]:
+    """The commits linked to a task, reachable ones first, newest first."""
+    rows = store.query(
+        "SELECT l.task_id, l.sha, l.repo, l.source, c.author, c.committed_at, c.summary,"
+        " COALESCE(c.reachable, 1) AS reachable, c.parents"
+        " FROM task_commit AS l LEFT JOIN git_commit AS c ON c.repo = l.repo AND c.sha = l.sha"
+        " WHERE l.task_id = ?"
+        " ORDER BY reachable DESC, datetime(c.committed_at) DESC, l.sha",
+        (task_id,),
+    )
+    return [Commit.from_row(r) for r in rows]
+
+
+def code_states_for_task(store: Store, task_id: int) -> list[CodeState]:
+    """The code states recorded for a task, oldest first."""
+    rows = store.query("SELECT * FROM code_state WHERE task_id = ? ORDER BY at, id", (task_id,))
+    return [CodeState.from_row(r) for r in rows]
+
+
+# -- linking by hand ------------------------------------------------------------------------
+
+
+def _insert_logged(tx: Tx, table: str, values: dict[str, Any]) -> None:
+    """Insert into a table keyed by (several columns) and log it under its rowid, which is
+    how undo finds it (PRIMARY_KEYS maps the link tables to "rowid")."""
+    cols = ", ".join(f'"{c}"' for c in values)
+    marks = ", ".join("?" for _ in values)
+    cursor = tx.store.conn.execute(
+        f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(values.values())
+    )
+    row = tx.store.one(f'SELECT * FROM "{table}" WHERE rowid = ?', (cursor.lastrowid,))
+    tx.log(table, cursor.lastrowid, "insert", None, row)
+
+
+def _stored_commit(store: Store, rev: str, repo: str | None) -> dict[str, Any] | None:
+    """A commit already in the store whose sha starts with `rev` (None unless unique)."""
+    if not re.fullmatch(r"[0-9a-fA-F]{4,64}", rev):
+        return None
+    sql = "SELECT * FROM git_commit WHERE sha >= ? AND sha < ?"
+    params: list[Any] = [rev.lower(), rev.lower() + "g"]
+    if repo:
+        sql += " AND repo = ?"
+        params.append(repo)
+    rows = store.query(sql + " LIMIT 2", params)
+    return rows[0] if len(rows) == 1 else None
+
+
+def link_commit(store: Store, task_id: int, sha: str, project: Project | None = None) -> Commit:
+    """Link a commit (sha, abbreviation or revision such as HEAD) to a task by hand.
+
+    The commit is looked up in the project's repository (the task's project by default); if
+    the repository cannot be read, a commit already stored by an earlier scan still links.
+    """
+    from mlpm.integrations import git_log
+    from mlpm.services import projects, tasks
+
+    task = tasks.get(store, task_id)
+    project = project or projects.by_id(store, task.project_id)
+    rev = sha.strip()
+    if not _REV.match(rev):
+        raise UsageError(f"{sha!r} is not a commit sha or revision")
+    path = _require_repo_path(project)
+    try:
+        repo = git_log.open_repo(path)
+    except git_log.RepoError:
+        row = _stored_commit(store, rev, None)
+        if row is None:
+            raise
+        key, entry, reachable = row["repo"], None, bool(row["reachable"])
+        full_sha = row["sha"]
+    else:
+        key = git_log.repo_key(repo)
+        entry = git_log.read_commit(repo, rev)
+        if entry is None:
+            raise NotFound(f"no commit {rev!r} in {key}")
+        full_sha = entry.sha
+        reachable = git_log.is_reachable(repo, full_sha)
+    now = clock.stamp()
+    with store.write(f"task link-commit {task_id} {full_sha[:10]}") as tx:
+        existing = store.one(
+            "SELECT source FROM task_commit WHERE task_id = ? AND sha = ?", (task_id, full_sha)
+        )
+        if existing is not None:
+            raise MlpmError(
+                f"commit {full_sha[:10]} is already linked to task {task_id} "
+                f"(by {existing['source']})"
+            )
+        if entry is not None and not store.one(
+            "SELECT 1 FROM git_commit WHERE repo = ? AND sha = ?", (key, full_sha)
+        ):
+            _insert_logged(
+                tx,
+                "git_commit",
+                {
+                    "repo": key,
+                    "sha": full_sha,
+                    "author": entry.author,
+                    "author_email": entry.author_email,
+                    "committed_at": entry.committed_at,
+                    "summary": entry.summary,
+                    "parents": entry.parents,
+                    "reachable": int(reachable),
+                    "seen_at": now,
+                },
+            )
+        _insert_logged(
+            tx,
+            "task_commit",
+            {
+                "task_id": task_id,
+                "sha": full_sha,
+                "repo": key,
+                "source": "manual",
+                "linked_at": now,
+            },
+        )
+    found = [c for c in commits_for_task(store, task_id) if c.sha == full_sha]
+    return found[0]
+
+
+# -- code states, the task in progress, HEAD watching ----------------------------------------
+
+
+def record_code_state(store: Store, task_id: int, reason: str) -> CodeState | None:
+    """Record HEAD, branch and whether the tree was dirty for a task (at task start, focus
+    start). One `git status`, no GitPython. None (and nothing stored) when the task's project
+    has no readable repository: this never raises for a missing repository."""
+    from mlpm.integrations import git_log
+
+    row = store.one(
+        "SELECT project.repo_path FROM task JOIN project ON project.id = task.project_id"
+        " WHERE task.id = ?",
+        (task_id,),
+    )
+    if row is None or not row["repo_path"]:
+        return None
+    state = git_log.read_code_state(row["repo_path"])
+    if state is None:
+        return None
+    with store.write(f"code state {reason}", undoable=False) as tx:
+        key = tx.insert(
+            "code_state",
+            {
+                "task_id": task_id,
+                "at": clock.stamp(),
+                "repo": state.repo,
+                "head_sha": state.head_sha,
+                "branch": state.branch,
+                "dirty": None if state.dirty is None else int(state.dirty),
+                "reason": reason,
+            },
+        )
+    return CodeState.from_row(store.one("SELECT * FROM code_state WHERE id = ?", (key,)))
+
+
+def _timer_task(store: Store, project: Project) -> int | None:
+    """The running focus timer's task in this project. THE place to plug the timer in: its
+    task takes precedence over the Doing column once the timer service exists."""
+    return None
+
+
+def task_in_progress(store: Store, project: Project) -> int | None:
+    """The task a commit made now belongs to: the running timer's task, else the task in
+    Doing that was started last (None when nothing is in progress)."""
+    timer_task = _timer_task(store, project)
+    if timer_task is not None:
+        return timer_task
+    return store.scalar(
+        "SELECT id FROM task WHERE project_id = ? AND \"column\" = 'doing'"
+        " ORDER BY started_at DESC, updated_at DESC, id DESC LIMIT 1",
+        (project.id,),
+    )
+
+
+def project_for_repo(store: Store, path: str) -> Project | None:
+    """The project whose repository holds `path` (linked worktrees count), preferring active
+    projects with a task in progress."""
+    from mlpm.integrations import git_log
+
+    here = git_log.common_dir(path)
+    if here is None:
+        return None
+    rows = store.query(
+        "SELECT * FROM project WHERE repo_path IS NOT NULL"
+        " ORDER BY status = 'active' DESC, updated_at DESC, id"
+    )
+    matches = [Project.from_row(r) for r in rows if git_log.common_dir(r["repo_path"]) == here]
+    for project in matches:
+        if task_in_progress(store, project) is not None:
+            return project
+    return matches[0] if matches else None
+
+
+def trailer_task(store: Store, worktree: str) -> int | None:
+    """The task id the commit hook should add as a trailer in `worktree`, if any."""
+    project = project_for_repo(store, worktree)
+    return None if project is None else task_in_progress(store, project)
+
+
+def head_token(project: Project) -> str | None:
+    """A string that changes whenever the project's HEAD moves (read from files, no git
+    process): keep it, and sync when `head_changed` says so. None without a repository."""
+    from mlpm.integrations import git_log
+
+    return git_log.head_token(project.repo_path) if project.repo_path else None
+
+
+def head_changed(project: Project, since: str | None) -> bool:
+    """True when HEAD moved since `since` (a `head_token` value): cheap enough to poll."""
+    return head_token(project) != since
