@@ -3,6 +3,7 @@ JSON for scripts, and display width for side-by-side layouts."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ def clean(text: str, *, multiline: bool = False) -> str:
     return text.translate(_CONTROL_KEEP_NL if multiline else _CONTROL)
 
 
+@functools.cache
 def use_color() -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()

@@ -93,10 +93,8 @@ def list_(
     if as_json:
         emit_json([t.to_json() for t in items])
         return
-    if not items:
-        click.echo("no tasks")
-    for t in items:
-        click.echo(task_line(t))
+    # One write: echoing thousands of lines one by one costs more than building them.
+    click.echo("\n".join(task_line(t) for t in items) if items else "no tasks")
 
 
 @task.command("show")
