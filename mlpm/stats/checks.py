@@ -1,0 +1,63 @@
+"""Guards on the numbers handed to a check: finite, enough of them, same length when paired."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from mlpm.errors import UsageError
+
+
+def finite_list(values: Sequence[float], name: str) -> list[float]:
+    """`values` as floats; NaN, infinity or non-numbers are refused, saying where."""
+    out: list[float] = []
+    for i, value in enumerate(values, start=1):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"{name}: value {i} ({value!r}) is not a number") from None
+        if not math.isfinite(number):
+            raise UsageError(f"{name}: value {i} is {number} (NaN or infinite values are refused)")
+        out.append(number)
+    if not out:
+        raise UsageError(f"{name}: no values")
+    return out
+
+
+def as_array(values: Sequence[float], name: str) -> Any:
+    """`values` as a float64 numpy array, refusing NaN or infinity (saying which position)."""
+    import numpy as np
+
+    arr = np.asarray(values, dtype=float) if not isinstance(values, np.ndarray) else values
+    arr = np.asarray(arr, dtype=float).ravel()
+    if arr.size == 0:
+        raise UsageError(f"{name}: no values")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        where = ", ".join(str(int(i) + 1) for i in bad[:5])
+        more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+        raise UsageError(
+            f"{name}: value {where}{more} is NaN or infinite ({bad.size} bad of {arr.size}); "
+            "NaN or infinite values are refused"
+        )
+    return arr
+
+
+def check_alpha(alpha: float) -> float:
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must be between 0 and 1 (got {alpha})")
+    return alpha
+
+
+def check_margin(margin: float | None) -> float | None:
+    if margin is not None and not (math.isfinite(margin) and margin > 0):
+        raise UsageError(f"the equivalence margin must be a positive number (got {margin})")
+    return margin
+
+
+def same_length(a: Any, b: Any, what: str = "paired samples") -> None:
+    if len(a) != len(b):
+        raise UsageError(
+            f"{what} need the same number of values on both sides (A has {len(a)}, B has {len(b)})"
+        )

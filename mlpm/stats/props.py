@@ -1,0 +1,187 @@
+"""Summary numbers only: two accuracies (proportions) and their test-set sizes."""
+
+from __future__ import annotations
+
+import math
+
+from mlpm.errors import UsageError
+from mlpm.stats.checks import check_alpha, check_margin
+from mlpm.stats.fmt import num
+from mlpm.stats.result import Result, TestLine
+from mlpm.stats.verdict import decide
+
+PAIRED_NOTE = (
+    "on a shared test set, per-example predictions allow a much stronger paired test "
+    "(mlpm sig preds A B); this unpaired test is then usually conservative"
+)
+
+
+def wilson(count: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval of a proportion."""
+    from scipy.stats import norm
+
+    z = float(norm.isf(alpha / 2))
+    p = count / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+def newcombe(x_a: int, n_a: int, x_b: int, n_b: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (method 10) of p_B - p_A."""
+    p_a, p_b = x_a / n_a, x_b / n_b
+    l_a, u_a = wilson(x_a, n_a, alpha)
+    l_b, u_b = wilson(x_b, n_b, alpha)
+    diff = p_b - p_a
+    low = diff - math.sqrt((p_b - l_b) ** 2 + (u_a - p_a) ** 2)
+    high = diff + math.sqrt((u_b - p_b) ** 2 + (p_a - l_a) ** 2)
+    return low, high
+
+
+def pooled_z(x_a: int, n_a: int, x_b: int, n_b: int) -> tuple[float, float]:
+    """Pooled two-proportion z (B vs A) and its two-sided p; (0, 1) when undefined."""
+    from scipy.stats import norm
+
+    pooled = (x_a + x_b) / (n_a + n_b)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    if se == 0:
+        return 0.0, 1.0
+    z = (x_b / n_b - x_a / n_a) / se
+    return z, float(2 * norm.sf(abs(z)))
+
+
+def cohens_h(p_a: float, p_b: float) -> float:
+    return 2 * math.asin(math.sqrt(p_b)) - 2 * math.asin(math.sqrt(p_a))
+
+
+def _count(p: float, n: int, name: str) -> int:
+    if not math.isfinite(p) or not 0 <= p <= 1:
+        raise UsageError(f"{name} must be a proportion between 0 and 1 (got {p})")
+    return round(p * n)
+
+
+def two_proportions(
+    p_a: float,
+    p_b: float,
+    n_a: int,
+    n_b: int | None = None,
+    *,
+    alpha: float = 0.05,
+    margin: float | None = None,
+    higher_is_better: bool = True,
+    same_test_set: bool = False,
+    label_a: str = "A",
+    label_b: str = "B",
+) -> Result:
+    """Compare two accuracies measured on n_a and n_b examples (independent test sets).
+
+    The pooled z-test decides, or Fisher's exact test when an expected cell count is below 5.
+    """
+    from scipy.stats import fisher_exact, norm
+
+    check_alpha(alpha)
+    check_margin(margin)
+    n_b = n_a if n_b is None else n_b
+    for n, name in ((n_a, "--n"), (n_b, "--n-b")):
+        if n < 1:
+            raise UsageError(f"{name} must be a positive number of examples (got {n})")
+    x_a, x_b = _count(p_a, n_a, "A"), _count(p_b, n_b, "B")
+    q_a, q_b = x_a / n_a, x_b / n_b
+    diff = q_b - q_a
+    z, p_z = pooled_z(x_a, n_a, x_b, n_b)
+    table = [[x_b, n_b - x_b], [x_a, n_a - x_a]]
+    fisher = fisher_exact(table)
+    odds, p_f = float(fisher.statistic), float(fisher.pvalue)
+    total, successes = n_a + n_b, x_a + x_b
+    expected = [successes * n / total for n in (n_a, n_b)] + [
+        (total - successes) * n / total for n in (n_a, n_b)
+    ]
+    small = min(expected) < 5
+    ci = newcombe(x_a, n_a, x_b, n_b, alpha)
+    eq_ci = newcombe(x_a, n_a, x_b, n_b, 2 * alpha) if margin is not None else None
+    h = cohens_h(q_a, q_b)
+    se = math.sqrt(q_a * (1 - q_a) / n_a + q_b * (1 - q_b) / n_b)
+    from mlpm.stats.power import describe_n, mde_z, n_mcnemar, n_two_proportions
+
+    detectable = mde_z(se, alpha) if se > 0 else None
+    if small:
+        test, stat, p = "Fisher's exact test", odds, p_f
+        why = "summary numbers, independent test sets, small counts (an expected cell below 5)"
+    else:
+        test, stat, p = "two-proportion z-test (pooled)", z, p_z
+        why = "summary numbers (accuracy and n), independent test sets"
+    code, text = decide(
+        difference=diff,
+        p_value=p,
+        alpha=alpha,
+        higher_is_better=higher_is_better,
+        margin=margin,
+        equivalence_ci=eq_ci,
+        detectable=detectable,
+        label_a=label_a,
+        label_b=label_b,
+    )
+    z_line = TestLine("two-proportion z-test (pooled)", z, p_z)
+    fisher_line = TestLine("Fisher's exact test", odds, p_f, note="statistic: odds ratio (B vs A)")
+    others = [z_line if small else fisher_line]
+    n_unpaired = n_two_proportions(h, alpha)
+    power = (
+        f"{describe_n(n_unpaired, 'test examples per model')} would detect "
+        f"{num(q_a)} vs {num(q_b)} with 80% power unpaired"
+    )
+    n_paired = n_mcnemar(diff, 0.10, alpha)
+    if math.isfinite(n_paired):
+        power += f"; {describe_n(n_paired, 'examples')} paired at a 10% disagreement rate"
+    w_a, w_b = wilson(x_a, n_a, alpha), wilson(x_b, n_b, alpha)
+    warnings = [PAIRED_NOTE]
+    if same_test_set:
+        warnings.insert(
+            0,
+            "A and B were measured on the same test set: a paired test is "
+            "impossible without per-example predictions (the disagreement counts)",
+        )
+    for p_in, x, n, name in ((p_a, x_a, n_a, "A"), (p_b, x_b, n_b, "B")):
+        if abs(p_in * n - x) > 1e-6 * n:
+            warnings.append(f"{name}: {p_in} of {n} is not a whole count; used {x}/{n}")
+    return Result(
+        kind="props",
+        test=test,
+        why=why,
+        verdict=code,
+        verdict_text=text,
+        n_a=n_a,
+        n_b=n_b,
+        alpha=alpha,
+        statistic=stat,
+        p_value=p,
+        difference=diff,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        ci_level=1 - alpha,
+        effect_size=h,
+        effect_name="Cohen's h",
+        mean_a=q_a,
+        mean_b=q_b,
+        higher_is_better=higher_is_better,
+        margin=margin,
+        detectable=detectable,
+        power_text=power,
+        label_a=label_a,
+        label_b=label_b,
+        others=others,
+        extra={
+            "count_a": x_a,
+            "count_b": x_b,
+            "wilson_a": list(w_a),
+            "wilson_b": list(w_b),
+            "odds_ratio": odds,
+            "z": z,
+            "p_z": p_z,
+            "p_fisher": p_f,
+            "n_per_model_80": n_unpaired,
+            "n_paired_80_at_10pct": n_paired,
+            "z_crit": float(norm.isf(alpha / 2)),
+        },
+        warnings=warnings,
+    )

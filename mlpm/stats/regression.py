@@ -1,0 +1,117 @@
+"""Did a new run get significantly worse than its group's earlier runs?
+
+Used by the Runs table to flag, for example, an epoch that went from 18 s to 15 minutes.
+With 4 or more baseline runs, a one-sided test decides: a prediction-interval t-test for one
+new value, Welch's t for several. With 1-3 baseline runs no test is trustworthy; the run is
+flagged only when it is grossly worse (by HEURISTIC_FACTOR or more), and the message says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MIN_BASELINE = 4
+HEURISTIC_FACTOR = 1.5  # with too few baseline runs: flag only a 50% (or worse) change
+
+
+@dataclass(slots=True)
+class RegressionResult:
+    flagged: bool
+    p_value: float | None
+    ratio: float  # value / baseline mean (nan when the baseline mean is 0)
+    message: str
+
+
+def _finite(values: Sequence[float]) -> tuple[list[float], int]:
+    good, bad = [], 0
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            bad += 1
+            continue
+        if math.isfinite(f):
+            good.append(f)
+        else:
+            bad += 1
+    return good, bad
+
+
+def _worse_factor(ratio: float, higher_is_better: bool) -> float:
+    """How many times worse (>= 1 means worse): value/base for costs, base/value for gains."""
+    if math.isnan(ratio):
+        return math.nan
+    if higher_is_better:
+        return math.inf if ratio <= 0 else 1 / ratio
+    return ratio
+
+
+def regression_check(
+    baseline: Sequence[float],
+    value: float | Sequence[float],
+    *,
+    higher_is_better: bool,
+    alpha: float = 0.05,
+) -> RegressionResult:
+    """Is `value` (one run, or several new runs) significantly worse than `baseline`?
+
+    Non-finite numbers are left out (and counted in the message) rather than raised: the
+    Runs table calls this for every row.
+    """
+    import statistics
+
+    base, dropped = _finite(baseline)
+    new, dropped_new = _finite([value] if isinstance(value, int | float) else list(value))
+    ignored = dropped + dropped_new
+    note = f" ({ignored} non-finite value(s) ignored)" if ignored else ""
+    if not new:
+        return RegressionResult(False, None, math.nan, f"no finite value to check{note}")
+    if not base:
+        return RegressionResult(False, None, math.nan, f"no baseline runs to compare with{note}")
+    mean_base, mean_new = statistics.fmean(base), statistics.fmean(new)
+    ratio = mean_new / mean_base if mean_base != 0 else math.nan
+    worse = mean_new < mean_base if higher_is_better else mean_new > mean_base
+    factor = _worse_factor(ratio, higher_is_better)
+    times = f"{ratio:.3g}x the baseline mean" if math.isfinite(ratio) else "baseline mean is 0"
+    sd = statistics.stdev(base) if len(base) > 1 else 0.0
+    flat = sd == 0 and (len(new) == 1 or statistics.stdev(new) == 0)
+    if len(base) < MIN_BASELINE or flat:
+        gross = worse and (math.isnan(factor) or factor >= HEURISTIC_FACTOR)
+        head = "much worse than" if gross else ("worse than" if worse else "not worse than")
+        why = (
+            f"only {len(base)} baseline run(s)"
+            if len(base) < MIN_BASELINE
+            else "the baseline runs are all equal"
+        )
+        return RegressionResult(
+            gross,
+            None,
+            ratio,
+            f"{head} the baseline ({times}); {why}: no significance test is possible, "
+            f"flagged only when {HEURISTIC_FACTOR:g}x worse or more{note}",
+        )
+    from scipy import stats
+
+    alternative = "less" if higher_is_better else "greater"
+    if len(new) == 1:
+        t = (mean_new - mean_base) / (sd * math.sqrt(1 + 1 / len(base)))
+        dist = stats.t(len(base) - 1)
+        p = float(dist.cdf(t) if alternative == "less" else dist.sf(t))
+        test = f"prediction-interval t-test against {len(base)} baseline runs"
+    else:
+        res = stats.ttest_ind(new, base, equal_var=False, alternative=alternative)
+        p = float(res.pvalue)
+        test = f"one-sided Welch t-test, {len(new)} new vs {len(base)} baseline runs"
+    flagged = worse and p < alpha
+    verdict = (
+        "significantly worse than the baseline"
+        if flagged
+        else (
+            "worse than the baseline, but not significantly"
+            if worse
+            else "not worse than the baseline"
+        )
+    )
+    return RegressionResult(flagged, p, ratio, f"{verdict} ({times}; {test}, p = {p:.3g}){note}")

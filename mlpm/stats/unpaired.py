@@ -1,0 +1,225 @@
+"""Runs over seeds, unpaired: Welch's t decides; Mann-Whitney, Student's t and ASO are shown."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from mlpm.stats.checks import as_array, check_alpha, check_margin
+from mlpm.stats.fmt import num, pval
+from mlpm.stats.result import Result, TestLine
+from mlpm.stats.verdict import decide, too_few
+
+MIN_RUNS = 3
+
+
+def hedges_g(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """(Cohen's d with pooled sd, Hedges' g) of B - A; nan when both sds are zero."""
+    import numpy as np
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    n_a, n_b = a.size, b.size
+    pooled = math.sqrt(((n_a - 1) * a.var(ddof=1) + (n_b - 1) * b.var(ddof=1)) / (n_a + n_b - 2))
+    if pooled == 0:
+        return math.nan, math.nan
+    d = (b.mean() - a.mean()) / pooled
+    return float(d), float(d * (1 - 3 / (4 * (n_a + n_b) - 9)))
+
+
+def unpaired_samples(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    alpha: float = 0.05,
+    higher_is_better: bool = True,
+    margin: float | None = None,
+    gain: float | None = None,
+    seed: int | None = None,
+    label_a: str = "A",
+    label_b: str = "B",
+    metric: str = "",
+) -> Result:
+    """Compare scores of independent runs (different seeds, no pairing)."""
+    import numpy as np
+    from scipy import stats
+
+    from mlpm.stats.aso import DEFAULT_SEED, ORIGINAL_THRESHOLD, STRICT_THRESHOLD, aso
+    from mlpm.stats.power import describe_n, mde_t, n_t
+
+    check_alpha(alpha)
+    check_margin(margin)
+    x, y = as_array(a, label_a), as_array(b, label_b)
+    n_a, n_b = int(x.size), int(y.size)
+    base = dict(
+        kind="seeds",
+        n_a=n_a,
+        n_b=n_b,
+        alpha=alpha,
+        mean_a=float(x.mean()),
+        mean_b=float(y.mean()),
+        difference=float(y.mean() - x.mean()),
+        ci_level=1 - alpha,
+        higher_is_better=higher_is_better,
+        margin=margin,
+        label_a=label_a,
+        label_b=label_b,
+        metric=metric,
+    )
+    if n_a < MIN_RUNS or n_b < MIN_RUNS:
+        code, text = too_few(n_a, n_b)
+        return Result(
+            test="none",
+            why="fewer than 3 runs on a side",
+            verdict=code,
+            verdict_text=text,
+            power_text="run at least 3 seeds a side; about 29 are "
+            "needed to call P(A>B) reliably (Bouthillier et al. 2021)",
+            **base,
+        )
+    warnings: list[str] = []
+    welch = stats.ttest_ind(y, x, equal_var=False)
+    student = stats.ttest_ind(y, x, equal_var=True)
+    mwu = stats.mannwhitneyu(y, x, alternative="two-sided")
+    sd_a, sd_b = float(x.std(ddof=1)), float(y.std(ddof=1))
+    se = math.sqrt(sd_a**2 / n_a + sd_b**2 / n_b)
+    prob_b = float(mwu.statistic) / (n_a * n_b)
+    d, g = hedges_g(x, y)
+    others = [
+        TestLine(
+            "Mann-Whitney U",
+            float(mwu.statistic),
+            float(mwu.pvalue),
+            note=f"U of B; P(B>A) = {num(prob_b)}",
+        ),
+        TestLine("Student's t (equal variances)", float(student.statistic), float(student.pvalue)),
+    ]
+    if se == 0:
+        identical = base["difference"] == 0
+        if identical:
+            warnings.append("both samples are constant and equal: there is nothing to test")
+            test, stat, p, why = "none", None, 1.0, "zero variance on both sides"
+        else:
+            warnings.append(
+                "zero variance on both sides: a t-test is meaningless here; the "
+                "verdict uses Mann-Whitney U"
+            )
+            test, stat, p = "Mann-Whitney U", float(mwu.statistic), float(mwu.pvalue)
+            why = "zero variance on both sides, so the rank test decides"
+        ci = (base["difference"], base["difference"])
+        eq_ci = ci
+        detectable = None
+        df = math.nan
+    else:
+        test, stat, p = "Welch's t-test", float(welch.statistic), float(welch.pvalue)
+        why = "runs over seeds, unpaired: Welch's t does not assume equal variances"
+        df = float(welch.df)
+        c = welch.confidence_interval(1 - alpha)
+        ci = (float(c.low), float(c.high))
+        e = welch.confidence_interval(1 - 2 * alpha)
+        eq_ci = (float(e.low), float(e.high))
+        detectable = mde_t(se, df, alpha)
+    if np.array_equal(np.sort(x), np.sort(y)):
+        warnings.append("the two samples are identical")
+    code, text = decide(
+        difference=base["difference"],
+        p_value=p,
+        alpha=alpha,
+        higher_is_better=higher_is_better,
+        margin=margin,
+        equivalence_ci=eq_ci,
+        detectable=detectable,
+        label_a=label_a,
+        label_b=label_b,
+    )
+    seed = DEFAULT_SEED if seed is None else seed
+    sign = 1.0 if higher_is_better else -1.0
+    fwd = aso(sign * y, sign * x, seed=seed)  # does B dominate A?
+    back = aso(sign * x, sign * y, seed=seed)
+    if fwd.eps_min is not None:
+        dominated = (
+            "B almost stochastically dominates A"
+            if fwd.eps_min < STRICT_THRESHOLD
+            else (
+                "B dominates A only by the original, looser threshold"
+                if fwd.eps_min < ORIGINAL_THRESHOLD
+                else "B does not dominate A"
+            )
+        )
+        others.append(
+            TestLine(
+                "Almost Stochastic Order",
+                fwd.eps_min,
+                None,
+                p_text="(not a p-value)",
+                note=f"eps_min(B over A) = {num(fwd.eps_min, 3)}, eps_min(A over B) = "
+                f"{num(back.eps_min, 3)}; threshold {STRICT_THRESHOLD} (0.5 originally): "
+                f"{dominated}; bootstrap seed {seed}, {fwd.resamples} resamples",
+            )
+        )
+    elif fwd.note:
+        warnings.append(f"ASO: {fwd.note}")
+    pooled_sd = math.sqrt(((n_a - 1) * sd_a**2 + (n_b - 1) * sd_b**2) / (n_a + n_b - 2))
+    target = abs(gain) if gain is not None else abs(base["difference"])
+    power = ""
+    if pooled_sd > 0 and target > 0:
+        runs = n_t(target / pooled_sd, alpha, paired=False)
+        power = (
+            f"{describe_n(runs, 'runs per side')} would detect a gain of {num(target, 3)} "
+            f"with 80% power (pooled sd {num(pooled_sd, 3)})"
+        )
+    min_p = 2 / math.comb(n_a + n_b, n_a)
+    if min_p > alpha:
+        warnings.append(
+            f"with {n_a} and {n_b} runs Mann-Whitney cannot go below p = "
+            f"{pval(min_p)}, which is not below alpha = {alpha}"
+        )
+    if n_a + n_b < 58:
+        warnings.append(
+            "fewer than about 29 runs a side: P(B>A) is imprecise (Bouthillier "
+            "et al. 2021 call A better only when P(A>B) >= 0.75 with its CI above 0.5)"
+        )
+    warnings.append(
+        "fix the number of seeds in advance: re-checking after every new seed "
+        "inflates false positives"
+    )
+    return Result(
+        test=test,
+        why=why,
+        verdict=code,
+        verdict_text=text,
+        statistic=stat,
+        p_value=p,
+        p_text=pval(p),
+        ci_low=ci[0],
+        ci_high=ci[1],
+        effect_size=g,
+        effect_name="Hedges' g",
+        detectable=detectable,
+        power_text=power,
+        seed=seed,
+        resamples=fwd.resamples,
+        others=others,
+        warnings=warnings,
+        extra={
+            "df": df,
+            "sd_a": sd_a,
+            "sd_b": sd_b,
+            "cohens_d": d,
+            "hedges_g": g,
+            "p_b_greater": prob_b,
+            "p_a_greater": 1 - prob_b,
+            "mann_whitney_u": float(mwu.statistic),
+            "p_mann_whitney": float(mwu.pvalue),
+            "p_student": float(student.pvalue),
+            "p_welch_one_sided": float(
+                stats.ttest_ind(
+                    y, x, equal_var=False, alternative="greater" if higher_is_better else "less"
+                ).pvalue
+            ),
+            "aso_eps_min_b_over_a": fwd.eps_min,
+            "aso_eps_min_a_over_b": back.eps_min,
+            "aso_threshold": STRICT_THRESHOLD,
+            "aso_seed": seed,
+        },
+        **base,
+    )
