@@ -56,7 +56,7 @@ def board(
     for c in columns:
         text = fit(c.header, cell)
         headers.append(style(text, bold=True, fg="red" if c.at_limit else None))
-    click.echo(" │ ".join(headers))
+    click.echo(" │ ".join(headers).rstrip())
     click.echo("─┼─".join("─" * cell for _ in columns))
     for i in range(min(rows, max((len(c.tasks) for c in columns), default=0))):
         cells = []
