@@ -72,21 +72,22 @@ def count(store: Store, project_id: int, column: str) -> int:
     )
 
 
-def check_wip(store: Store, project: Project, column: str, *, force: bool) -> str | None:
-    """Refuse (hard limit, no force) or return a warning when one more task would pass the
-    column's limit; None when within it."""
+def check_wip(store: Store, project: Project, column: str, *, force: bool) -> tuple[str, bool]:
+    """Check one more task entering `column`: ("", False) within the limit; a warning past a
+    soft limit; a refusal past a hard one unless `force`, then (warning, True): an override."""
     limit = limits(project).get(column)
     if limit is None:
-        return None
+        return "", False
     current = count(store, project.id, column)
     if current + 1 <= limit.limit:
-        return None
-    message = (
-        f"{column.capitalize()} is at its WIP limit ({current}/{limit.limit}) in {project.slug}"
-    )
-    if limit.hard and not force:
+        return "", False
+    message = f"{column.capitalize()} is at its WIP limit ({current}/{limit.limit})"
+    message += f" in {project.slug}"
+    if not limit.hard:
+        return message, False
+    if not force:
         raise Refused(message, hint="finish or move a task first, or use --force")
-    return message + (" (override recorded)" if limit.hard else "")
+    return message + " (override recorded)", True
 
 
 def columns(

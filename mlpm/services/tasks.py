@@ -241,9 +241,10 @@ def _move(
             raise UsageError(f"a reason is at most {MAX_TITLE:,} characters")
     project = projects.by_id(store, task.project_id)
     warnings: list[str] = []
-    if warning := board.check_wip(store, project, column, force=force):
+    warning, overridden = board.check_wip(store, project, column, force=force)
+    if warning:
         warnings.append(warning)
-        tx.forced = tx.forced or "recorded" in warning
+    tx.forced = tx.forced or overridden
     now = clock.stamp()
     changes: dict[str, Any] = {
         "column": column,
@@ -274,20 +275,14 @@ def _move(
 def reorder(store: Store, task_id: int, position: int) -> Task:
     """Put a task at `position` (1 = top) within its board column."""
     task = get(store, task_id)
-    ids = [
-        r["id"]
-        for r in store.query(
-            'SELECT id FROM task WHERE project_id = ? AND "column" = ? ORDER BY rank, id',
-            (task.project_id, task.column),
-        )
-    ]
     ranks = {
         r["id"]: r["rank"]
         for r in store.query(
-            'SELECT id, rank FROM task WHERE project_id = ? AND "column" = ?',
+            'SELECT id, rank FROM task WHERE project_id = ? AND "column" = ? ORDER BY rank, id',
             (task.project_id, task.column),
         )
     }
+    ids = list(ranks)
     others = [i for i in ids if i != task_id]
     index = max(0, min(position - 1, len(others)))
     before = ranks[others[index - 1]] if index > 0 else None

@@ -35,6 +35,7 @@ class Capacity:
     pomodoros: int
     pomodoro_cap: int
     unestimated: int
+    per_unestimated: int = 1
 
     @property
     def line(self) -> str:
@@ -45,8 +46,6 @@ class Capacity:
         if self.unestimated:
             text += f" ({self.unestimated} unestimated counted as {self.per_unestimated})"
         return text
-
-    per_unestimated: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -183,13 +182,13 @@ def _check_capacity(store: Store, task: Task, entries: list[Entry]) -> str | Non
     over_pomodoros = cap.pomodoros + need - cap.pomodoro_cap
     if over_tasks <= 0 and over_pomodoros <= 0:
         return None
-    deferrable, freed_tasks, freed_pomodoros = [], 0, 0
+    deferrable: list[str] = []
+    freed_pomodoros = 0
     for entry in reversed(entries):  # least important first
-        if freed_tasks >= over_tasks and freed_pomodoros >= over_pomodoros:
+        if len(deferrable) >= over_tasks and freed_pomodoros >= over_pomodoros:
             break
         est = entry.task.estimate if entry.task.estimate is not None else per
         deferrable.append(f"#{entry.task.id} {_short(entry.task.title)!r} ({est} pom.)")
-        freed_tasks += 1
         freed_pomodoros += est
     defer = "; could defer: " + ", ".join(deferrable) if deferrable else ""
     return f"today is full ({cap.line}); #{task.id} needs {need} pomodoro(s){defer}"
