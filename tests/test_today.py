@@ -133,3 +133,16 @@ def test_suggested_capacity_is_the_median_done_per_worked_day(cli, monkeypatch):
     assert "suggested capacity: 3 tasks (median done per day over the last 3 worked days)" in cli(
         "today"
     ).output
+
+
+def test_interactive_review_asks_about_each_task(cli, monkeypatch):
+    add(cli, "keep me", "--today")
+    add(cli, "later", "--today")
+    add(cli, "obsolete", "--today")
+    next_day(monkeypatch)
+    result = cli("today", "review", "--ask", input="keep\nbacklog\ndrop\nno longer needed\n")
+    assert result.exit_code == 0, result.output
+    assert "keep, backlog or drop?" in result.output
+    columns = {t["id"]: t["column"] for t in json.loads(cli("task", "list", "--json").stdout)}
+    assert columns == {1: "today", 2: "backlog", 3: "dropped"}
+    assert json.loads(cli("task", "show", "3", "--json").stdout)["drop_reason"] == "no longer needed"

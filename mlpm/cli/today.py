@@ -116,6 +116,7 @@ def _ids(text: str | None) -> list[int]:
     help="Do this with every task left.",
 )
 @click.option("--force", is_flag=True, help="Keep tasks past the day's capacity.")
+@click.option("--ask", is_flag=True, help="Ask about each task even without a terminal.")
 def review(
     keep: str | None,
     backlog: str | None,
@@ -123,6 +124,7 @@ def review(
     reason: str | None,
     all_action: str | None,
     force: bool,
+    ask: bool,
 ) -> None:
     """Go through the tasks earlier days left in Today or Doing: keep, backlog, or drop."""
     from mlpm.errors import UsageError
@@ -142,7 +144,7 @@ def review(
     if all_action:
         for e in stale:
             decisions.setdefault(e.task.id, all_action)
-    interactive = not decisions and sys.stdin.isatty()
+    interactive = not decisions and (ask or sys.stdin.isatty())
     if not decisions and not interactive:
         raise UsageError(
             "no terminal to ask: use --keep/--backlog/--drop IDS or --all keep|backlog"
