@@ -101,9 +101,11 @@ def test_one_session_at_a_time(store, task_id):
 
 def test_the_database_itself_refuses_a_second_running_row(store, task_id):
     timer.start(store, task_id, now=T0)
-    with pytest.raises(MlpmError, match="another timer session started meanwhile"):
-        with store.write("race", undoable=False) as tx:
-            timer._insert(tx, "focus", task_id, at(1), 60)
+    with (
+        pytest.raises(MlpmError, match="another timer session started meanwhile"),
+        store.write("race", undoable=False) as tx,
+    ):
+        timer._insert(tx, "focus", task_id, at(1), 60)
     assert len(rows(store)) == 1
 
 

@@ -187,7 +187,7 @@ def short(title: str, size: int = 50) -> str:
 
 def fmt_seconds(seconds: float) -> str:
     """`MM:SS`, or `H:MM:SS` from an hour up."""
-    total = max(0, int(math.ceil(seconds)))
+    total = max(0, math.ceil(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
