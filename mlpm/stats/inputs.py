@@ -225,3 +225,52 @@ def align(a: PredFile, b: PredFile, truth: PredFile | None = None) -> Aligned:
 
     y_codes = encode(y or [])
     return Aligned(order, y_codes, encode(pa or []), encode(pb or []), list(codes), notes)
+
+
+@dataclass(slots=True)
+class Table:
+    """A score table: one column per model or configuration, one row per dataset or seed."""
+
+    models: list[str]
+    rows: list[str]
+    values: list[list[float]]  # values[row][model]
+
+
+def read_table(path_text: str) -> Table:
+    """A CSV score table. The first column holds row names unless all its cells are numbers."""
+    import csv
+
+    path = Path(path_text).expanduser()
+    if not path.is_file():
+        raise UsageError(f"{path_text}: no such file")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path_text}: {exc}") from None
+    records = [r for r in csv.reader(lines) if any(c.strip() for c in r)]
+    if len(records) < 2:
+        raise UsageError(f"{path_text}: needs a header row and at least one row of scores")
+    header, body = [c.strip() for c in records[0]], records[1:]
+    for i, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise UsageError(
+                f"{path_text} line {i}: {len(row)} cells, the header has {len(header)}"
+            )
+
+    def is_number(text: str) -> bool:
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    named = not all(is_number(r[0]) for r in body)
+    models = header[1:] if named else header
+    names = [r[0].strip() for r in body] if named else [str(i) for i in range(1, len(body) + 1)]
+    values = []
+    for i, row in enumerate(body, start=2):
+        cells = row[1:] if named else row
+        values.append(finite_list(cells, f"{path_text} line {i}"))
+    if len(set(models)) != len(models):
+        raise UsageError(f"{path_text}: column names repeat")
+    return Table(models, names, values)

@@ -164,3 +164,71 @@ def friedman_nemenyi(
         different_pairs=pairs,
         warnings=warnings,
     )
+
+
+@dataclass(slots=True)
+class BaselineRow:
+    model: str
+    result: Any  # mlpm.stats.result.Result
+    p_adjusted: float
+    verdict: str
+    verdict_text: str
+
+
+def against_baseline(
+    columns: dict[str, Sequence[float]],
+    baseline: str,
+    *,
+    paired: bool = False,
+    method: str = "holm",
+    alpha: float = 0.05,
+    higher_is_better: bool = True,
+) -> list[BaselineRow]:
+    """Compare every column with the baseline column, then adjust the p-values together.
+
+    A configuration is called better or worse only when its adjusted p is below alpha.
+    """
+    from mlpm.stats import compare_samples
+    from mlpm.stats.verdict import decide
+
+    if method not in METHODS:
+        raise UsageError(f"unknown adjustment {method!r}: use one of {', '.join(METHODS)}")
+    if baseline not in columns:
+        raise UsageError(f"no column {baseline!r} (columns: {', '.join(columns)})")
+    others = [m for m in columns if m != baseline]
+    if not others:
+        raise UsageError("nothing to compare with the baseline: add more columns")
+    results = [
+        compare_samples(
+            columns[baseline],
+            columns[m],
+            paired=paired,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            label_a=baseline,
+            label_b=m,
+        )
+        for m in others
+    ]
+    testable = [r for r in results if r.p_value is not None]
+    adjusted = iter(adjust([r.p_value for r in testable], method))
+    rows = []
+    for model, r in zip(others, results, strict=True):
+        if r.p_value is None:
+            rows.append(BaselineRow(model, r, math.nan, r.verdict, r.verdict_text))
+            continue
+        p_adj = next(adjusted)
+        code, text = decide(
+            difference=r.difference,
+            p_value=p_adj,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            detectable=r.detectable,
+            label_a=baseline,
+            label_b=model,
+        )
+        r.extra["p_adjusted"] = p_adj
+        r.extra["adjustment"] = METHODS[method]
+        r.verdict, r.verdict_text = code, text
+        rows.append(BaselineRow(model, r, p_adj, code, text))
+    return rows
