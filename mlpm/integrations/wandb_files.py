@@ -14,7 +14,9 @@ import of many long runs costs little; `read_history` reads the whole file, on d
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import re
 import socket
@@ -39,7 +41,7 @@ R_HISTORY, R_SUMMARY, R_CONFIG, R_TELEMETRY = 2, 3, 5, 11
 R_RUN, R_EXIT, R_HEADER, R_ENVIRONMENT = 17, 18, 21, 26
 
 HEAD_WINDOW = 2 * BLOCK  # identity, config, environment: the first records
-TAIL_WINDOW = 2 * BLOCK  # exit and the latest summary updates
+TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates (read from its block on)
 RUNNING_GRACE_S = 300  # no exit record, no known live writer: "running" only if this fresh
 MAX_POINTS = 100_000  # per metric in a history read; longer series are thinned evenly
 
@@ -95,20 +97,29 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
             raise ValueError("varint too long")
 
 
-def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
+def _fields(buf: bytes) -> list[tuple[int, int, Any]]:
     """(field number, wire type, value) for each field of one protobuf message."""
+    out = []
     pos, end = 0, len(buf)
     while pos < end:
-        tag, pos = _varint(buf, pos)
+        tag = buf[pos]
+        if tag < 0x80:  # most tags and lengths fit one byte: skip the general decoder
+            pos += 1
+        else:
+            tag, pos = _varint(buf, pos)
         number, wire = tag >> 3, tag & 7
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 2:
-            size, pos = _varint(buf, pos)
+        if wire == 2:
+            size = buf[pos]
+            if size < 0x80:
+                pos += 1
+            else:
+                size, pos = _varint(buf, pos)
             if pos + size > end:
                 raise ValueError("field runs past the end of its message")
-            value = buf[pos : pos + size]
+            value: Any = buf[pos : pos + size]
             pos += size
+        elif wire == 0:
+            value, pos = _varint(buf, pos)
         elif wire == 1:
             value = buf[pos : pos + 8]
             pos += 8
@@ -119,7 +130,8 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
             raise ValueError(f"unsupported wire type {wire}")
         if pos > end:
             raise ValueError("truncated field")
-        yield number, wire, value
+        out.append((number, wire, value))
+    return out
 
 
 def _text(value: bytes, bad: list[str]) -> str:
@@ -211,14 +223,17 @@ class _Scan:
     first_corrupt_at: int | None = None
 
 
-def _records(data: bytes, start: int, stop: int | None, scan: _Scan) -> Iterator[bytes]:
-    """Payloads of the records whose first chunk starts in [start, stop).
+def _records(
+    data: bytes, start: int, stop: int | None, scan: _Scan, *, base: int = 0
+) -> Iterator[bytes]:
+    """Payloads of the records whose first chunk starts at file offset >= `start` (and below
+    `stop`, when given). `data` holds the file's bytes from offset `base` on.
 
     `start` may be any block boundary (or HEADER_LEN): continuation chunks found there are
     skipped up to the next record start. A chunk with a bad CRC drops the record it belongs to
     and the reader resumes at the next block, as LevelDB's log reader does.
     """
-    size = len(data)
+    size = base + len(data)
     pos = start
     parts: list[bytes] | None = None
     while pos + CHUNK.size <= size:
@@ -226,7 +241,7 @@ def _records(data: bytes, start: int, stop: int | None, scan: _Scan) -> Iterator
         if room < CHUNK.size:  # block trailer: zero padding
             pos += room
             continue
-        crc, length, kind = CHUNK.unpack_from(data, pos)
+        crc, length, kind = CHUNK.unpack_from(data, pos - base)
         if crc == 0 and length == 0 and kind == 0:  # zero padding (preallocated or flushed)
             pos += room
             continue
@@ -234,7 +249,7 @@ def _records(data: bytes, start: int, stop: int | None, scan: _Scan) -> Iterator
         if end > size:
             scan.truncated = True
             return
-        payload = data[pos + CHUNK.size : end]
+        payload = data[pos - base + CHUNK.size : end - base]
         bad = kind not in (FULL, FIRST, MIDDLE, LAST) or length > room - CHUNK.size
         if not bad and zlib.crc32(payload, zlib.crc32(bytes((kind,)))) & 0xFFFFFFFF != crc:
             bad = True
@@ -270,10 +285,35 @@ def _records(data: bytes, start: int, stop: int | None, scan: _Scan) -> Iterator
 
 def _kind(record: bytes) -> tuple[int, bytes | None]:
     """The record's type (its oneof field number) and that field's bytes."""
-    for number, wire, value in _fields(record):
-        if wire == 2 and number not in (16, 19, 200):  # skip control, uuid, _info
-            return number, value
+    pos, end = 0, len(record)
+    while pos < end:
+        tag, pos = _varint(record, pos)
+        number, wire = tag >> 3, tag & 7
+        if wire == 0:
+            _, pos = _varint(record, pos)
+        elif wire == 2:
+            size, pos = _varint(record, pos)
+            if number not in (16, 19, 200):  # skip control, uuid, _info
+                if pos + size > end:
+                    raise ValueError("record field runs past its end")
+                return number, record[pos : pos + size]
+            pos += size
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
     return 0, None
+
+
+def _key_prefix(item: bytes) -> bytes:
+    """The key fields (1: key, 2: nested_key) at the start of an item, as raw bytes."""
+    pos, end = 0, len(item)
+    while pos < end and item[pos] in (0x0A, 0x12):
+        size, after = _varint(item, pos + 1)
+        pos = after + size
+    return item[:pos]
 
 
 def check_header(data: bytes) -> None:
@@ -305,10 +345,19 @@ class _Builder:
         self.saw_exit = False
         self.summary_updates: list[bytes] = []
 
-    def add(self, record: bytes) -> None:
-        number, body = _kind(record)
-        if body is None or number == R_HISTORY:
-            return
+    def add(self, record: bytes) -> int:
+        """Fold one record in; return its type (0 when it cannot be decoded)."""
+        try:
+            number, body = _kind(record)
+            if body is not None and number != R_HISTORY:
+                self._fold(number, body)
+        except (ValueError, IndexError, struct.error):
+            if "a record could not be decoded" not in self.bad:
+                self.bad.append("a record could not be decoded")
+            return 0
+        return number
+
+    def _fold(self, number: int, body: bytes) -> None:
         if number == R_RUN:
             self._run(body)
         elif number == R_SUMMARY:
@@ -409,24 +458,29 @@ class _Builder:
 
     def fold_summary(self) -> None:
         """Apply summary updates, latest first, decoding each key's value only once."""
-        seen: set[tuple[str, ...]] = set()
-        final: list[tuple[list[str], Any, bool]] = []
+        seen: set[bytes] = set()
+        final: list[tuple[int, bytes]] = []
         for body in reversed(self.summary_updates):
             for number, _, value in _fields(body):
                 if number not in (1, 2):
                     continue
-                key, nested, raw, _ = _item(value, self.bad)
-                path = _path_of(key, nested)
-                marker = tuple(path)
-                if not path or path[0] == "_wandb" or marker in seen:
+                marker = _key_prefix(value)
+                if marker in seen:
                     continue
                 seen.add(marker)
-                final.append((path, raw, number == 1))
-        for path, raw, keep in reversed(final):
-            if keep:
+                final.append((number, value))
+        for number, value in reversed(final):
+            key, nested, raw, _ = _item(value, self.bad)
+            path = _path_of(key, nested)
+            if not path or not path[0] or path[0] == "_wandb":
+                continue
+            if number == 1:
                 _set_path(self.info.summary, path, _loads(raw))
-        if self.info.runtime is None and isinstance(self.info.summary.get("_runtime"), int | float):
-            self.info.runtime = float(self.info.summary["_runtime"])
+            else:
+                _del_path(self.info.summary, path)
+        runtime = self.info.summary.get("_runtime")
+        if self.info.runtime is None and isinstance(runtime, int | float):
+            self.info.runtime = float(runtime)
 
 
 def _writer_alive(run_dir: Path, host: str | None) -> bool | None:
@@ -492,33 +546,64 @@ def run_id_from_path(path: Path) -> str:
     return stem[4:] if stem.startswith("run-") else stem
 
 
+def _read_windows(path: Path, info: RunInfo) -> tuple[_Builder, _Scan]:
+    """Fold the head records (up to the first history row) and the tail records."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, after several reads
+    except OSError as exc:
+        raise WandbFileError(f"cannot read: {exc.strerror}") from None
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= HEAD_WINDOW + TAIL_WINDOW:
+            data = handle.read()
+            check_header(data)
+            builder, scan = _Builder(info), _Scan()
+            for record in _records(data, HEADER_LEN, None, scan):
+                builder.add(record)
+            return builder, scan
+        window = HEAD_WINDOW
+        while True:  # grow the head window while a record (a huge config) overflows it
+            handle.seek(0)
+            head = handle.read(window)
+            check_header(head)
+            builder, head_scan = _Builder(info), _Scan()
+            reached_history = False
+            for record in _records(head, HEADER_LEN, None, head_scan):
+                if builder.add(record) == R_HISTORY:
+                    reached_history = True
+                    break
+            if reached_history or not head_scan.truncated or window >= size:
+                break
+            window *= 4
+        tail_start = (size - TAIL_WINDOW) // BLOCK * BLOCK
+        handle.seek(tail_start)
+        tail = handle.read()
+        scan = _Scan(records=head_scan.records, corrupt=head_scan.corrupt)
+        scan.first_corrupt_at = head_scan.first_corrupt_at
+        for record in _records(tail, tail_start, None, scan, base=tail_start):
+            builder.add(record)
+        return builder, scan
+
+
 def read_run(path: Path | str, *, now: float | None = None) -> RunInfo:
     """Read one `.wandb` file's run (head and tail only). Problems go to `info.problems`.
 
+    Config changes made after the first logged row and summary keys last updated far from
+    the end of the file are outside the windows read here (`read_history` reads it all).
     Raises WandbFileError when the file is not a readable `.wandb` file at all.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    check_header(data)
     run_dir = path.parent
     info = RunInfo(run_id=run_id_from_path(path), path=str(path))
     info.source = "offline" if run_dir.name.startswith("offline-run-") else "online"
-    builder = _Builder(info)
-    scan = _Scan()
-    size = len(data)
     try:
-        if size <= HEAD_WINDOW + TAIL_WINDOW:
-            for record in _records(data, HEADER_LEN, None, scan):
-                builder.add(record)
-        else:
-            tail_start = (size - TAIL_WINDOW) // BLOCK * BLOCK
-            for record in _records(data, HEADER_LEN, HEAD_WINDOW, scan):
-                builder.add(record)
-            for record in _records(data, max(tail_start, HEAD_WINDOW), None, scan):
-                builder.add(record)
+        builder, scan = _read_windows(path, info)
     except (ValueError, IndexError, struct.error):
-        info.problems.append("a record could not be decoded")
-    builder.fold_summary()
+        raise WandbFileError("undecodable records") from None
+    try:
+        builder.fold_summary()
+    except (ValueError, IndexError, struct.error):
+        info.problems.append("a summary record could not be decoded")
     _apply_json_files(info, run_dir)
     if builder.bad:
         info.problems.extend(builder.bad)
@@ -556,24 +641,79 @@ def find_run_files(paths: Iterable[Path | str]) -> Iterator[Path]:
 # -- history -------------------------------------------------------------------------------
 
 
+def _numbers(name: str, value: Any) -> Iterator[tuple[str, float]]:
+    """(name, number) pairs in one history value: nested dicts flattened, the rest skipped."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        yield name, float(value)
+    elif isinstance(value, dict) and "_type" not in value:  # media values carry a `_type`
+        for key, inner in value.items():
+            yield from _numbers(f"{name}.{key}", inner)
+
+
+class _Series:
+    """One metric's points, thinned evenly (by doubling a stride) past MAX_POINTS."""
+
+    __slots__ = ("last", "points", "seen", "stride")
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, float]] = []
+        self.seen = 0
+        self.stride = 1
+        self.last: tuple[int, float] | None = None
+
+    def add(self, point: tuple[int, float]) -> None:
+        if self.seen % self.stride == 0:
+            self.points.append(point)
+            if len(self.points) > MAX_POINTS:
+                self.points = self.points[::2]
+                self.stride *= 2
+        self.seen += 1
+        self.last = point
+
+    def result(self) -> list[tuple[int, float]]:
+        if self.last is not None and (not self.points or self.points[-1] != self.last):
+            return [*self.points, self.last]
+        return self.points
+
+
 def read_history(
     path: Path | str, keys: Iterable[str] | None = None
 ) -> tuple[dict[str, list[tuple[int, float]]], list[str]]:
     """Numeric history of one run: key -> [(step, value)], and the problems met on the way.
 
     `keys` limits the keys decoded (None: every numeric key). Nested keys are joined with
-    dots. Non-numeric values (media, text) are skipped. Reads the whole file.
+    dots. Non-numeric values (media, text) are skipped. Reads the whole file (mapped, not
+    loaded); a metric with more than MAX_POINTS points is thinned evenly, keeping the last.
     """
-    data = _read_bytes(Path(path))
-    check_header(data)
-    wanted = None if keys is None else set(keys)
-    series: dict[str, list[tuple[int, float]]] = {}
+    import mmap
+
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size < HEADER_LEN:
+                raise WandbFileError("not a .wandb file (too short)")
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        raise WandbFileError(f"cannot read: {exc.strerror}") from None
+    try:
+        check_header(data[:HEADER_LEN])
+        return _history(data, None if keys is None else set(keys))
+    finally:
+        data.close()
+
+
+def _history(
+    data: Any, wanted: set[str] | None
+) -> tuple[dict[str, list[tuple[int, float]]], list[str]]:
+    series: dict[str, _Series] = {}
     bad: list[str] = []
     problems: list[str] = []
     scan = _Scan()
-    step = 0
-    try:
-        for record in _records(data, HEADER_LEN, None, scan):
+    step, undecodable = -1, 0
+    for record in _records(data, HEADER_LEN, None, scan):
+        try:
             number, body = _kind(record)
             if number != R_HISTORY or body is None:
                 continue
@@ -583,7 +723,11 @@ def read_history(
                 if n == 1:
                     key, nested, raw, typed = _item(value, bad)
                     name = ".".join(nested) if nested else key
-                    if wanted is not None and name not in wanted:
+                    if (
+                        wanted is not None
+                        and name not in wanted
+                        and not any(w.startswith(name + ".") for w in wanted)
+                    ):
                         continue
                     row.append((name, typed if raw is None else _loads(raw)))
                 elif n == 2:
@@ -592,22 +736,21 @@ def read_history(
                         if m == 1:
                             step = _signed(v)
                     step_seen = True
-            if not step_seen:
-                step += 1
-            for name, value in row:
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    continue
-                series.setdefault(name, []).append((step, float(value)))
-    except (ValueError, IndexError, struct.error):
-        problems.append("a history record could not be decoded")
+        except (ValueError, IndexError, struct.error):
+            undecodable += 1
+            continue
+        if not step_seen:
+            step += 1
+        for name, value in row:
+            for metric, number_ in _numbers(name, value):
+                if wanted is None or metric in wanted:
+                    series.setdefault(metric, _Series()).add((step, number_))
+    if undecodable:
+        problems.append(f"{undecodable} history record(s) could not be decoded")
     if scan.corrupt:
         problems.append(f"{scan.corrupt} corrupt chunk(s) skipped")
     problems.extend(bad)
-    for name, points in series.items():
-        if len(points) > MAX_POINTS:
-            stride = -(-len(points) // MAX_POINTS)
-            series[name] = points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
-    return series, problems
+    return {name: s.result() for name, s in series.items()}, problems
 
 
 # -- writing (tests and the benchmark) -----------------------------------------------------
@@ -659,8 +802,78 @@ def pb_field(number: int, value: bytes | str | int) -> bytes:
     return _enc_varint(number << 3 | 2) + _enc_varint(len(raw)) + raw
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_fields(key: str) -> bytes:
+    parts = key.split(".")
+    return b"".join(pb_field(2, p) for p in parts) if len(parts) > 1 else pb_field(1, key)
+
+
 def pb_item(key: str, value: Any) -> bytes:
     """A config/summary/history item with a dotted key split into nested_key (as 0.22+)."""
-    parts = key.split(".")
-    head = b"".join(pb_field(2, p) for p in parts) if len(parts) > 1 else pb_field(1, key)
-    return head + pb_field(16, json.dumps(value))
+    if type(value) is float and math.isfinite(value):
+        text = repr(value)
+    elif type(value) is int:
+        text = str(value)
+    else:
+        text = json.dumps(value)
+    return _key_fields(key) + pb_field(16, text)
+
+
+def build_run(
+    run_id: str,
+    *,
+    project: str = "demo",
+    entity: str = "",
+    name: str = "",
+    group: str = "",
+    job_type: str = "",
+    tags: Iterable[str] = (),
+    config: dict[str, Any] | None = None,
+    commit: str = "",
+    remote: str = "",
+    host: str = "",
+    program: str = "",
+    args: Iterable[str] = (),
+    start: float = 0.0,
+    history: Iterable[dict[str, Any]] = (),
+    summary: dict[str, Any] | None = None,
+    exit_code: int | None = 0,
+    runtime: int | None = None,
+    version: str = "0.31.0",
+) -> bytes:
+    """A `.wandb` file as wandb 0.22+ writes it offline: header, run, environment, a
+    history and a summary record per row, the final summary, exit. For tests and benchmarks."""
+    writer = RecordWriter()
+    num = 0
+
+    def record(kind: int, body: bytes) -> None:
+        nonlocal num
+        num += 1
+        writer.add(pb_field(1, num) + pb_field(kind, body))
+
+    record(R_HEADER, pb_field(1, pb_field(1, version)))
+    stamp = pb_field(1, int(start)) + pb_field(2, int((start % 1) * 1e9)) if start else b""
+    git = (pb_field(1, remote) if remote else b"") + (pb_field(2, commit) if commit else b"")
+    run = pb_field(1, run_id) + (pb_field(2, entity) if entity else b"") + pb_field(3, project)
+    conf = b"".join(pb_field(1, pb_item(k, v)) for k, v in (config or {}).items())
+    run += pb_field(4, conf) if conf else b""
+    for number, text in ((6, group), (7, job_type), (8, name)):
+        run += pb_field(number, text) if text else b""
+    run += b"".join(pb_field(10, t) for t in tags)
+    run += (pb_field(13, host) if host else b"") + (pb_field(17, stamp) if stamp else b"")
+    run += pb_field(21, git) if git else b""
+    record(R_RUN, run)
+    env = b"".join(pb_field(5, a) for a in args) + (pb_field(6, program) if program else b"")
+    env += pb_field(9, git) if git else b""
+    if env:
+        record(R_ENVIRONMENT, env)
+    for step, row in enumerate(history):
+        items = b"".join(pb_field(1, pb_item(k, v)) for k, v in row.items())
+        record(R_SUMMARY, items)
+        record(R_HISTORY, items + pb_field(2, pb_field(1, step) if step else b""))
+    if summary:
+        record(R_SUMMARY, b"".join(pb_field(1, pb_item(k, v)) for k, v in summary.items()))
+    if exit_code is not None:
+        body = pb_field(1, exit_code) if exit_code else b""
+        record(R_EXIT, body + (pb_field(2, runtime) if runtime is not None else b""))
+    return writer.getvalue()
