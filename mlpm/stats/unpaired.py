@@ -77,13 +77,18 @@ def unpaired_samples(
             **base,
         )
     warnings: list[str] = []
-    welch = stats.ttest_ind(y, x, equal_var=False)
-    student = stats.ttest_ind(y, x, equal_var=True)
     mwu = stats.mannwhitneyu(y, x, alternative="two-sided")
     sd_a, sd_b = float(x.std(ddof=1)), float(y.std(ddof=1))
     se = math.sqrt(sd_a**2 / n_a + sd_b**2 / n_b)
     prob_b = float(mwu.statistic) / (n_a * n_b)
     d, g = hedges_g(x, y)
+    one_sided = p_student = None
+    if se > 0:
+        welch = stats.ttest_ind(y, x, equal_var=False)
+        student = stats.ttest_ind(y, x, equal_var=True)
+        p_student = float(student.pvalue)
+        alternative = "greater" if higher_is_better else "less"
+        one_sided = float(stats.ttest_ind(y, x, equal_var=False, alternative=alternative).pvalue)
     others = [
         TestLine(
             "Mann-Whitney U",
@@ -91,8 +96,11 @@ def unpaired_samples(
             float(mwu.pvalue),
             note=f"U of B; P(B>A) = {num(prob_b)}",
         ),
-        TestLine("Student's t (equal variances)", float(student.statistic), float(student.pvalue)),
     ]
+    if se > 0:
+        others.append(
+            TestLine("Student's t (equal variances)", float(student.statistic), p_student)
+        )
     if se == 0:
         identical = base["difference"] == 0
         if identical:
@@ -210,12 +218,8 @@ def unpaired_samples(
             "p_a_greater": 1 - prob_b,
             "mann_whitney_u": float(mwu.statistic),
             "p_mann_whitney": float(mwu.pvalue),
-            "p_student": float(student.pvalue),
-            "p_welch_one_sided": float(
-                stats.ttest_ind(
-                    y, x, equal_var=False, alternative="greater" if higher_is_better else "less"
-                ).pvalue
-            ),
+            "p_student": p_student,
+            "p_welch_one_sided": one_sided,
             "aso_eps_min_b_over_a": fwd.eps_min,
             "aso_eps_min_a_over_b": back.eps_min,
             "aso_threshold": STRICT_THRESHOLD,
