@@ -3,6 +3,7 @@ directory, creating a project from one, and turning a project's lessons into a n
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -138,10 +139,8 @@ def create_project(
                 },
             )
             if starter.column != "backlog":
-                try:  # a starter task joins today only if the day has room
+                with contextlib.suppress(Refused):  # it joins today only if the day has room
                     tasks._move(tx, tasks.get(store, task_id), starter.column)
-                except Refused:
-                    pass
         for item in template.checklist:
             tx.insert(
                 "lesson",
