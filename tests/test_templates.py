@@ -54,9 +54,8 @@ def test_init_in_a_git_repo_creates_the_project_from_the_template(cli, tmp_path,
     assert project["repo_path"] == str(repo)
     assert project["settings"]["wip"]["today"] == {"limit": 5, "hard": False}
     today = json.loads(cli("today", "--json").stdout)
-    assert [t["title"] for t in today["tasks"]][
-        0
-    ] == "Decide the metrics before the first experiment"
+    first = today["tasks"][0]["title"]
+    assert first == "Decide the metrics before the first experiment"
     assert today["capacity"]["task_cap"] == 4
     checklist = json.loads(cli("lesson", "list", "--tag", "checklist", "--json").stdout)
     assert len(checklist) == len(templates.load("ml-experiment").checklist)
