@@ -41,9 +41,14 @@ def decide(
 
 
 def too_few(n_a: int, n_b: int, *, what: str = "runs", need: int = 3) -> tuple[str, str]:
+    """The verdict when no test can be trusted: fewer than `need` runs a side (or pairs)."""
+    if what == "runs":
+        counts, where = f"{n_a} vs {n_b}", f"{what} a side"
+    else:
+        counts, where = f"{n_a}", what
     return (
         "too_few",
-        f"too few {what} ({n_a} vs {n_b}): with fewer than {need} {what} a side no test can be "
+        f"too few {what} ({counts}): with fewer than {need} {where} no test can be "
         "trusted; collect more before comparing",
     )
 
