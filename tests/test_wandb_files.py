@@ -1,0 +1,245 @@
+"""The `.wandb` reader against real offline runs and damaged copies of them."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mlpm.integrations import wandb_files as wf
+from tests.test_wandb_support import ENDLESS, WandbRuns, runs_copy, wandb_env, wandb_runs
+
+__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+
+
+def test_a_finished_run_reads_identity_config_summary_git_and_program(wandb_runs: WandbRuns):
+    info = wf.read_run(wandb_runs.file("base-b"))
+    assert (info.project, info.name, info.group, info.job_type) == (
+        "mlpm-test",
+        "base-b",
+        "g",
+        "train",
+    )
+    assert info.tags == ["ablation"]
+    assert info.state == "finished" and info.exit_code == 0
+    assert info.config == {"lr": 0.2}
+    assert info.summary["loss"] == pytest.approx(1 / 40)
+    assert info.summary["val"] == {"acc": pytest.approx(0.39)}
+    assert info.summary["epoch"] == 3 and info.summary["best"] == 0.5
+    assert info.commit == wandb_runs.commit
+    assert info.remote == "https://example.com/team/repo.git"
+    assert info.program and info.program.endswith("train.py")
+    assert info.start_time and info.start_time.endswith("+00:00")
+    assert info.runtime is not None and info.runtime >= 0
+    assert info.wandb_version and info.wandb_version.startswith("0.")
+    assert info.problems == []
+
+
+def test_a_run_outside_git_has_no_commit(wandb_runs: WandbRuns):
+    info = wf.read_run(wandb_runs.file("no-git"))
+    assert info.commit is None and info.remote is None
+    assert info.state == "finished" and info.problems == []
+
+
+def test_a_run_killed_with_sigkill_is_crashed_and_keeps_its_valid_history(
+    wandb_runs: WandbRuns,
+):
+    info = wf.read_run(wandb_runs.file("killed"))
+    assert info.state == "crashed"
+    assert info.exit_code is None
+    assert info.commit == wandb_runs.commit
+    series, problems = wf.read_history(wandb_runs.file("killed"), ["loss"])
+    steps = [step for step, _ in series["loss"]]
+    assert len(steps) > 400  # it had logged past the marker when killed
+    assert steps == list(range(len(steps)))  # every complete row, in order, no gaps
+    assert series["loss"][10] == (10, pytest.approx(1 / 11))
+    assert problems == []
+
+
+def test_history_of_a_finished_run_has_every_step_and_nested_keys(wandb_runs: WandbRuns):
+    series, problems = wf.read_history(wandb_runs.file("base-a"))
+    assert [s for s, _ in series["loss"]] == list(range(30))
+    assert series["val.acc"][-1] == (29, pytest.approx(0.29))
+    assert "epoch" in series and problems == []
+    only, _ = wf.read_history(wandb_runs.file("base-a"), ["val.acc"])
+    assert set(only) == {"val.acc"}
+
+
+def test_a_live_run_reads_as_running_then_finished(tmp_path: Path):
+    script = tmp_path / "live.py"
+    script.write_text(
+        ENDLESS.replace("for step in range(100000):", "for step in range(60):")
+        + "\nimport time\nwhile not pathlib.Path(sys.argv[3] + '.go').exists():"
+        "\n    time.sleep(0.05)\nrun.finish()\n"
+    )
+    marker = tmp_path / "ready"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), "live", "5", str(marker)],
+        cwd=tmp_path,
+        env=wandb_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        (file,) = (tmp_path / "wandb").glob("offline-run-*/run-*.wandb")
+        assert wf.read_run(file).state == "running"
+        (tmp_path / "ready.go").write_text("go")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    info = wf.read_run(file)
+    assert info.state == "finished" and info.problems == []
+
+
+def test_a_corrupt_chunk_is_skipped_and_the_rest_still_reads(runs_copy: WandbRuns):
+    path = runs_copy.file("killed")
+    data = bytearray(path.read_bytes())
+    assert len(data) > 3 * wf.BLOCK
+    data[wf.BLOCK + 100] ^= 0xFF  # inside block 1: a CRC mismatch
+    path.write_bytes(bytes(data))
+    info = wf.read_run(path)
+    assert info.name == "killed" and info.commit == runs_copy.commit
+    series, problems = wf.read_history(path, ["loss"])
+    steps = [s for s, _ in series["loss"]]
+    assert steps[0] == 0 and steps[-1] > 400
+    assert len(steps) < steps[-1] + 1  # the rows in the damaged block are gone, no more
+    assert any("corrupt" in p for p in problems)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_truncating_or_scrambling_anywhere_never_raises_anything_but_a_file_error(
+    wandb_runs: WandbRuns, tmp_path: Path, seed: int
+):
+    rng = random.Random(seed)
+    original = wandb_runs.file("base-a").read_bytes()
+    run_dir = tmp_path / "offline-run-20260101_000000-cut"
+    run_dir.mkdir()
+    path = run_dir / "run-cut.wandb"
+    for _ in range(25):
+        data = bytearray(original[: rng.randrange(0, len(original) + 1)])
+        for _ in range(rng.randrange(0, 4)):
+            if data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        path.write_bytes(bytes(data))
+        os.utime(path, (0, 0))  # old: no writer can still be alive
+        try:
+            info = wf.read_run(path)
+            wf.read_history(path)
+        except wf.WandbFileError:
+            continue
+        assert info.run_id  # from the file name at least
+        assert info.state in ("finished", "crashed")
+
+
+def test_files_that_are_not_wandb_runs_raise_a_clear_error(tmp_path: Path):
+    for name, data in (("empty", b""), ("text", b"hello world\n"), ("ver", b":W&B\xe1\xbe\x09")):
+        path = tmp_path / f"run-{name}.wandb"
+        path.write_bytes(data)
+        with pytest.raises(wf.WandbFileError):
+            wf.read_run(path)
+
+
+def test_a_header_only_file_is_a_crashed_run_named_after_its_file(tmp_path: Path):
+    run_dir = tmp_path / "offline-run-20260101_000000-abc123"
+    run_dir.mkdir()
+    path = run_dir / "run-abc123.wandb"
+    path.write_bytes(wf.FILE_HEADER)
+    os.utime(path, (0, 0))
+    info = wf.read_run(path)
+    assert info.run_id == "abc123" and info.state == "crashed"
+    assert any("no complete record" in p for p in info.problems)
+
+
+def test_a_record_spanning_blocks_and_a_big_config_round_trip(tmp_path: Path):
+    config = {f"k{i}": "x" * 100 for i in range(1500)}  # ~170 KB: past the head window
+    history = [{"loss": 1.0 / (i + 1), "blob": "y" * 50_000 if i == 3 else i} for i in range(9)]
+    data = wf.build_run("big", name="big", config=config, history=history, runtime=7)
+    path = tmp_path / "run-big.wandb"
+    path.write_bytes(data)
+    info = wf.read_run(path)
+    assert info.config == config and info.runtime == 7 and info.state == "finished"
+    series, _ = wf.read_history(path)
+    assert len(series["loss"]) == 9 and "blob" in series  # the text row is skipped
+
+
+def test_an_old_layout_with_json_files_and_flat_keys(tmp_path: Path):
+    """0.17-0.19 kept wandb-metadata.json (and 0.17 wandb-summary.json) next to the file."""
+    run_dir = tmp_path / "run-20240101_000000-old1"
+    (run_dir / "files").mkdir(parents=True)
+    data = wf.build_run(
+        "old1",
+        name="old",
+        history=[{"loss": 0.5}],
+        exit_code=1,
+        runtime=3,
+        version="0.17.9",
+    )
+    (run_dir / "run-old1.wandb").write_bytes(data)
+    meta = {
+        "git": {"commit": "a" * 40, "remote": "git@x:y.git"},
+        "program": "old.py",
+        "args": ["--fast"],
+        "host": "box",
+        "startedAt": "2024-01-01T00:00:00",
+    }
+    (run_dir / "files" / "wandb-metadata.json").write_text(json.dumps(meta))
+    (run_dir / "files" / "wandb-summary.json").write_text(json.dumps({"final": 9, "_wandb": {}}))
+    info = wf.read_run(run_dir / "run-old1.wandb")
+    assert info.source == "online" and info.wandb_version == "0.17.9"
+    assert (info.commit, info.remote, info.program, info.args, info.host) == (
+        "a" * 40,
+        "git@x:y.git",
+        "old.py",
+        ["--fast"],
+        "box",
+    )
+    assert info.summary["final"] == 9 and "_wandb" not in info.summary
+    assert info.state == "crashed" and info.exit_code == 1
+
+
+def test_invalid_utf8_in_names_is_replaced_and_reported(tmp_path: Path):
+    run = wf.pb_field(1, "u1") + wf.pb_field(3, "p") + wf.pb_field(8, b"bad\xff\xfename")
+    writer = wf.RecordWriter()
+    writer.add(wf.pb_field(1, 1) + wf.pb_field(wf.R_RUN, run))
+    writer.add(wf.pb_field(1, 2) + wf.pb_field(wf.R_EXIT, b""))
+    path = tmp_path / "run-u1.wandb"
+    path.write_bytes(writer.getvalue())
+    info = wf.read_run(path)
+    assert info.name == "bad\ufffd\ufffdname"
+    assert info.problems == ["invalid UTF-8 replaced"]
+
+
+def test_huge_histories_are_thinned_evenly_keeping_the_last_point(tmp_path, monkeypatch):
+    monkeypatch.setattr(wf, "MAX_POINTS", 100)
+    path = tmp_path / "run-long.wandb"
+    path.write_bytes(wf.build_run("long", history=({"x": float(i)} for i in range(1003))))
+    series, _ = wf.read_history(path)
+    points = series["x"]
+    assert len(points) <= 101 and points[0] == (0, 0.0) and points[-1] == (1002, 1002.0)
+    gaps = {b[0] - a[0] for a, b in itertools.pairwise(points[:-1])}
+    assert len(gaps) == 1  # evenly spaced
+
+
+def test_reading_runs_never_imports_wandb(wandb_runs: WandbRuns):
+    code = (
+        "import sys\n"
+        "from mlpm.integrations import wandb_files as wf\n"
+        f"info = wf.read_run({str(wandb_runs.file('base-a'))!r})\n"
+        f"wf.read_history({str(wandb_runs.file('base-a'))!r})\n"
+        "assert info.name == 'base-a'\n"
+        "bad = [m for m in ('wandb', 'google.protobuf', 'pydantic', 'numpy') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
