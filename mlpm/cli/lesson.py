@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, style, use_color
+from mlpm.cli.output import clean, emit_json, one_line, style, use_color
 
 if TYPE_CHECKING:
     from mlpm.models import Lesson
@@ -20,19 +20,19 @@ def highlighted(text: str) -> str:
     out = []
     for i, part in enumerate(text.split(MARK_START)):
         if i == 0:
-            out.append(clean(part))
+            out.append(one_line(part))
             continue
         match, _, rest = part.partition(MARK_END)
         shown = (
             style(clean(match), reverse=True, bold=True) if use_color() else f"**{clean(match)}**"
         )
-        out.append(shown + clean(rest))
+        out.append(shown + one_line(rest))
     return "".join(out)
 
 
 def lesson_line(lesson: Lesson, text: str | None = None) -> str:
     tags = " ".join(style(f"#{clean(t)}", fg="cyan") for t in lesson.tags)
-    body = text if text is not None else clean(lesson.text)
+    body = text if text is not None else one_line(lesson.text)
     return f"{lesson.id:>5}  [{clean(lesson.category)}] {body}" + (f"  {tags}" if tags else "")
 
 
