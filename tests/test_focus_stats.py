@@ -87,12 +87,13 @@ def test_empty_database(store):
 
 
 def test_stats_cli(cli, store, history, monkeypatch):
+    # By 18:00 the session left running at 11:00 ran out unwatched: it counts, finished.
     monkeypatch.setenv("MLPM_NOW", "2026-03-03T18:00:00+01:00")
     result = cli("stats", "--days", "2")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "focus 2026-03-02 … 2026-03-03 (2 days)"
-    assert "1h35 focused · 3 pomodoros · 1 interrupted · 1 tasks finished" in lines[1]
+    assert "2h00 focused · 4 pomodoros · 1 interrupted · 1 tasks finished" in lines[1]
     assert any(
         line.startswith("  2026-03-02  ████") and line.endswith("1h00    2    1     0")
         for line in lines
@@ -101,11 +102,11 @@ def test_stats_cli(cli, store, history, monkeypatch):
     assert "    1  slack" in result.stdout
 
     data = json.loads(cli("stats", "--days", "2", "--json").stdout)
-    assert data["totals"]["sessions"] == 3
+    assert data["totals"]["sessions"] == 4
     assert data["per_project"][0] == {
         "project": "asr",
-        "focus_minutes": 60.0,
-        "sessions": 2,
+        "focus_minutes": 85.0,
+        "sessions": 3,
         "interrupted": 1,
     }
 

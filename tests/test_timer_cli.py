@@ -180,3 +180,26 @@ def test_only_one_of_two_racing_processes_starts_a_session(planned):
     assert sorted(code for code, _ in outcomes) == [0, 1]
     assert any("already running" in err for _, err in outcomes)
     assert _status("2026-03-02T10:01:00+01:00")["running"]["kind"] == "focus"
+
+
+def test_timer_and_stats_commands_import_nothing_heavy(planned):
+    probe = textwrap.dedent(
+        """
+        import json, sys
+        from mlpm.cli import main
+        for argv in (["timer", "start"], ["timer", "status"], ["timer", "status", "--json"],
+                     ["timer", "stop"], ["timer", "break"], ["timer"], ["stats"],
+                     ["stats", "--json"]):
+            try:
+                main(argv)
+            except SystemExit as exc:
+                assert not exc.code, (argv, exc.code)
+        heavy = {"textual", "wandb", "scipy", "numpy", "git", "pydantic", "sqlite_utils"}
+        print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & heavy)))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -159,6 +159,9 @@ class Status:
     next_kind: str  # what to start after the running session (or now, if none runs)
     next_task: Task | None  # the task a focus session would start on by default
     settled: list[Session] = field(default_factory=list)  # sessions this read closed
+    next_minutes: int = 0  # the default length of what comes next
+    cycle_done: int = 0  # focus sessions finished since the last long break (today)
+    cycle_length: int = 4  # a long break comes after this many
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -168,6 +171,9 @@ class Status:
             "focus_done_today": self.focus_done_today,
             "focus_minutes_today": self.focus_minutes_today,
             "next": self.next_kind,
+            "next_minutes": self.next_minutes,
+            "cycle_done": self.cycle_done,
+            "cycle_length": self.cycle_length,
             "next_task": (
                 {"id": self.next_task.id, "title": self.next_task.title} if self.next_task else None
             ),
@@ -331,6 +337,7 @@ def status(store: Store, now: datetime | None = None) -> Status:
         next_kind = next_break_kind_after(store, today, extra=0)
     else:
         next_kind = "focus"
+    every = int(settings.get(store, "timer.long_break_every"))
     return Status(
         now=now,
         running=current,
@@ -340,7 +347,15 @@ def status(store: Store, now: datetime | None = None) -> Status:
         next_kind=next_kind,
         next_task=default_task(store),
         settled=[closed] if closed else [],
+        next_minutes=int(settings.get(store, f"timer.{next_kind}_minutes")),
+        cycle_done=_cycle_position(_focus_since_long_break(today), every),
+        cycle_length=every,
     )
+
+
+def _cycle_position(done: int, every: int) -> int:
+    """Where `done` focus sessions sit in the cycle towards a long break: 0, then 1..every."""
+    return (done - 1) % every + 1 if done else 0
 
 
 def next_break_kind_after(store: Store, today: list[Session], *, extra: int) -> str:

@@ -1,0 +1,194 @@
+"""Timer mode and the Stats screen, driven with Pilot while the clock is moved by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.widgets import Digits, ProgressBar, Sparkline, Static
+
+from mlpm.services import tasks, timer
+from mlpm.store import Store
+from mlpm.tui.screens import timer as timer_screen
+from mlpm.tui.screens.stats import StatsScreen
+from mlpm.tui.screens.timer import TimerScreen
+
+T0 = datetime.fromisoformat("2026-03-02T10:00:00+01:00")
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Host(App[None]):
+    """A bare app hosting one screen on its own store (no mlpm app shell)."""
+
+    def __init__(self, screen_factory) -> None:
+        super().__init__()
+        self.screen_factory = screen_factory
+        self.bells = 0
+
+    def on_mount(self) -> None:
+        self.push_screen(self.screen_factory())
+
+    def bell(self) -> None:
+        self.bells += 1
+
+
+def text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+def digits(screen) -> str:
+    return screen.query_one("#timer-clock", Digits).value
+
+
+@pytest.fixture
+def notifications(monkeypatch) -> list[tuple[str, str]]:
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(timer_screen, "desktop_notify", lambda t, b: sent.append((t, b)))
+    return sent
+
+
+@pytest.fixture
+def planned(store, project) -> int:
+    task = tasks.add(store, "train [bold]baseline[/bold]", estimate=2, today=True).task
+    return task.id
+
+
+def move_clock(monkeypatch, minutes: float) -> None:
+    monkeypatch.setenv("MLPM_NOW", (T0 + timedelta(minutes=minutes)).isoformat())
+
+
+async def test_timer_mode_counts_down_rings_and_offers_the_break(
+    db_path: Path, planned, monkeypatch, notifications
+):
+    app = Host(lambda: TimerScreen(db_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert text(screen, "#timer-kind") == "READY"
+        assert digits(screen) == "25:00"
+        assert "#1 train [bold]baseline[/bold]" in text(screen, "#timer-task")  # literal
+
+        await pilot.press("f")
+        await pilot.pause()
+        assert text(screen, "#timer-kind") == "FOCUS SESSION"
+        assert digits(screen) == "25:00"
+
+        move_clock(monkeypatch, 10)
+        await screen.tick()
+        assert digits(screen) == "15:00"
+        bar = screen.query_one(ProgressBar)
+        assert (bar.total, bar.progress) == (1500, 600)
+        assert app.bells == 0
+
+        move_clock(monkeypatch, 25.5)  # time ran out with the screen open
+        await screen.tick()
+        await pilot.pause()
+        assert text(screen, "#timer-kind") == "TIME'S UP"
+        assert app.bells == 1
+        await app.workers.wait_for_complete()
+        assert notifications == [
+            ("Focus session done", "#1 train [bold]baseline[/bold]: time for a short break")
+        ]
+        assert "today: 1 focus session, 25 min" in text(screen, "#timer-today")
+        assert "b: take the short break" in text(screen, "#timer-offer")
+
+        # Not forced: keep going, and the overtime counts.
+        await pilot.press("k")
+        move_clock(monkeypatch, 31)
+        await screen.tick()
+        assert text(screen, "#timer-kind") == "OVERTIME"
+        assert digits(screen) == "+06:00"
+        await screen.tick()
+        assert app.bells == 1  # rang once
+
+        await pilot.press("b")  # the break finishes the session with its overtime
+        await pilot.pause()
+        assert text(screen, "#timer-kind") == "SHORT BREAK"
+        assert digits(screen) == "05:00"
+        last = timer.last_ended(Store.open(db_path))
+        assert (last.outcome, last.overtime_seconds) == ("finished", 360)
+
+        move_clock(monkeypatch, 40)
+        await screen.tick()
+        await pilot.pause()
+        assert app.bells == 2
+        await app.workers.wait_for_complete()
+        assert notifications[-1][0] == "Break over"
+        assert "f: start a focus session" in text(screen, "#timer-offer")
+
+
+async def test_stop_early_asks_why_and_records_the_interruption(
+    db_path: Path, planned, monkeypatch, notifications
+):
+    app = Host(lambda: TimerScreen(db_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        move_clock(monkeypatch, 4)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"phone")
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text(app.screen, "#timer-kind") == "READY"
+        assert app.bells == 0 and notifications == []
+    last = timer.last_ended(Store.open(db_path))
+    assert (last.outcome, last.reason, last.elapsed(T0)) == ("interrupted", "phone", 240)
+
+
+async def test_a_session_started_elsewhere_shows_with_the_right_time(
+    db_path: Path, store, planned, monkeypatch
+):
+    timer.start(store, planned, minutes=50, now=T0)  # as if from the CLI, before the app opened
+    move_clock(monkeypatch, 20)
+    app = Host(lambda: TimerScreen(db_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert digits(app.screen) == "30:00"
+        assert not app.screen.check_action("start_focus", ())  # dimmed: one is running
+        timer.stop(store, now=T0 + timedelta(minutes=21))  # stopped from another process
+        await app.screen.tick()
+        assert text(app.screen, "#timer-kind") == "READY"
+        assert app.bells == 0
+
+
+async def test_errors_are_notices_not_crashes(db_path: Path, project, monkeypatch):
+    app = Host(lambda: TimerScreen(db_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert "no task in Doing or in today's plan" in text(app.screen, "#timer-task")
+        await pilot.press("f")
+        await pilot.pause()
+        assert any("no task to focus on" in n.message for n in app._notifications)
+
+
+async def test_stats_screen_draws_charts(db_path: Path, store, planned, monkeypatch):
+    for day in (2, 1, 0):  # oldest first
+        start = T0 - timedelta(days=day)
+        for n in range(day + 1):
+            timer.start(store, planned, now=start + timedelta(minutes=30 * n))
+    move_clock(monkeypatch, 240)
+    app = Host(lambda: StatsScreen(db_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert "2h30 focused · 6 pomodoros" in text(screen, "#stats-summary")
+        focus = screen.query_one("#stats-focus-chart", Sparkline)
+        assert list(focus.data)[-3:] == [75.0, 50.0, 25.0]
+        assert "asr" in text(screen, "#stats-projects")
+        table = screen.query_one("#stats-tasks")
+        assert table.row_count == 1
+        assert "train [bold]baseline[/bold]" in str(table.get_row_at(0)[0])
+        await pilot.press("d")  # 14 -> 30 days
+        await pilot.pause()
+        assert len(list(screen.query_one("#stats-focus-chart", Sparkline).data)) == 30
