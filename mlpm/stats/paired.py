@@ -55,6 +55,7 @@ def _base(
 
 
 def _wilcoxon(d: Any) -> TestLine:
+    import numpy as np
     from scipy.stats import wilcoxon
 
     if not d.any():
@@ -64,7 +65,10 @@ def _wilcoxon(d: Any) -> TestLine:
         "Wilcoxon signed-rank",
         float(res.statistic),
         float(res.pvalue),
-        note="exact" if d.size <= 50 and d.all() else "",
+        # scipy's "auto" is the exact distribution for n <= 50 without zeros or ties.
+        note="exact"
+        if d.size <= 50 and d.all() and np.unique(np.abs(d)).size == d.size
+        else "zeros or ties: scipy's automatic method",
     )
 
 

@@ -30,6 +30,11 @@ def render(result: Result) -> str:
         f"  {r.label_a}: mean {num(r.mean_a)} (n = {r.n_a})   "
         f"{r.label_b}: mean {num(r.mean_b)} (n = {r.n_b}){metric}"
     )
+    if r.verdict == "equivalent" and r.margin is not None:
+        lines.append(
+            f"  equivalence: the {round(100 * (1 - 2 * r.alpha)):g}% CI of the difference lies "
+            f"within ±{num(r.margin)} (two one-sided tests at alpha {r.alpha:g})"
+        )
     if r.test != "none":
         p = r.p_text or pval(r.p_value)
         stat = f"statistic {num(r.statistic)}, " if r.statistic is not None else ""
