@@ -565,8 +565,11 @@ def run_measures(run: Run, metric: str | None = None) -> dict[str, tuple[float, 
     """The numbers a regression is checked on: name -> (value, higher_is_better)."""
     out: dict[str, tuple[float, bool]] = {}
     epochs = _number(run.metric("epoch"))
+    steps = _number(run.metric("_step"))
     if run.runtime and epochs is not None and epochs >= 1:
         out["runtime/epoch"] = (run.runtime / epochs, False)
+    elif run.runtime and steps is not None and steps >= 1:
+        out["runtime/step"] = (run.runtime / steps, False)
     for key in THROUGHPUT_KEYS:
         value = _number(run.metric(key))
         if value is not None:
@@ -599,10 +602,8 @@ def regression_flags(
     (`higher_is_better` says which way), each against the same number in the group's runs
     that started before it. The test itself belongs to `mlpm.stats.regression`.
     """
-    try:
-        from mlpm.stats.regression import regression_check
-    except ImportError:  # TODO: drop once mlpm.stats.regression has landed (stats engineer)
-        return {}
+    from mlpm.stats.regression import regression_check
+
     flags: dict[str, str] = {}
     groups: dict[str, list[Run]] = {}
     for run in runs:
@@ -628,7 +629,7 @@ def regression_flags(
             if name == metric:
                 higher = higher_is_better
             baseline = [m[name][0] for r in earlier if name in (m := run_measures(r, metric))]
-            if len(baseline) < 2:
+            if not baseline:
                 continue
             result = regression_check(baseline, value, higher_is_better=higher, alpha=alpha)
             if result.flagged:

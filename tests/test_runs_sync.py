@@ -1,0 +1,154 @@
+"""`mlpm runs sync`, `list` and `show` on real offline runs: defaults, re-sync, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlpm.integrations import wandb_files as wf
+from mlpm.services import projects
+from mlpm.services import runs as service
+from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
+
+__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+
+
+def _warnings(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+
+def test_sync_defaults_to_the_projects_wandb_directory(cli, store, runs_copy: WandbRuns):
+    projects.add(store, "asr", repo_path=str(runs_copy.repo))
+    result = cli("runs", "sync")
+    assert result.exit_code == 0, result.output
+    assert "4 added, 0 updated, 0 unchanged (4 files)" in result.stdout
+    # at most the killed run may warn (when its last record was cut off)
+    assert all("killed" not in w or "run-" in w for w in _warnings(result))
+    assert len(_warnings(result)) <= 1
+    listed = json.loads(cli("runs", "list", "--json").stdout)
+    by_name = {r["name"]: r for r in listed}
+    assert set(by_name) == {"base-a", "base-b", "no-git", "killed"}
+    assert by_name["killed"]["state"] == "crashed"
+    assert by_name["base-a"]["state"] == "finished"
+    assert by_name["base-a"]["commit"] == runs_copy.commit
+    assert by_name["no-git"]["commit"] is None
+    assert by_name["base-b"]["config"] == {"lr": 0.2}
+    assert by_name["base-a"]["project_id"] == projects.current(store).id
+
+
+def test_a_second_sync_of_unchanged_files_skips_them_and_writes_nothing(
+    cli, store, runs_copy: WandbRuns
+):
+    assert cli("runs", "sync", str(runs_copy.repo / "wandb")).exit_code == 0
+    events = store.scalar("SELECT COUNT(*) FROM event")
+    again = cli("runs", "sync", str(runs_copy.repo / "wandb"))
+    assert "0 added, 0 updated, 4 unchanged" in again.stdout
+    assert _warnings(again) == []
+    assert store.scalar("SELECT COUNT(*) FROM event") == events
+    # a file that changed is read again
+    path = runs_copy.file("base-a")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert "0 added, 1 updated, 3 unchanged" in cli("runs", "sync", str(path.parent.parent)).stdout
+
+
+def test_bad_files_warn_once_each_and_the_good_runs_still_import(cli, runs_copy: WandbRuns):
+    wandb_dir = runs_copy.repo / "wandb"
+    garbage = wandb_dir / "offline-run-20260101_000000-junk0001"
+    garbage.mkdir()
+    (garbage / "run-junk0001.wandb").write_text("not a run at all\n")
+    header_only = wandb_dir / "offline-run-20260101_000000-head0001"
+    header_only.mkdir()
+    (header_only / "run-head0001.wandb").write_bytes(wf.FILE_HEADER)
+    os.utime(header_only / "run-head0001.wandb", (0, 0))
+    corrupt = runs_copy.file("base-b")
+    data = bytearray(corrupt.read_bytes())
+    data[len(data) // 2] ^= 0x55
+    corrupt.write_bytes(bytes(data))
+    result = cli("runs", "sync", str(wandb_dir))
+    assert result.exit_code == 0, result.output
+    warnings = _warnings(result)
+    for name in ("junk0001", "head0001", "run-" + corrupt.stem[4:]):
+        assert sum(name in w for w in warnings) == 1, warnings
+    assert any("not a .wandb file" in w for w in warnings)
+    listed = {r["id"]: r for r in json.loads(cli("runs", "list", "--json").stdout)}
+    assert "junk0001" not in listed
+    assert listed["head0001"]["state"] == "crashed"
+    assert sum(r["name"] == "base-b" for r in listed.values()) == 1
+    # warnings are not repeated for files that did not change
+    assert _warnings(cli("runs", "sync", str(wandb_dir))) == []
+
+
+def test_a_failed_write_leaves_no_half_written_rows(store, runs_copy: WandbRuns, monkeypatch):
+    monkeypatch.setattr(service, "_UPSERT_FILE", "INSERT INTO no_such_table VALUES (?)")
+    with pytest.raises(Exception, match="no_such_table"):
+        service.sync_local(store, [runs_copy.repo / "wandb"])
+    assert store.scalar("SELECT COUNT(*) FROM run") == 0
+    assert store.scalar("SELECT COUNT(*) FROM run_file") == 0
+
+
+def test_a_directory_whose_name_is_not_utf8(cli, store, runs_copy: WandbRuns):
+    root = runs_copy.root / "odd"
+    root.mkdir()
+    odd = root / os.fsdecode(b"offline-run-20260101_000000-\xff\xfe")
+    shutil.copytree(runs_copy.file("base-a").parent, odd)
+    result = cli("runs", "sync", str(root))
+    assert result.exit_code == 0, result.output
+    run = service.list_runs(store)[0]
+    assert run.name == "base-a"
+    assert run.path and service.fs_path(run.path) == odd / runs_copy.file("base-a").name
+    assert "\ufffd" in run.to_json()["path"]
+    assert service.history(store, run.id, ["loss"])["loss"][0] == (0, 1.0)
+    shown = cli("runs", "show", run.id)
+    assert shown.exit_code == 0 and "\ufffd" in shown.stdout
+
+
+def test_list_filters_and_show_prints_config_summary_and_sparklines(cli, runs_copy: WandbRuns):
+    assert cli("runs", "sync", str(runs_copy.repo / "wandb")).exit_code == 0
+    group = json.loads(cli("runs", "list", "--group", "g", "--json").stdout)
+    assert {r["name"] for r in group} == {"base-a", "base-b", "killed"}
+    tagged = json.loads(cli("runs", "list", "--tag", "ablation", "--json").stdout)
+    assert [r["name"] for r in tagged] == ["base-b"]
+    text = cli("runs", "list").stdout
+    assert "base-a" in text and "finished" in text and runs_copy.commit[:7] in text
+    shown = cli("runs", "show", "base-b", "--metric", "loss", "-m", "val.acc", "-m", "nope")
+    assert shown.exit_code == 0, shown.output
+    out = shown.stdout
+    assert "lr = 0.2" in out and "best = 0.5" in out
+    assert runs_copy.commit in out and "ablation" in out
+    history = out.split("\nhistory\n")[1]
+    loss_line = next(line for line in history.splitlines() if line.strip().startswith("loss "))
+    assert "█" in loss_line and "▁" in loss_line and "(40 points" in loss_line
+    assert "nope" in out and "(not logged)" in out
+    data = json.loads(cli("runs", "show", "base-b", "-m", "loss", "--json").stdout)
+    assert data["history"]["loss"][:2] == [[0, 1.0], [1, 0.5]]
+
+
+def test_bad_references_and_paths_are_one_line_errors(cli, store):
+    missing = cli("runs", "show", "nope")
+    assert missing.exit_code == 1 and "error: no run 'nope'" in missing.stderr
+    assert "Traceback" not in missing.output
+    nowhere = cli("runs", "sync", "/no/such/dir")
+    assert nowhere.exit_code == 1 and "no such file or directory" in nowhere.stderr
+    projects.add(store, "asr")  # no repository path
+    no_repo = cli("runs", "sync")
+    assert no_repo.exit_code == 2 and "has no repository path" in no_repo.stderr
+
+
+def test_sparkline_scales_and_averages():
+    assert service.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert service.sparkline([5, 5, 5]) == "▄▄▄"
+    assert len(service.sparkline([float(i) for i in range(1000)], width=20)) == 20
+    assert service.sparkline([]) == "" and service.sparkline([float("nan")]) == ""
+
+
+def test_db_paths_round_trip_for_any_bytes(tmp_path: Path):
+    for raw in (b"/tmp/plain", b"/tmp/caf\xc3\xa9", b"/tmp/\xff\xfe/run.wandb"):
+        path = Path(os.fsdecode(raw))
+        stored = service.db_path(path)
+        stored.encode("utf-8")  # storable in SQLite
+        assert service.fs_path(stored) == path
