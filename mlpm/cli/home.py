@@ -1,4 +1,5 @@
-"""What bare `mlpm` does: open the terminal UI, or print a summary when it cannot run."""
+"""What bare `mlpm` does: open the terminal UI, or print a summary when it cannot run.
+On an empty database it first offers to start a project from a template."""
 
 from __future__ import annotations
 
@@ -10,23 +11,52 @@ from mlpm.cli.context import open_store
 from mlpm.cli.output import clean
 
 
+def interactive() -> bool:
+    return sys.stdout.isatty() and sys.stdin.isatty()
+
+
+def offer_template() -> None:
+    """First run: start a project from a template, or go on with an empty database."""
+    from pathlib import Path
+
+    from mlpm.cli.project import _repo_here
+    from mlpm.services import templates
+
+    names = [t.name for t in templates.available()]
+    click.echo("Welcome to mlpm. There is no project yet.")
+    click.echo("Start one from a template (" + ", ".join(names) + "), or press Enter to skip.")
+    choice = click.prompt(
+        "template", default="", show_default=False, type=click.Choice([*names, ""])
+    )
+    if not choice:
+        return
+    repo = _repo_here()
+    default_name = Path(repo).name if repo else "my-project"
+    name = click.prompt("project name", default=default_name)
+    project, template = templates.create_project(open_store(), name, choice, repo_path=repo)
+    click.echo(
+        f"created {clean(project.slug)} from {template.name}: {len(template.tasks)} tasks, "
+        f"{len(template.checklist)} checklist lessons"
+    )
+
+
 @click.command()
 def home() -> None:
     """Open the terminal UI (on a terminal), else print the project and today's plan."""
-    if sys.stdout.isatty() and sys.stdin.isatty():
-        try:
-            from mlpm.tui.app import run
-        except ImportError:
-            pass
-        else:
-            run(open_store().path)
-            return
     from mlpm.cli.today import show_today
     from mlpm.services import projects
 
-    current = projects.current_or_none(open_store())
+    store = open_store()
+    if interactive():
+        if not projects.list_projects(store):
+            offer_template()
+        from mlpm.tui.app import run
+
+        run(store.path)
+        return
+    current = projects.current_or_none(store)
     if current is None:
-        click.echo("no project yet: mlpm project add NAME  (or mlpm --help)")
+        click.echo("no project yet: mlpm init (from a template) or mlpm project add NAME")
         return
     click.echo(f"project: {clean(current.slug)} ({current.status})")
     show_today()
