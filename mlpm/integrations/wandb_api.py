@@ -129,10 +129,13 @@ def to_info(run: Any, entity: str, project: str, *, metadata: bool = False) -> R
 def fetch_runs(
     entity: str, project: str, *, since: str | None = None, api: Any = None, metadata: bool = False
 ) -> Iterator[tuple[RunInfo, str | None]]:
-    """(RunInfo, created_at) for each run created after `since`, oldest first, in bulk."""
+    """(RunInfo, created_at) for each run created at or after `since`, oldest first, in bulk
+    (config and summary come with the listing: `lazy=False`)."""
     if api is None:
         api = make_api(entity, project)
-    filters = {"createdAt": {"$gt": since}} if since else {}
+    # W&B stores createdAt in UTC without an offset, to the second: ask for runs created at or
+    # after the last one seen (the caller skips the ones it already has).
+    filters = {"createdAt": {"$gte": since[:19]}} if since else {}
     try:
         query = {"filters": filters, "order": "+created_at", "per_page": PER_PAGE}
         try:
@@ -141,7 +144,7 @@ def fetch_runs(
             runs = api.runs(f"{entity}/{project}", **query)
         for run in runs:
             created = _iso(getattr(run, "created_at", None))
-            if since and created and created <= since:
+            if since and created and created < since:
                 continue  # the server ignored the filter: keep the sync incremental anyway
             yield to_info(run, entity, project, metadata=metadata), created
     except MlpmError:

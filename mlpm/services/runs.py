@@ -322,6 +322,8 @@ def sync_remote(
     for info, created_at in wandb_api.fetch_runs(
         entity, project, since=since, api=api, metadata=metadata
     ):
+        if since and created_at == since and info.run_id in existing:
+            continue  # the last run of the previous sync, asked for again by `$gte`
         report.files += 1
         if info.problems:
             report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")

@@ -1,0 +1,142 @@
+"""`runs sync --remote` against a fake with `wandb.Api`'s interface (no W&B server runs here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mlpm.errors import MlpmError
+from mlpm.integrations import wandb_api
+from mlpm.services import runs as service
+
+
+class FakeRun:
+    """The parts of `wandb.apis.public.Run` that mlpm reads."""
+
+    def __init__(self, run_id: str, created_at: str, *, state: str = "finished", **extra: Any):
+        self.id = run_id
+        self.name = extra.get("name", run_id)
+        self.group = extra.get("group")
+        self.job_type = extra.get("job_type", "train")
+        self.tags = extra.get("tags", [])
+        self.notes = None
+        self.state = state
+        self.created_at = created_at
+        self.commit = extra.get("commit")
+        self.config = extra.get("config", {})
+        self.summary = extra.get("summary", {})
+        self.rows = extra.get("rows", [])
+        self.scans: list[list[str]] = []
+
+    def scan_history(self, keys: list[str] | None = None, page_size: int = 1000):
+        """Like wandb: with several keys, only rows that have all of them (issue #1680)."""
+        self.scans.append(list(keys or []))
+        for row in self.rows:
+            if keys is None or all(k in row for k in keys):
+                yield {k: row[k] for k in (keys or row)} | {"_step": row["_step"]}
+
+
+class FakeApi:
+    """`wandb.Api`'s `runs()` and `run()`, with server-side createdAt filtering."""
+
+    def __init__(self, runs: list[FakeRun]) -> None:
+        self.all = runs
+        self.calls: list[dict[str, Any]] = []
+
+    def runs(self, path, filters=None, order="+created_at", per_page=50, lazy=True):
+        self.calls.append({"path": path, "filters": filters, "order": order, "lazy": lazy})
+        since = ((filters or {}).get("createdAt") or {}).get("$gte")
+        found = [r for r in self.all if since is None or r.created_at[:19] >= since]
+        return sorted(found, key=lambda r: r.created_at)
+
+    def run(self, path):
+        run_id = path.split("/")[-1]
+        return next(r for r in self.all if r.id == run_id)
+
+
+def _runs() -> list[FakeRun]:
+    rows = [{"_step": i, "loss": 1.0 / (i + 1)} for i in range(5)]
+    rows += [{"_step": 5, "val_loss": 0.7}]  # logged alone: a multi-key scan would miss it
+    return [
+        FakeRun(
+            "r1",
+            "2026-03-01T10:00:00Z",
+            group="g",
+            tags=["base"],
+            commit="c" * 40,
+            config={"lr": {"value": 0.1, "desc": None}, "_wandb": {"x": 1}},
+            summary={"loss": 0.2, "_runtime": 42.5, "_wandb": {"runtime": 42}},
+            rows=rows,
+        ),
+        FakeRun("r2", "2026-03-01T11:00:00Z", state="failed", config={"lr": 0.2}),
+    ]
+
+
+def test_a_remote_sync_imports_runs_in_bulk_with_their_commit(store):
+    api = FakeApi(_runs())
+    report = service.sync_remote(store, "team/asr", api=api)
+    assert (report.added, report.updated, report.warnings) == (2, 0, [])
+    assert api.calls[0]["path"] == "team/asr"
+    assert api.calls[0]["lazy"] is False and api.calls[0]["order"] == "+created_at"
+    r1 = service.get_run(store, "r1")
+    assert (r1.entity, r1.project, r1.source, r1.state) == ("team", "asr", "remote", "finished")
+    assert r1.commit == "c" * 40 and r1.config == {"lr": 0.1}
+    assert r1.summary == {"loss": 0.2, "_runtime": 42.5} and r1.runtime == 42.5
+    assert r1.start_time == "2026-03-01T10:00:00+00:00" and r1.tags == ["base"]
+    assert service.get_run(store, "r2").state == "crashed"  # W&B's "failed"
+
+
+def test_a_second_remote_sync_asks_only_for_newer_runs(store):
+    api = FakeApi(_runs())
+    service.sync_remote(store, "team/asr", api=api)
+    api.all.append(FakeRun("r3", "2026-03-01T11:00:00Z"))  # created in the same second as r2
+    report = service.sync_remote(store, "team/asr", api=api)
+    assert api.calls[1]["filters"] == {"createdAt": {"$gte": "2026-03-01T11:00:00"}}
+    assert (report.added, report.updated, report.files) == (1, 0, 1)
+    assert [r.id for r in service.list_runs(store)] == ["r1", "r2", "r3"]
+
+
+def test_remote_history_scans_each_key_alone_and_is_cached(store):
+    api = FakeApi(_runs())
+    service.sync_remote(store, "team/asr", api=api)
+    series = service.history(store, "r1", ["loss", "val_loss", "nothing"], api=api)
+    assert series["loss"][0] == (0, 1.0) and len(series["loss"]) == 5
+    assert series["val_loss"] == [(5, 0.7)] and "nothing" not in series
+    run = api.run("team/asr/r1")
+    assert run.scans == [["loss"], ["val_loss"], ["nothing"]]
+    assert service.history(store, "r1", ["loss", "nothing"], api=api)["loss"] == series["loss"]
+    assert len(run.scans) == 3  # served from the cache
+
+
+def test_api_failures_and_bad_addresses_are_clear_errors(store, cli):
+    class Broken(FakeApi):
+        def runs(self, *args, **kwargs):
+            raise ConnectionError("network is unreachable")
+
+    with pytest.raises(MlpmError, match="W&B API error for team/asr: network is unreachable"):
+        service.sync_remote(store, "team/asr", api=Broken([]))
+    assert store.scalar("SELECT COUNT(*) FROM run") == 0
+    bad = cli("runs", "sync", "--remote", "just-a-project")
+    assert bad.exit_code == 2 and "ENTITY/PROJECT" in bad.stderr
+
+
+def test_old_wandb_without_the_lazy_argument_still_works(store):
+    class OldApi(FakeApi):
+        def runs(self, path, filters=None, order="+created_at", per_page=50):
+            return super().runs(path, filters, order, per_page)
+
+    assert service.sync_remote(store, "team/asr", api=OldApi(_runs())).added == 2
+
+
+def test_wandb_api_module_does_not_import_wandb_until_asked():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nimport mlpm.integrations.wandb_api as w\n"
+        "w.parse_address('a/b')\nassert 'wandb' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert wandb_api.parse_address(" team/asr/ ") == ("team", "asr")
