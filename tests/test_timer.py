@@ -258,3 +258,16 @@ def test_status_counts_todays_sessions(store, task_id):
     assert state.next_kind == "short_break"
     assert state.settled and state.settled[0].outcome == "finished"
     assert json.loads(json.dumps(state.to_json()))["next_task"] is None
+
+
+def test_candidates_are_doing_then_todays_plan(store, project):
+    first = tasks.add(store, "planned", today=True).task.id
+    doing = tasks.add(store, "in progress").task.id
+    tasks.add(store, "backlog only")
+    tasks.start(store, doing)
+    assert [t.id for t in timer.candidates(store)] == [doing, first]
+
+
+def test_a_clock_set_back_never_shows_more_than_planned(store, task_id):
+    session = timer.start(store, task_id, now=T0).session
+    assert session.remaining(T0 - timedelta(hours=3)) == 25 * 60

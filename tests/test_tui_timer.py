@@ -192,3 +192,42 @@ async def test_stats_screen_draws_charts(db_path: Path, store, planned, monkeypa
         await pilot.press("d")  # 14 -> 30 days
         await pilot.pause()
         assert len(list(screen.query_one("#stats-focus-chart", Sparkline).data)) == 30
+
+
+async def test_timer_mode_inside_the_mlpm_app(db_path: Path, planned, monkeypatch, notifications):
+    app_module = pytest.importorskip("mlpm.tui.app")
+    app = app_module.MlpmApp(db_path, screen="timer")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TimerScreen)
+        await screen.tick()
+        assert text(screen, "#timer-kind") == "READY"
+        await pilot.press("f")
+        await pilot.pause()
+        move_clock(monkeypatch, 24)
+        await screen.tick()
+        assert digits(screen) == "01:00"
+        assert timer.task_in_progress(Store.open(db_path)) == planned
+        await pilot.press("6")  # the Stats screen, then back
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        await pilot.press("5")
+        await pilot.pause()
+        await app.screen.tick()
+        assert text(app.screen, "#timer-kind") == "FOCUS SESSION"
+
+
+async def test_pick_a_task_to_focus_on(db_path: Path, store, planned, monkeypatch):
+    other = tasks.add(store, "write the report", today=True).task.id
+    app = Host(lambda: TimerScreen(db_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "write the report" in text(app.screen, "#timer-task")
+    assert timer.task_in_progress(store) == other

@@ -102,10 +102,12 @@ class Session:
         return max(0.0, (end - self.started_at).total_seconds())
 
     def remaining(self, now: datetime) -> float:
-        """Seconds left before the planned end (0 once it is reached or the session ended)."""
+        """Seconds left before the planned end (0 once it is reached or the session ended;
+        never more than planned, should the clock have been set back)."""
         if not self.is_running:
             return 0.0
-        return max(0.0, (self.planned_end - now).total_seconds())
+        left = (self.planned_end - now).total_seconds()
+        return min(float(self.planned_seconds), max(0.0, left))
 
     def overtime(self, now: datetime) -> float:
         """Seconds worked past the planned end by choice (recorded once the session ends)."""
@@ -320,6 +322,17 @@ def default_task(store: Store) -> Task | None:
         if entry.task.is_open:
             return entry.task
     return None
+
+
+def candidates(store: Store) -> list[Task]:
+    """Tasks worth focusing on, in the order offered: Doing, then today's open plan."""
+    from mlpm.services import tasks, today
+
+    found = {t.id: t for t in tasks.list_tasks(store, column="doing")}
+    for entry in today.open_entries(store):
+        if entry.task.is_open:
+            found.setdefault(entry.task.id, entry.task)
+    return list(found.values())
 
 
 def status(store: Store, now: datetime | None = None) -> Status:

@@ -123,6 +123,7 @@ class TimerScreen(ServiceScreen):
     CSS_PATH = "timer.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "start_focus", "Focus", id="timer.focus", tooltip="Focus on the next task"),
+        Binding("t", "pick_task", "Task…", id="timer.pick", tooltip="Focus on a chosen task"),
         Binding("b", "take_break", "Break", id="timer.break", tooltip="Start the break due"),
         Binding("l", "take_break(True)", "Long break", id="timer.long_break"),
         Binding("k", "keep_going", "Keep going", id="timer.keep_going", tooltip="Overtime counts"),
@@ -288,7 +289,7 @@ class TimerScreen(ServiceScreen):
         session = state.running
         if action == "stop":
             return True if session is not None else None
-        if action == "start_focus":
+        if action in ("start_focus", "pick_task"):
             return True if session is None or not session.is_focus else None
         if action == "take_break":
             return True if session is None or (session.is_focus and session.keep_going) else None
@@ -305,6 +306,26 @@ class TimerScreen(ServiceScreen):
 
     async def action_start_focus(self) -> None:
         if await self.change(timer.start) is not None:
+            await self._after_change()
+
+    @work(exclusive=True, group="timer-pick")
+    async def action_pick_task(self) -> None:
+        try:
+            from mlpm.tui.screens.modals import PickScreen
+        except ImportError:
+            return
+        choices = await self.read(timer.candidates)
+        if not choices:
+            self.notify("no task in Doing or in today's plan", markup=False)
+            return
+        options = []
+        for task in choices:
+            label = Text(f"#{task.id} ", style="dim")
+            label.append(clean(task.title))
+            label.append(f"  {task.column} · {clean(task.project)}", style="dim")
+            options.append((str(task.id), label))
+        picked = await self.app.push_screen_wait(PickScreen("Focus on which task?", options))
+        if picked is not None and await self.change(timer.start, int(picked)) is not None:
             await self._after_change()
 
     async def action_take_break(self, long: bool | None = None) -> None:
