@@ -12,23 +12,24 @@ import hashlib
 import os
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlpm.errors import MlpmError
 
 # One record per commit: a record separator pair, then NUL-separated fields, the raw message
 # last so that anything inside a message (even NUL bytes) stays in the last field.
 RECORD = b"\x1e\x1f"
-LOG_FORMAT = "--format=%x1e%x1f%H%x00%P%x00%an%x00%ae%x00%cI%x00%B"
-_FIELDS = 6
+RECORD_TEXT = RECORD.decode()
+LOG_FORMAT = "--format=%x1e%x1f%H%x00%P%x00%an%x00%ae%x00%cI%x00%s%x00%B"
+_FIELDS = 7
 _SHA_LENGTHS = (40, 64)  # SHA-1 and SHA-256 repositories
+_CHUNK = 1 << 20
 
-# A cheap test run on every message before any parsing: most commits carry no task.
-_MAYBE_LINK = re.compile(rb"mlpm#|^task[ \t]*:", re.IGNORECASE | re.MULTILINE)
-_TRAILER = re.compile(r"^task[ \t]*:[ \t]*((?:(?:mlpm)?#?\d+[ \t,]*)+)$", re.IGNORECASE)
+_ID = r"(?:mlpm)?#?\d+"
+_TRAILER = re.compile(rf"^task[ \t]*:[ \t]*({_ID}(?:[ \t]*,[ \t]*{_ID})*)[ \t]*,?$", re.IGNORECASE)
 _REFERENCE = re.compile(r"(?<![\w/#])mlpm#(\d+)\b", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 MAX_TASK_ID = 2**62
@@ -41,9 +42,9 @@ class RepoError(MlpmError):
     """The project's repository cannot be read. Stored commits and links are untouched."""
 
 
-@dataclass(slots=True)
-class LogEntry:
-    """One commit as read from `git log`, with the task links its message carries."""
+class LogEntry(NamedTuple):
+    """One commit as read from `git log`, with the task links its message carries.
+    (A tuple: a full scan makes a hundred thousand of them.)"""
 
     sha: str
     parents: str  # space-separated; two or more for a merge
@@ -75,12 +76,6 @@ def text(raw: bytes) -> str:
         return raw.decode("cp1252", "replace")
 
 
-def summary_of(message: bytes) -> str:
-    """The title paragraph on one line, as `git log --format=%s` shows it."""
-    title = message.lstrip(b"\r\n").split(b"\n\n", 1)[0]
-    return text(b" ".join(line.strip() for line in title.splitlines())).strip()
-
-
 def parse_links(message: str) -> list[tuple[int, str]]:
     """Task ids a commit message names: `Task: <id>` trailers (in the last paragraph, never
     the title) and `mlpm#<id>` references anywhere. A task named both ways counts as trailer."""
@@ -103,30 +98,69 @@ def _add(found: dict[int, str], number: str, source: str) -> None:
         found.setdefault(task_id, source)
 
 
-def parse_log(data: bytes) -> list[LogEntry]:
-    """Parse `git log` output made with `LOG_FORMAT`."""
-    raw: list[list[bytes]] = []
-    for chunk in data.split(RECORD):
-        fields = chunk.split(b"\x00", _FIELDS - 1)
-        if len(fields) == _FIELDS and len(fields[0]) in _SHA_LENGTHS:
-            raw.append(fields)
-        elif raw:  # the separator occurred inside a message: glue the piece back
-            raw[-1][-1] += RECORD + chunk
-    entries = []
-    for sha, parents, author, email, date, message in raw:
-        links = parse_links(text(message)) if _MAYBE_LINK.search(message) else []
-        entries.append(
-            LogEntry(
-                sha.decode("ascii"),
-                parents.decode("ascii"),
-                text(author),
-                text(email),
-                date.decode("ascii"),
-                summary_of(message),
-                links,
-            )
-        )
+def _decoded_records(chunk: bytes) -> list[str]:
+    """Split whole records and decode them: the whole chunk at once when it is valid UTF-8
+    (nearly always), else record by record, field by field."""
+    try:
+        return chunk.decode().split(RECORD_TEXT)
+    except UnicodeDecodeError:
+        return [
+            "\x00".join(map(text, piece.split(b"\x00", _FIELDS - 1)))
+            for piece in chunk.split(RECORD)
+        ]
+
+
+def _entries(chunk: bytes) -> list[LogEntry]:
+    """Commits in `chunk`, which holds whole records only."""
+    entries: list[LogEntry] = []
+    pieces = _decoded_records(chunk)
+    last = len(pieces) - 1
+    for i, piece in enumerate(pieces):
+        if piece.find("\x00", 0, 65) not in _SHA_LENGTHS:
+            continue  # the empty piece before the first separator, or a glued piece
+        while i < last and pieces[i + 1].find("\x00", 0, 65) not in _SHA_LENGTHS:
+            i += 1  # a separator inside a message: glue the next piece back
+            piece += RECORD_TEXT + pieces[i]
+        sha, parents, author, email, date, summary, message = piece.split("\x00", _FIELDS - 1)
+        low = message.lower()
+        links = parse_links(message) if "mlpm#" in low or "task" in low else []
+        entries.append(LogEntry(sha, parents, author, email, date, summary, links))
     return entries
+
+
+def _is_header(data: bytes, at: int) -> bool:
+    """Whether a record separator at `at` starts a commit (a full sha, then NUL)."""
+    nul = data.find(b"\x00", at + 2, at + 2 + 65)
+    return nul - at - 2 in _SHA_LENGTHS
+
+
+class LogParser:
+    """Parse `LOG_FORMAT` output as it arrives: `feed` bytes, get the commits completed."""
+
+    def __init__(self) -> None:
+        self._pending = b""  # from the start of the last record on: maybe not complete yet
+
+    def feed(self, data: bytes) -> list[LogEntry]:
+        data = self._pending + data
+        cut = len(data)
+        while (cut := data.rfind(RECORD, 0, cut)) > 0 and not _is_header(data, cut):
+            pass
+        if cut <= 0:
+            self._pending = data
+            return []
+        self._pending = data[cut:]
+        return _entries(data[:cut])
+
+    def close(self) -> list[LogEntry]:
+        entries = _entries(self._pending)
+        self._pending = b""
+        return entries
+
+
+def parse_log(data: bytes) -> list[LogEntry]:
+    """Parse complete `git log` output made with `LOG_FORMAT`."""
+    parser = LogParser()
+    return parser.feed(data) + parser.close()
 
 
 # -- repositories ----------------------------------------------------------------------------
@@ -163,6 +197,14 @@ def repo_key(repo: Any) -> str:
     return str(Path(repo.working_tree_dir).resolve())
 
 
+def _stderr(exc: Any) -> str:
+    """The first meaningful line git wrote to stderr."""
+    raw = exc.stderr if isinstance(exc.stderr, str | bytes) else str(exc.stderr)
+    detail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    detail = detail.strip().removeprefix("stderr:").strip().strip("'").strip()
+    return detail.splitlines()[0] if detail else f"exit status {exc.status}"
+
+
 def _git(repo: Any, command: str, *args: str, ok_codes: tuple[int, ...] = ()) -> bytes:
     """Run `git <command> <args>` through GitPython; output as bytes, errors as RepoError."""
     import git
@@ -172,9 +214,9 @@ def _git(repo: Any, command: str, *args: str, ok_codes: tuple[int, ...] = ()) ->
     except git.GitCommandError as exc:
         if exc.status in ok_codes:
             return b""
-        detail = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr)
-        detail = detail.strip().removeprefix("stderr:").strip().strip("'").strip()
-        raise RepoError(f"git {command} failed in {repo.working_tree_dir}: {detail}") from None
+        raise RepoError(
+            f"git {command} failed in {repo.working_tree_dir}: {_stderr(exc)}"
+        ) from None
     except git.GitCommandNotFound:
         raise RepoError("git is not installed (or not on PATH)") from None
 
@@ -200,16 +242,48 @@ def shallow_marker(repo: Any) -> str:
     return hashlib.sha1(data).hexdigest() if data else ""
 
 
-def read_log(repo: Any, include: Iterable[str], exclude: Iterable[str] = ()) -> list[LogEntry]:
-    """Commits reachable from `include` and not from `exclude` (missing objects ignored)."""
+def _log_args(include: Iterable[str], exclude: Iterable[str]) -> list[str]:
     include = sorted(set(include))
-    if not include:
-        return []
     exclude = sorted(set(exclude) - set(include))
     args = [LOG_FORMAT, "--encoding=UTF-8", "--no-color", "--ignore-missing", *include]
     if exclude:
         args += ["--not", *exclude]
-    return parse_log(_git(repo, "log", *args, "--"))
+    return [*args, "--"]
+
+
+def stream_log(
+    repo: Any, include: Iterable[str], exclude: Iterable[str] = ()
+) -> Iterator[list[LogEntry]]:
+    """Commits reachable from `include` and not from `exclude` (missing objects ignored), in
+    batches as `git log` writes them: the caller stores one batch while git makes the next."""
+    import git
+
+    include = list(include)
+    if not include:
+        return
+    try:
+        proc = repo.git.log(*_log_args(include, exclude), as_process=True)
+    except git.GitCommandNotFound:
+        raise RepoError("git is not installed (or not on PATH)") from None
+    parser = LogParser()
+    try:
+        while chunk := proc.proc.stdout.read1(_CHUNK):
+            if entries := parser.feed(chunk):
+                yield entries
+        if entries := parser.close():
+            yield entries
+        proc.wait()
+    except git.GitCommandError as exc:
+        raise RepoError(f"git log failed in {repo.working_tree_dir}: {_stderr(exc)}") from None
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()
+            proc.proc.wait()
+
+
+def read_log(repo: Any, include: Iterable[str], exclude: Iterable[str] = ()) -> list[LogEntry]:
+    """All of `stream_log` in one list."""
+    return [entry for batch in stream_log(repo, include, exclude) for entry in batch]
 
 
 def read_commit(repo: Any, rev: str) -> LogEntry | None:

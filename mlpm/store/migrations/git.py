@@ -59,6 +59,12 @@ m001_git = sql(
     "CREATE INDEX code_state_task ON code_state (task_id, at)",
 )
 
+# Finding the (few) unreachable commits of a repository without reading all of them.
+m002_unreachable_index = sql(
+    "CREATE INDEX git_commit_unreachable ON git_commit (repo, sha) WHERE reachable = 0",
+)
+
 MIGRATIONS: list[Migration] = [
     Migration("m001_git", m001_git),
+    Migration("m002_unreachable_index", m002_unreachable_index),
 ]

@@ -1,0 +1,130 @@
+"""Benchmark `mlpm git sync` on a repository of 100,000 commits built with `git fast-import`.
+
+Prints: a full scan into a fresh database, `git log` alone over the same range with the same
+format (the floor any scan pays), and an incremental scan after 10 new commits.
+Bars (issue 5): full scan <= 1.5 x git log; incremental <= 0.3 s.
+
+    /work/venv/bin/python bench/git_scan.py [--commits 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TASKS = 200
+
+
+def build_repo(path: Path, commits: int) -> int:
+    """A linear history with a merge every 1,000 commits; ~5% of messages name a task."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    stream = bytearray()
+    linked = 0
+    for i in range(1, commits + 1):
+        message = f"Change {i}: tweak the data loader\n"
+        if i % 40 == 0:
+            message += f"\nLonger body for change {i}.\n\nTask: {i % TASKS + 1}\n"
+            linked += 1
+        elif i % 50 == 0:
+            message = f"Fix mlpm#{i % TASKS + 1} edge case\n"
+            linked += 1
+        content = f"{i}\n".encode()
+        msg = message.encode()
+        branch = "side" if i % 1000 == 500 else "main"
+        stream += f"commit refs/heads/{branch}\nmark :{i}\n".encode()
+        stamp = 1_700_000_000 + i * 60
+        stream += f"author Dev <dev@example.com> {stamp} +0100\n".encode()
+        stream += f"committer Dev <dev@example.com> {stamp} +0100\n".encode()
+        stream += b"data %d\n%s" % (len(msg), msg)
+        if branch == "side":  # a side commit off main, merged right back
+            stream += f"from :{i - 1}\n".encode()
+        elif i % 1000 == 501:
+            stream += f"from :{i - 2}\nmerge :{i - 1}\n".encode()
+        stream += b"M 644 inline f.txt\ndata %d\n%s\n" % (len(content), content)
+    subprocess.run(["git", "fast-import", "--quiet"], input=bytes(stream), cwd=path, check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
+    return linked
+
+
+def git_log_alone(repo: Path) -> float:
+    """`git log` over every local branch and HEAD, same format, output read into memory."""
+    from mlpm.integrations.git_log import LOG_FORMAT
+
+    started = time.perf_counter()
+    subprocess.run(
+        ["git", "log", LOG_FORMAT, "--encoding=UTF-8", "--no-color", "--branches", "HEAD", "--"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def fresh_store(root: Path, repo: Path, n: int):
+    from mlpm.services import projects, tasks
+    from mlpm.store import Store
+
+    store = Store.open(root / f"bench-{n}.db")
+    project = projects.add(store, f"bench{n}", repo_path=str(repo))
+    for i in range(TASKS):
+        tasks.add(store, f"task {i}", project=project.slug)
+    return store, project
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ["MLPM_HOME"] = str(root / "home")
+        from mlpm.services import commits
+
+        repo = root / "repo"
+        started = time.perf_counter()
+        linked = build_repo(repo, args.commits)
+        print(f"built {args.commits:,} commits ({linked:,} naming a task) in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+
+        log_times, full_times = [], []
+        store = project = None
+        for n in range(args.repeat):
+            log_times.append(git_log_alone(repo))
+            if store is not None:
+                store.close()
+            store, project = fresh_store(root, repo, n)
+            result = commits.sync(store, project)
+            full_times.append(result.seconds)
+            assert result.full and result.scanned >= args.commits, result
+        assert store is not None and project is not None
+        print(f"  full scan: {result.new_commits:,} commits, {result.new_links:,} links")
+
+        for i in range(10):
+            (repo / "f.txt").write_text(f"new {i}\n")
+            subprocess.run(["git", "commit", "-qam", f"new {i} mlpm#3"], cwd=repo, check=True)
+        incremental = commits.sync(store, project)
+        assert incremental.new_commits == 10 and incremental.new_links == 10, incremental
+        unchanged = commits.sync(store, project)
+        store.close()
+
+    log_s, full_s = statistics.median(log_times), statistics.median(full_times)
+    ratio = full_s / log_s
+    print(f"git log alone        {log_s:7.3f} s   (median of {args.repeat})")
+    print(f"full scan            {full_s:7.3f} s   = {ratio:.2f} x git log  (bar 1.5 x): "
+          f"{'ok' if ratio <= 1.5 else 'OVER'}")  # fmt: skip
+    print(f"incremental (+10)    {incremental.seconds:7.3f} s   (bar 0.3 s): "
+          f"{'ok' if incremental.seconds <= 0.3 else 'OVER'}")  # fmt: skip
+    print(f"nothing new          {unchanged.seconds:7.3f} s")
+    sys.exit(0 if ratio <= 1.5 and incremental.seconds <= 0.3 else 1)
+
+
+if __name__ == "__main__":
+    main()
