@@ -138,6 +138,7 @@ def summary(store: Store, days: int = 14, *, today: date | None = None) -> Focus
     window = [(first + timedelta(days=i)).isoformat() for i in range(days)]
     per_day = {day: DayStats(day) for day in window}
     lo, hi = window[0], window[-1]
+    after = (last + timedelta(days=1)).isoformat()  # text ranges use the started_at index
 
     sessions = store.query(
         'SELECT focus_session.*, task.title, task.estimate, task."column",'
@@ -145,9 +146,9 @@ def summary(store: Store, days: int = 14, *, today: date | None = None) -> Focus
         " JOIN task ON task.id = focus_session.task_id"
         " JOIN project ON project.id = task.project_id"
         " WHERE focus_session.kind = 'focus' AND focus_session.ended_at IS NOT NULL"
-        " AND substr(focus_session.started_at, 1, 10) BETWEEN ? AND ?"
+        " AND focus_session.started_at >= ? AND focus_session.started_at < ?"
         " ORDER BY focus_session.started_at",
-        (lo, hi),
+        (lo, after),
     )
     per_project: dict[str, ProjectStats] = {}
     per_task: dict[int, TaskStats] = {}

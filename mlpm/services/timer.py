@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from mlpm import clock
@@ -276,17 +276,19 @@ def task_in_progress(store: Store, now: datetime | None = None) -> int | None:
 
 def last_ended(store: Store) -> Session | None:
     row = store.one(
-        _SELECT + " WHERE focus_session.ended_at IS NOT NULL"
-        " ORDER BY focus_session.ended_at DESC, focus_session.id DESC LIMIT 1"
+        # One session runs at a time, so sessions end in the order they started.
+        _SELECT + " WHERE focus_session.ended_at IS NOT NULL ORDER BY focus_session.id DESC LIMIT 1"
     )
     return Session.from_row(row) if row else None
 
 
 def sessions_on(store: Store, day: str) -> list[Session]:
     """Every session started on `day` (YYYY-MM-DD, local), oldest first."""
-    rows = store.query(
-        _SELECT + " WHERE substr(focus_session.started_at, 1, 10) = ? ORDER BY focus_session.id",
-        (day,),
+    following = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    rows = store.query(  # a range on the text stamps, so the index on started_at serves it
+        _SELECT + " WHERE focus_session.started_at >= ? AND focus_session.started_at < ?"
+        " ORDER BY focus_session.id",
+        (day, following),
     )
     return [Session.from_row(r) for r in rows]
 
