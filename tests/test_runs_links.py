@@ -150,3 +150,14 @@ def test_a_lower_throughput_and_a_worse_key_metric_are_flagged(store, tmp_path):
     assert "throughput" in flags["thin"] and "wer" in flags["bad"]
     # higher-is-better flips the direction for the key metric
     assert "bad" not in service.regression_flags(store, runs, metric="wer", higher_is_better=True)
+
+
+def test_metric_columns_and_values_for_a_runs_table(store, tmp_path):
+    root = tmp_path / "wandb"
+    _group_run(root, "a", 0, 100, throughput=10.0, val={"wer": 0.2})
+    _group_run(root, "b", 1, 100, throughput=float("nan"))
+    service.sync_local(store, [root])
+    runs = service.group_runs(store, "aug")
+    assert service.metric_keys(runs) == ["epoch", "loss", "throughput", "val.wer"]
+    assert service.metric_values(runs, "throughput") == [10.0]  # NaN left out
+    assert service.metric_values(runs, "val.wer") == [0.2]

@@ -152,3 +152,34 @@ def test_db_paths_round_trip_for_any_bytes(tmp_path: Path):
         stored = service.db_path(path)
         stored.encode("utf-8")  # storable in SQLite
         assert service.fs_path(stored) == path
+
+
+def test_runs_commands_never_import_wandb_or_heavy_libraries(runs_copy: WandbRuns, tmp_path):
+    """The TUI's process may call these services: wandb must never load there."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mlpm.cli import main\n"
+        "for args in (['runs', 'sync', sys.argv[1]], ['runs', 'list'],"
+        " ['runs', 'show', 'base-a', '-m', 'loss']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+        "heavy = [m for m in ('wandb', 'numpy', 'scipy', 'git', 'textual', 'pydantic')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    from mlpm.store import Store
+
+    Store.open(tmp_path / "hygiene.db").close()  # migrations (sqlite-utils, numpy) run here
+    env = {**os.environ, "MLPM_DB": str(tmp_path / "hygiene.db")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(runs_copy.repo / "wandb")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr

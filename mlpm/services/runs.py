@@ -698,3 +698,20 @@ def format_runtime(seconds: float | None) -> str:
     if minutes:
         return f"{minutes}m{secs:02d}s"
     return f"{secs}s"
+
+
+def metric_keys(runs: Sequence[Run]) -> list[str]:
+    """Numeric summary keys found in any of `runs` (dotted, internal `_` keys left out):
+    the columns a runs table can offer."""
+    keys: set[str] = set()
+    for run in runs:
+        keys.update(
+            k for k, v in flatten(run.summary) if not k.startswith("_") and _number(v) is not None
+        )
+    return sorted(keys)
+
+
+def metric_values(runs: Sequence[Run], key: str) -> list[float]:
+    """The finite numeric values of summary `key` across `runs` (for a group comparison)."""
+    values = [_number(run.metric(key)) for run in runs]
+    return [v for v in values if v is not None and v == v and abs(v) != float("inf")]
