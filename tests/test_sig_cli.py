@@ -275,3 +275,37 @@ print(json.dumps(heavy))
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_comparison_schema_and_undo(cli, db_path: Path) -> None:
+    assert cli("sig", "seeds", A, B, "--save").exit_code == 0
+    store = Store.open(db_path)
+    columns = {r["name"] for r in store.query("PRAGMA table_info(comparison)")}
+    assert FIELDS | {"verdict_text", "task_id", "project_id", "inputs", "result"} <= columns
+    assert "mlpm.comparisons" in store.applied_migrations()
+    store.close()
+    undo = cli("undo")
+    assert undo.exit_code == 0 and "sig save" in undo.stdout
+    assert json.loads(cli("sig", "log", "--json").stdout) == []
+
+
+def test_saved_result_round_trips(cli) -> None:
+    from mlpm.stats.report import render
+    from mlpm.stats.result import Result
+
+    cli("sig", "seeds", A, B, "--paired", "--save")
+    saved = json.loads(cli("sig", "log", "--json", "--full").stdout)[0]
+    again = Result.from_json(saved["result"])
+    assert (
+        render(again).splitlines()[0]
+        == cli("sig", "seeds", A, B, "--paired").stdout.splitlines()[0]
+    )
+
+
+def test_multi_ranks_can_be_saved(cli, tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("d,a,b,c\nx,1,2,3\ny,1,2,3\nz,1,3,2\nw,1,2,3\n")
+    r = cli("sig", "multi", str(table), "--save")
+    assert r.exit_code == 0 and "saved as comparison 1" in r.stdout
+    item = json.loads(cli("sig", "log", "--json").stdout)[0]
+    assert item["kind"] == "multi" and item["label_a"] == "a, b, c"
