@@ -54,7 +54,7 @@ def show_today(*, as_json: bool = False) -> None:
     if plan.learned:
         median = f"{plan.learned.median:g}"
         click.echo(
-            f"suggested capacity: {median} tasks "
+            f"suggested capacity: {median} task{'' if plan.learned.median == 1 else 's'} "
             f"(median done per day over the last {plan.learned.days} worked days)"
         )
     if plan.to_review:
