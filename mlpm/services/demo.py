@@ -86,8 +86,8 @@ def _curve(rng: random.Random, final: float, epochs: int, seconds: float) -> lis
 def build(home: Path) -> Demo:
     """Fill `home` with a demo database and repository; return what was made."""
     from mlpm.integrations import wandb_files
-    from mlpm.services import comparisons, lessons, projects, runs, tasks, timer, today
     from mlpm.services import commits as commit_links
+    from mlpm.services import comparisons, lessons, projects, runs, tasks, timer, today
     from mlpm.stats.props import two_proportions
 
     home.mkdir(parents=True, exist_ok=True)
