@@ -231,3 +231,52 @@ async def test_pick_a_task_to_focus_on(db_path: Path, store, planned, monkeypatc
         await pilot.pause()
         assert "write the report" in text(app.screen, "#timer-task")
     assert timer.task_in_progress(store) == other
+
+
+def test_bare_mlpm_timer_on_a_terminal_opens_timer_mode(db_path: Path, planned):
+    """`mlpm timer` in a real pseudo-terminal: the app opens on the countdown; q quits."""
+    import os
+    import pty
+    import re
+    import select
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("mlpm.tui.app")
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlpm", "timer"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"READY" not in re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen):
+            assert time.monotonic() < deadline, seen[-500:]
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                seen += os.read(master, 65536)
+        os.write(master, b"q")
+        deadline = time.monotonic() + 30
+        while proc.poll() is None:  # keep draining, so the app never blocks on a full pty
+            assert time.monotonic() < deadline, "mlpm timer did not quit on q"
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:  # the other side closed
+                    break
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert b"train [bold]baseline[/bold]" in re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen)
