@@ -305,9 +305,8 @@ def _focus_since_long_break(sessions: list[Session]) -> int:
 
 def next_break_kind(store: Store, now: datetime | None = None) -> str:
     """A long break after every N finished focus sessions (since the last long break today)."""
-    every = int(settings.get(store, "timer.long_break_every"))
-    done = _focus_since_long_break(sessions_on(store, _now(now).date().isoformat()))
-    return "long_break" if done and done % every == 0 else "short_break"
+    today = sessions_on(store, _now(now).date().isoformat())
+    return next_break_kind_after(store, today, extra=0)
 
 
 def default_task(store: Store) -> Task | None:
