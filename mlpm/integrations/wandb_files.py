@@ -43,6 +43,7 @@ R_RUN, R_EXIT, R_HEADER, R_ENVIRONMENT = 17, 18, 21, 26
 HEAD_WINDOW = 2 * BLOCK  # identity, config, environment: the first records
 TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates (read from its block on)
 RUNNING_GRACE_S = 300  # no exit record, no known live writer: "running" only if this fresh
+SILENT_WRITER_S = 6 * 3600  # wandb writes system stats every ~15 s while a run lives
 MAX_POINTS = 100_000  # per metric in a history read; longer series are thinned evenly
 
 _PID = re.compile(rb"MainThread:(\d+)")
@@ -612,10 +613,12 @@ def read_run(path: Path | str, *, now: float | None = None) -> RunInfo:
             f"{scan.corrupt} corrupt chunk(s) skipped (first at byte {scan.first_corrupt_at})"
         )
     if not builder.saw_exit:
+        age = (now or time.time()) - os.stat(path).st_mtime
         alive = _writer_alive(run_dir, info.host)
         if alive is None:
-            age = (now or time.time()) - os.stat(path).st_mtime
             alive = age < RUNNING_GRACE_S
+        elif alive and age > SILENT_WRITER_S:
+            alive = False  # a live pid, but silent for hours: most likely a reused pid
         info.state = "running" if alive else "crashed"
         if not alive and scan.truncated:
             info.problems.append("file ends mid-record (run killed?); read what was complete")
@@ -781,7 +784,12 @@ class RecordWriter:
         return bytes(self.out)
 
 
+_ONE_BYTE = [bytes((i,)) for i in range(128)]
+
+
 def _enc_varint(value: int) -> bytes:
+    if 0 <= value < 128:
+        return _ONE_BYTE[value]
     value &= (1 << 64) - 1
     out = bytearray()
     while True:
