@@ -1,0 +1,194 @@
+"""How fast the terminal UI opens on a big database, and how fast a card move repaints.
+
+    python bench/tui_startup.py [--tasks 10000] [--lessons 5000] [--moves 50] [--runs 3]
+
+Seeds a fresh database (bulk insert, one logged note), then:
+1. starts `python -c "...run the app headless, exit once the Board is painted..."` in a new
+   process, and prints the wall time from just before the process is spawned to the moment the
+   Board with its data has been painted (the child prints a timestamp after that refresh);
+2. in this process, opens the app with Pilot and presses shift+right / shift+left on a card 50
+   times, timing each key press until the moved card is repainted; prints the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import sys, time
+from mlpm.tui.app import MlpmApp
+from mlpm.tui.screens.board import BoardScreen
+
+class BenchApp(MlpmApp):
+    def on_board_screen_loaded(self, message):
+        self.call_after_refresh(self._painted)
+    def _painted(self):
+        print(f"PAINTED {time.time():.6f}", flush=True)
+        self.exit()
+
+BenchApp(sys.argv[1], screen="board").run(headless=True, size=(160, 45))
+"""
+
+WORDS = [
+    "tune",
+    "baseline",
+    "augment",
+    "dataset",
+    "eval",
+    "sweep",
+    "ablate",
+    "learning",
+    "rate",
+    "warmup",
+    "tokenizer",
+]
+WORDS += [
+    "checkpoint",
+    "shard",
+    "gradient",
+    "clipping",
+    "mixed",
+    "precision",
+    "label",
+    "noise",
+    "calibration",
+]
+WORDS += [
+    "beam",
+    "search",
+    "vocabulary",
+    "dropout",
+    "schedule",
+    "seed",
+    "variance",
+    "plot",
+    "report",
+]
+
+
+def seed(path: Path, n_tasks: int, n_lessons: int) -> None:
+    """A project with `n_tasks` tasks spread over the columns and `n_lessons` lessons."""
+    from mlpm import clock
+    from mlpm.services import projects
+    from mlpm.store import Store
+
+    store = Store.open(path)
+    project = projects.add(store, "bench")
+    now = clock.stamp()
+    spread = ["backlog"] * 90 + ["done"] * 8 + ["dropped"] * 2
+    task_rows = []
+    for i in range(n_tasks):
+        column = spread[i % len(spread)]
+        title = " ".join(WORDS[(i * k) % len(WORDS)] for k in (1, 3, 7, 11)) + f" {i}"
+        tags = json.dumps([WORDS[i % 7]])
+        task_rows.append((project.id, title, "", column, float(i), 1 + i % 4, tags, now, now))
+    lesson_rows = []
+    for i in range(n_lessons):
+        text = " ".join(WORDS[(i * k) % len(WORDS)] for k in (2, 5, 9, 13, 17)) + f" lesson {i}"
+        lesson_rows.append((text, "general", json.dumps([WORDS[i % 5]]), project.id, now))
+    with store.write("bench seed", undoable=False) as tx:
+        tx.store.conn.executemany(
+            'INSERT INTO task (project_id, title, notes, "column", rank, estimate, tags,'
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            task_rows,
+        )
+        tx.store.conn.executemany(
+            "INSERT INTO lesson (text, category, tags, project_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            lesson_rows,
+        )
+        tx.note("bench", 0, {"tasks": n_tasks, "lessons": n_lessons})
+    store.close()
+
+
+def first_paint(path: Path) -> float:
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ,
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("PAINTED "):
+            return float(line.split()[1]) - start
+    raise SystemExit(f"the app did not report a paint:\n{out.stdout}\n{out.stderr}")
+
+
+async def move_times(path: Path, moves: int) -> list[float]:
+    from mlpm.tui.app import MlpmApp
+    from mlpm.tui.screens.board import BoardScreen, CardList
+
+    class TimedApp(MlpmApp):
+        loaded = asyncio.Event()
+
+        def on_board_screen_loaded(self) -> None:
+            self.call_after_refresh(self.loaded.set)  # set once the new frame is painted
+
+    app = TimedApp(path, screen="board")
+    times: list[float] = []
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, BoardScreen)
+        while not screen.data.columns:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        for i in range(moves):
+            cards = screen.focused_cards
+            assert cards is not None and cards.current is not None
+            task_id = cards.current.id
+            target = "today" if i % 2 == 0 else "backlog"
+            app.loaded.clear()
+            start = time.perf_counter()
+            await pilot.press("shift+right" if target == "today" else "shift+left")
+            await asyncio.wait_for(app.loaded.wait(), 5)
+            times.append(time.perf_counter() - start)
+            await pilot.pause()  # let the detail pane catch up before the next move
+            today = screen.query_one("#cards-today", CardList)
+            landed = any(t.id == task_id for t in today.items) == (target == "today")
+            assert landed, f"move {i} did not land"
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--lessons", type=int, default=5_000)
+    parser.add_argument("--moves", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3, help="first-paint repetitions")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["MLPM_HOME"] = tmp
+        path = Path(tmp) / "bench.db"
+        started = time.perf_counter()
+        seed(path, args.tasks, args.lessons)
+        print(
+            f"seeded {args.tasks} tasks, {args.lessons} lessons in "
+            f"{time.perf_counter() - started:.2f} s"
+        )
+        paints = [first_paint(path) for _ in range(args.runs)]
+        print(
+            f"first painted Board (process start -> paint, headless 160x45): "
+            f"median {statistics.median(paints):.3f} s  "
+            f"runs {', '.join(f'{p:.3f}' for p in paints)}"
+        )
+        times = asyncio.run(move_times(path, args.moves))
+        print(
+            f"card move key press -> repaint over {len(times)} moves: "
+            f"median {statistics.median(times) * 1000:.1f} ms, "
+            f"p90 {sorted(times)[int(len(times) * 0.9) - 1] * 1000:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

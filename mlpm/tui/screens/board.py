@@ -1,0 +1,401 @@
+"""Board: the five columns side by side, WIP counts, a card cursor, moves, card details."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from mlpm.errors import MlpmError
+from mlpm.models import COLUMNS, Project, Task
+from mlpm.services import board, projects, task_details, tasks
+from mlpm.store import Store
+from mlpm.tui.app import FAILED
+from mlpm.tui.render import card, literal
+from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.widgets.detail import DetailPane
+from mlpm.tui.widgets.keybar import KeyBar
+from mlpm.tui.widgets.navbar import NavBar
+from mlpm.tui.widgets.rowlist import RowList
+
+WIDE = 130  # from this width on, the detail pane sits beside the columns
+FIRST_WAIT = 0.3  # seconds the first frame waits for data before painting without it
+WINDOW = 200  # cards read per column at first; more are read as the view scrolls
+
+
+class CardList(RowList[Task]):
+    """One column's cards, virtualised."""
+
+    def render_row(self, item: Task, width: int) -> Text:
+        return card(item, width)
+
+
+class ColumnHeader(Widget):
+    """ "Doing 2/2": a fixed one-line widget, so a new count repaints without a relayout."""
+
+    DEFAULT_CSS = """
+    ColumnHeader { height: 1; width: 1fr; }
+    """
+    label: reactive[str] = reactive("", layout=False)
+    """The header text, from the service's `Column.header`."""
+
+    def render(self) -> Text:
+        return Text(self.label, no_wrap=True, overflow="ellipsis")
+
+
+class BoardColumn(Vertical):
+    """A column header ("Doing 2/2", lit when at or over its limit) above its cards."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(id=f"col-{name}", classes="column")
+        self.column_name = name
+
+    def compose(self) -> ComposeResult:
+        yield ColumnHeader(classes="column-header")
+        yield CardList(id=f"cards-{self.column_name}", empty="empty")
+
+    @property
+    def cards(self) -> CardList:
+        return self.query_one(CardList)
+
+    def show(self, column: board.Column) -> None:
+        header = self.query_one(ColumnHeader)
+        header.label = column.header
+        over = column.limit is not None and column.count > column.limit.limit
+        # set_class restyles even when nothing changes: touch classes only on a change.
+        if header.has_class("-at-limit") != column.at_limit:
+            header.set_class(column.at_limit, "-at-limit")
+        if header.has_class("-over-limit") != over:
+            header.set_class(over, "-over-limit")
+        self.cards.set_items(column.tasks, total=column.count)
+
+
+@dataclass(slots=True)
+class BoardData:
+    project: Project | None
+    columns: list[board.Column]
+
+
+def fetch_board(
+    store: Store, project: str | None, tag: str | None, windows: dict[str, int]
+) -> BoardData:
+    """The chosen (else current) project's board, through the services.
+
+    Unfiltered columns are read a window at a time (the first `windows[column]` cards, more
+    as the view scrolls down), so a backlog of 10,000 cards costs what the screen shows."""
+    chosen = projects.get(store, project) if project else projects.current_or_none(store)
+    if chosen is None:
+        return BoardData(None, [])
+    if tag:
+        return BoardData(chosen, board.columns(store, chosen, tag=tag))
+    wip = board.limits(chosen)
+    columns = [
+        board.Column(
+            name,
+            tasks.list_tasks(store, project=chosen, column=name, limit=windows.get(name, WINDOW)),
+            board.count(store, chosen.id, name),
+            wip.get(name),
+        )
+        for name in COLUMNS
+    ]
+    return BoardData(chosen, columns)
+
+
+def position_of(store: Store, project: Project, column: str, task_id: int) -> int:
+    """1-based position of a task within its whole (unfiltered) column."""
+    ids = [t.id for t in tasks.list_tasks(store, project=project, column=column)]
+    return ids.index(task_id) + 1
+
+
+class BoardScreen(DataScreen):
+    """Columns left to right; arrows or hjkl move the cursor, shift moves the card."""
+
+    CSS_PATH = Path(__file__).with_name("board.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "focus_column(-1)", "←col", show=False, id="board.column_left"),
+        Binding("right,l", "focus_column(1)", "col→", show=False, id="board.column_right"),
+        Binding("shift+left,H", "move_card(-1)", "Move ←", id="board.move_left"),
+        Binding("shift+right,L", "move_card(1)", "Move →", id="board.move_right"),
+        Binding("shift+up,K", "reorder(-1)", "Up", show=False, id="board.move_up"),
+        Binding("shift+down,J", "reorder(1)", "Down", show=False, id="board.move_down"),
+        Binding("a", "add", "Add", id="board.add", tooltip="Add a task to the backlog"),
+        Binding("s", "to('doing')", "Start", id="board.start"),
+        Binding("f", "to('done')", "Finish", id="board.finish"),
+        Binding("x", "to('dropped')", "Drop", id="board.drop"),
+        Binding("b", "to('backlog')", "Backlog", show=False, id="board.backlog"),
+        Binding("d", "toggle_detail", "Details", show=False, id="board.detail"),
+        Binding("p", "pick_project", "Project", id="board.project"),
+        Binding("t", "pick_tag", "Tag", id="board.tag"),
+        Binding("c", "clear_filters", "Clear filters", show=False, id="board.clear"),
+    ]
+
+    class Loaded(Message):
+        """The board's data is on screen (benchmarks wait for it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.project_filter: str | None = None
+        self.tag_filter: str | None = None
+        self.data = BoardData(None, [])
+        self.follow: tuple[int, str] | None = None
+        self.windows: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("board")
+        with Horizontal(id="board-body"):
+            with Horizontal(id="columns"):
+                for name in COLUMNS:
+                    yield BoardColumn(name)
+            yield DetailPane(id="detail")
+        yield Static(id="board-status")
+        yield KeyBar()
+
+    AUTO_FOCUS = "#cards-backlog"
+
+    async def first_load(self) -> None:
+        self._set_wide(self.app.size.width)
+        # Wait briefly for the first data so the first frame already shows the cards (one
+        # paint instead of two); a slow or locked database falls back to the worker.
+        try:
+            data = await asyncio.wait_for(self._fetch(), FIRST_WAIT)
+        except (TimeoutError, Exception):
+            self.reload()
+        else:
+            self._show(data)
+
+    def on_resize(self) -> None:
+        self._set_wide(self.size.width)
+
+    def _set_wide(self, width: int) -> None:
+        if self.has_class("-wide") != (width >= WIDE):
+            self.set_class(width >= WIDE, "-wide")
+
+    @on(RowList.NeedMore)
+    def _more(self, event: RowList.NeedMore) -> None:
+        name = (event.row_list.id or "").removeprefix("cards-")
+        self.windows[name] = max(WINDOW, event.loaded * 2)
+        self.reload()
+
+    # -- data ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._load()
+
+    async def _fetch(self) -> BoardData:
+        return await self.mlpm.db(
+            fetch_board, self.project_filter, self.tag_filter, dict(self.windows)
+        )
+
+    @work(exclusive=True, group="board-load")
+    async def _load(self) -> None:
+        try:
+            data = await self._fetch()
+        except MlpmError as exc:  # e.g. a project filter that was deleted meanwhile
+            self.project_filter = None
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self._show(data)
+
+    def _show(self, data: BoardData) -> None:
+        self.data = data
+        for column in data.columns:
+            self.query_one(f"#col-{column.name}", BoardColumn).show(column)
+        if self.follow:
+            task_id, name = self.follow
+            self.follow = None
+            cards = self.query_one(f"#cards-{name}", CardList)
+            cards.set_items(cards.items, select=task_id)
+            cards.focus()
+        self._show_status()
+        self.call_after_refresh(self._load_detail)
+        self.post_message(self.Loaded())
+
+    def _show_status(self) -> None:
+        text = Text()
+        if self.data.project is None:
+            text.append("no project yet: press 4 for Projects, then n to add one", style="yellow")
+        else:
+            text.append(" project ", style="dim")
+            text.append_text(literal(self.data.project.slug, "bold"))
+            text.append("  tag ", style="dim")
+            text.append_text(literal(self.tag_filter or "any", "bold"))
+            if self.project_filter or self.tag_filter:
+                text.append("  (c clears)", style="dim")
+        status = self.query_one("#board-status", Static)
+        if text != getattr(status, "shown", None):
+            status.shown = text  # type: ignore[attr-defined]
+            status.update(text)
+
+    @property
+    def focused_cards(self) -> CardList | None:
+        focused = self.focused
+        return focused if isinstance(focused, CardList) else None
+
+    @property
+    def selected(self) -> Task | None:
+        cards = self.focused_cards
+        return cards.current if cards else None
+
+    @on(RowList.Highlighted)
+    def _highlighted(self, event: RowList.Highlighted) -> None:
+        if event.row_list is self.focused:
+            self._load_detail()
+
+    @on(RowList.Selected)
+    def _selected(self, event: RowList.Selected) -> None:
+        self.action_toggle_detail(show=True)
+
+    def on_descendant_focus(self) -> None:
+        self._load_detail()
+
+    @work(exclusive=True, group="board-detail")
+    async def _load_detail(self) -> None:
+        await asyncio.sleep(0.03)  # the cursor may be moving fast: load only where it stops
+        pane = self.query_one(DetailPane)
+        task = self.selected
+        if task is None:
+            pane.show(None)
+            return
+        try:
+            details = await self.mlpm.db(task_details.gather, task.id)
+        except Exception:
+            pane.show(None)
+            return
+        pane.show(details)
+
+    # -- moving the cursor -----------------------------------------------------------------
+
+    def action_focus_column(self, step: int) -> None:
+        cards = self.focused_cards
+        index = COLUMNS.index(cards.id.removeprefix("cards-")) if cards and cards.id else 0
+        target = self.query_one(f"#cards-{COLUMNS[(index + step) % len(COLUMNS)]}", CardList)
+        if cards is not None:
+            target.cursor = cards.cursor
+        target.focus()
+
+    # -- changes (each one service call) ---------------------------------------------------
+
+    async def action_move_card(self, step: int) -> None:
+        task = self.selected
+        if task is None:
+            return
+        index = COLUMNS.index(task.column) + step
+        if 0 <= index < len(COLUMNS):
+            await self._move(task, COLUMNS[index])
+
+    async def action_to(self, column: str) -> None:
+        task = self.selected
+        if task is not None and task.column != column:
+            await self._move(task, column)
+
+    async def _move(self, task: Task, column: str) -> None:
+        if column == "dropped":
+            self._drop(task)
+            return
+        if column == "doing":
+            result = await self.perform(tasks.start, task.id)
+        elif column == "done":
+            result = await self.perform(tasks.done, task.id)
+        else:
+            result = await self.perform(tasks.move, task.id, column)
+        if result is not FAILED:
+            self.follow = (task.id, column)
+
+    def _drop(self, task: Task) -> None:
+        from mlpm.tui.screens.modals import PromptScreen
+
+        async def dropped(reason: str | None) -> None:
+            if reason and await self.perform(tasks.drop, task.id, reason) is not FAILED:
+                self.follow = (task.id, "dropped")
+
+        self.app.push_screen(
+            PromptScreen(f"Why drop #{task.id}?", placeholder="reason (required)"), dropped
+        )
+
+    async def action_reorder(self, step: int) -> None:
+        cards = self.focused_cards
+        task = self.selected
+        if cards is None or task is None:
+            return
+        neighbour = cards.cursor + step
+        if not 0 <= neighbour < len(cards.items):
+            return
+        if self.tag_filter and self.data.project is not None:
+            # Filtered: take the place of the visible neighbour in the whole column.
+            other = cards.items[neighbour].id
+            position = await self.mlpm.db(position_of, self.data.project, task.column, other)
+        else:
+            position = neighbour + 1
+        if await self.perform(tasks.reorder, task.id, position) is not FAILED:
+            self.follow = (task.id, task.column)
+
+    def action_add(self) -> None:
+        from mlpm.tui.screens.modals import AddTaskScreen
+
+        async def added(values: dict | None) -> None:
+            if values:
+                project = self.data.project.slug if self.data.project else None
+                change = await self.perform(tasks.add, project=project, **values)
+                if change is not FAILED:
+                    self.follow = (change.task.id, change.task.column)
+
+        self.app.push_screen(AddTaskScreen("Add a task to the backlog"), added)
+
+    def action_toggle_detail(self, show: bool | None = None) -> None:
+        pane = self.query_one(DetailPane)
+        pane.display = (not pane.display) if show is None else show
+
+    # -- filters ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="board-pick")
+    async def action_pick_project(self) -> None:
+        from mlpm.tui.screens.modals import PickScreen
+
+        found = await self.mlpm.db(projects.list_projects)
+        choices = [
+            (p.slug, literal(f"{p.slug}  ({p.status})", "bold" if p.status == "active" else ""))
+            for p in found
+        ]
+        if not choices:
+            self.notify("no projects yet", markup=False)
+            return
+        chosen = await self.app.push_screen_wait(PickScreen("Show the board of", choices))
+        if chosen:
+            self.project_filter = chosen
+            self.windows.clear()
+            self.reload()
+
+    @work(exclusive=True, group="board-pick")
+    async def action_pick_tag(self) -> None:
+        from mlpm.tui.screens.modals import PickScreen
+
+        seen: dict[str, int] = {}
+        for column in self.data.columns:
+            for task in column.tasks:
+                for tag in task.tags:
+                    seen[tag] = seen.get(tag, 0) + 1
+        choices = [("", Text("any tag", style="italic"))] + [
+            (tag, literal(f"#{tag}  ({n})")) for tag, n in sorted(seen.items())
+        ]
+        chosen = await self.app.push_screen_wait(PickScreen("Show cards tagged", choices))
+        if chosen is not None:
+            self.tag_filter = chosen or None
+            self.windows.clear()
+            self.reload()
+
+    def action_clear_filters(self) -> None:
+        self.windows.clear()
+        self.project_filter = None
+        self.tag_filter = None
+        self.reload()

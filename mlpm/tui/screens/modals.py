@@ -1,0 +1,211 @@
+"""Small modal screens: a one-line prompt, the add-task and add-lesson forms, a picker, and
+a reader for long text. Each returns its result through `dismiss` (None when cancelled)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+CANCEL = Binding("escape", "cancel", "Cancel", id="modal.cancel")
+
+
+def split_tags(text: str) -> list[str]:
+    """`"data, eval #slow"` -> `["data", "eval", "#slow"]` (the service cleans and checks)."""
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+def parse_int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+class Modal(ModalScreen[Any]):
+    DEFAULT_CSS = """
+    Modal {
+        align: center middle;
+    }
+    Modal > Vertical {
+        width: 70;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    Modal .title {
+        text-style: bold;
+        width: 1fr;
+        margin-bottom: 1;
+    }
+    Modal Input, Modal TextArea {
+        margin-bottom: 0;
+    }
+    Modal .buttons {
+        height: auto;
+        align-horizontal: right;
+    }
+    Modal Label {
+        color: $text-muted;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PromptScreen(Modal):
+    """Ask for one line of text (a drop reason, a tag filter)."""
+
+    def __init__(
+        self, title: str, *, placeholder: str = "", value: str = "", allow_empty: bool = False
+    ) -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.placeholder = placeholder
+        self.value = value
+        self.allow_empty = allow_empty
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.prompt_title), classes="title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+            yield Label(Text("enter to confirm · escape to cancel"))
+
+    @on(Input.Submitted, "#prompt")
+    def submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() or self.allow_empty:
+            self.dismiss(event.value)
+
+
+class AddTaskScreen(Modal):
+    """Title, estimate (pomodoros), tags, notes: returns a dict for `tasks.add`."""
+
+    def __init__(self, heading: str = "Add a task") -> None:
+        super().__init__()
+        self.heading = heading
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.heading), classes="title")
+            yield Input(placeholder="title", id="title")
+            with Horizontal(classes="row"):
+                yield Input(placeholder="estimate (pomodoros)", id="estimate", type="integer")
+                yield Input(placeholder="tags: data eval", id="tags")
+            yield Input(placeholder="notes", id="notes")
+            yield Label(Text("enter to add · escape to cancel"))
+
+    DEFAULT_CSS = """
+    AddTaskScreen .row { height: auto; }
+    AddTaskScreen .row Input { width: 1fr; }
+    """
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        title = self.query_one("#title", Input).value
+        if not title.strip():
+            self.query_one("#title", Input).focus()
+            return
+        self.dismiss(
+            {
+                "title": title,
+                "estimate": parse_int(self.query_one("#estimate", Input).value),
+                "tags": split_tags(self.query_one("#tags", Input).value),
+                "notes": self.query_one("#notes", Input).value,
+            }
+        )
+
+
+class AddLessonScreen(Modal):
+    """Text, tags, category and an optional task: returns a dict for `lessons.add`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        CANCEL,
+        Binding("ctrl+s", "save", "Save", id="lesson_form.save", priority=True),
+    ]
+    DEFAULT_CSS = """
+    AddLessonScreen TextArea { height: 6; }
+    AddLessonScreen .row { height: auto; }
+    AddLessonScreen .row Input { width: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Record a lesson"), classes="title")
+            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
+            with Horizontal(classes="row"):
+                yield Input(placeholder="tags: eval data", id="tags")
+                yield Input(placeholder="category", value="general", id="category")
+                yield Input(placeholder="task id", id="task", type="integer")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+            yield Label(Text("ctrl+s to save · escape to cancel"))
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        text = self.query_one("#text", TextArea).text
+        if not text.strip():
+            self.query_one("#text", TextArea).focus()
+            return
+        self.dismiss(
+            {
+                "text": text,
+                "tags": split_tags(self.query_one("#tags", Input).value),
+                "category": self.query_one("#category", Input).value.strip() or "general",
+                "task_id": parse_int(self.query_one("#task", Input).value),
+            }
+        )
+
+
+class PickScreen(Modal):
+    """Choose one of a few values (a project to show, a tag to filter by)."""
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, Text]]) -> None:
+        super().__init__()
+        self.pick_title = title
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.pick_title), classes="title")
+            yield OptionList(*[Option(label, id=value) for value, label in self.choices])
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class ReadScreen(Modal):
+    """Read a long text whole (a lesson)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        CANCEL,
+        Binding("q,enter", "cancel", "Close", show=False, id="reader.close"),
+    ]
+    DEFAULT_CSS = """
+    ReadScreen > Vertical { width: 90; }
+    ReadScreen VerticalScroll { height: auto; max-height: 30; }
+    """
+
+    def __init__(self, title: Text, body: Text) -> None:
+        super().__init__()
+        self.read_title = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.read_title, classes="title")
+            with VerticalScroll():
+                yield Static(self.body)
+            yield Label(Text("escape to close"))

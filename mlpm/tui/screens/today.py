@@ -1,0 +1,202 @@
+"""Today: the day's ordered plan with estimates and a capacity meter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from mlpm.errors import MlpmError
+from mlpm.services import tasks
+from mlpm.services import today as day
+from mlpm.services.today import DayPlan, Entry
+from mlpm.tui.app import FAILED
+from mlpm.tui.render import estimate, literal, meter
+from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.widgets.keybar import KeyBar
+from mlpm.tui.widgets.navbar import NavBar
+from mlpm.tui.widgets.rowlist import RowList
+
+
+def entry_line(entry: Entry, width: int) -> Text:
+    """`  1. #12  2p  title   doing`"""
+    task = entry.task
+    text = Text()
+    text.append(f"{entry.position:>3}. ", style="bold")
+    text.append(f"#{task.id:<5}", style="dim")
+    text.append(f"{estimate(task):>3}  ", style="cyan")
+    text.append_text(literal(task.title.splitlines()[0] if task.title else ""))
+    if task.column == "doing":
+        text.append("  ▶ doing", style="bold yellow")
+    if entry.forced:
+        text.append("  (over capacity)", style="red")
+    return text
+
+
+class PlanList(RowList[Entry]):
+    def render_row(self, item: Entry, width: int) -> Text:
+        return entry_line(item, width)
+
+
+def capacity_text(plan: DayPlan) -> Text:
+    cap = plan.capacity
+    text = Text()
+    text.append(f" Today {plan.day}  ", style="bold")
+    text.append_text(meter("tasks", cap.tasks, cap.task_cap))
+    text.append("   ")
+    text.append_text(meter("pomodoros", cap.pomodoros, cap.pomodoro_cap))
+    if cap.unestimated:
+        text.append(
+            f"   {cap.unestimated} unestimated counted as {cap.per_unestimated}", style="dim"
+        )
+    return text
+
+
+def closed_text(plan: DayPlan) -> Text:
+    """What today already finished or dropped, and what waits for review."""
+    text = Text()
+    for task in plan.done:
+        text.append(f" ✓ #{task.id} ", style="green")
+        text.append_text(literal(task.title, "dim"))
+        text.append("\n")
+    for task in plan.dropped:
+        text.append(f" ✗ #{task.id} ", style="red")
+        text.append_text(literal(task.title, "dim"))
+        text.append(" — ", style="dim")
+        text.append_text(literal(task.drop_reason or "", "dim italic"))
+        text.append("\n")
+    if plan.learned:
+        text.append(
+            f" suggested capacity: {plan.learned.median:g} tasks a day "
+            f"(median over the last {plan.learned.days} worked days)\n",
+            style="dim",
+        )
+    if plan.to_review:
+        text.append(
+            f" {plan.to_review} task(s) from earlier days wait for review: mlpm today review\n",
+            style="yellow",
+        )
+    text.rstrip()
+    return text
+
+
+class TodayScreen(DataScreen):
+    """The plan, most important first. shift+↑/↓ (or K/J) reorders."""
+
+    CSS_PATH = Path(__file__).with_name("today.tcss")
+    AUTO_FOCUS = "#plan"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("shift+up,K", "shift(-1)", "Move up", id="today.move_up"),
+        Binding("shift+down,J", "shift(1)", "Move down", id="today.move_down"),
+        Binding("s", "start", "Start", id="today.start"),
+        Binding("f", "finish", "Finish", id="today.finish"),
+        Binding("x", "drop", "Drop", id="today.drop"),
+        Binding("b", "backlog", "To backlog", id="today.backlog"),
+        Binding("a", "add", "Add", id="today.add", tooltip="Add a new task to today"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: DayPlan | None = None
+        self.follow: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("today")
+        yield Static(id="capacity")
+        yield PlanList(id="plan", empty="nothing planned: press a to add a task")
+        yield Static(id="closed")
+        yield KeyBar()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="today-load")
+    async def _load(self) -> None:
+        try:
+            plan = await self.mlpm.db(day.plan)
+        except MlpmError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.plan = plan
+        self.query_one("#capacity", Static).update(capacity_text(plan))
+        closed = self.query_one("#closed", Static)
+        closed.update(closed_text(plan))
+        closed.display = bool(closed_text(plan).plain)
+        plan_list = self.query_one(PlanList)
+        plan_list.set_items(plan.entries, select=self.follow)
+        self.follow = None
+
+    @property
+    def selected(self) -> Entry | None:
+        return self.query_one(PlanList).current
+
+    async def _change(self, fn: Any, *args: Any, follow: bool = True, **kwargs: Any) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        if await self.perform(fn, entry.task.id, *args, **kwargs) is not FAILED and follow:
+            self.follow = entry.task.id
+
+    async def action_shift(self, step: int) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        target = entry.position + step
+        if 1 <= target <= len(self.query_one(PlanList).items):
+            await self._change(day.move_to, target)
+
+    async def action_start(self) -> None:
+        await self._change(tasks.start)
+
+    async def action_finish(self) -> None:
+        await self._change(tasks.done, follow=False)
+
+    async def action_backlog(self) -> None:
+        await self._change(day.remove, follow=False)
+
+    def action_drop(self) -> None:
+        from mlpm.tui.screens.modals import PromptScreen
+
+        entry = self.selected
+        if entry is None:
+            return
+
+        async def dropped(reason: str | None) -> None:
+            if reason:
+                await self.perform(tasks.drop, entry.task.id, reason)
+
+        self.app.push_screen(
+            PromptScreen(f"Why drop #{entry.task.id}?", placeholder="reason (required)"),
+            dropped,
+        )
+
+    def action_add(self) -> None:
+        from mlpm.tui.screens.modals import AddTaskScreen
+
+        async def added(values: dict[str, Any] | None) -> None:
+            if values:
+                change = await self.perform(tasks.add, today=True, **values)
+                if change is not FAILED:
+                    self.follow = change.task.id
+
+        self.app.push_screen(AddTaskScreen("Add a task to today"), added)
+
+    @on(RowList.Selected)
+    def _open(self, event: RowList.Selected) -> None:
+        from mlpm.tui.screens.modals import ReadScreen
+        from mlpm.tui.widgets.detail import details_text
+
+        entry: Entry = event.item
+        self._show_details(entry.task.id, ReadScreen, details_text)
+
+    @work(group="today-detail")
+    async def _show_details(self, task_id: int, reader: Any, render: Any) -> None:
+        from mlpm.services import task_details
+
+        details = await self.mlpm.db(task_details.gather, task_id)
+        self.app.push_screen(reader(Text(f"Task #{task_id}"), render(details)))
