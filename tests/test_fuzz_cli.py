@@ -65,7 +65,8 @@ def test_any_sequence_of_commands_fails_cleanly(cli, db_path, commands):
         assert (
             conn.execute(
                 "SELECT COUNT(*) FROM task WHERE \"column\" IN ('today', 'doing')"
-                " AND (SELECT COUNT(*) FROM day_plan WHERE task_id = task.id AND outcome IS NULL) != 1"
+                " AND (SELECT COUNT(*) FROM day_plan"
+                " WHERE task_id = task.id AND outcome IS NULL) != 1"
             ).fetchone()[0]
             == 0
         )
