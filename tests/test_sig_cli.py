@@ -309,3 +309,17 @@ def test_multi_ranks_can_be_saved(cli, tmp_path: Path) -> None:
     assert r.exit_code == 0 and "saved as comparison 1" in r.stdout
     item = json.loads(cli("sig", "log", "--json").stdout)[0]
     assert item["kind"] == "multi" and item["label_a"] == "a, b, c"
+
+
+def test_preds_with_score_columns(cli, tmp_path: Path) -> None:
+    fa, fb = tmp_path / "a.csv", tmp_path / "b.csv"
+    fa.write_text("id,score\n" + "".join(f"e{i},{1 + (i % 7) / 10}\n" for i in range(60)))
+    fb.write_text("id,score\n" + "".join(f"e{i},{0.8 + (i % 7) / 10}\n" for i in range(60)))
+    r = cli("sig", "preds", str(fa), str(fb), "--lower-is-better", "--resamples", "999")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("B is better than A: difference (B - A) -0.2")
+    assert "p < 0.001 (1/(R+1), R = 999)" in r.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,score\ne0,1\ne1,inf\n")
+    refused = cli("sig", "preds", str(fa), str(bad))
+    assert refused.exit_code == 2 and "row 2 (score)" in refused.stderr

@@ -118,3 +118,37 @@ def test_many_labels_use_the_example_bootstrap() -> None:
     b = np.where(rng.random(600) < 0.6, y, rng.integers(0, 300, 600))
     r = compare_predictions(y, a, b, resamples=300, seed=1)
     assert r.ci_low < r.difference < r.ci_high
+
+
+def test_per_example_scores_small_n_exact_permutation() -> None:
+    from scipy import stats
+
+    from mlpm.stats.predictions import compare_example_scores
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(1.0, 0.2, 12)
+    b = a - 0.1 + rng.normal(0, 0.1, 12)
+    r = compare_example_scores(a, b, higher_is_better=False)
+    ref = stats.permutation_test(
+        (b, a), lambda x, y: np.mean(x - y), permutation_type="samples", n_resamples=np.inf
+    )
+    assert r.p_value == pytest.approx(ref.pvalue, rel=REL)
+    assert r.seed is None  # exact: no resampling seed involved in the p-value
+    assert r.verdict == "b_better"  # lower is better and B is lower
+
+
+def test_per_example_scores_bootstrap_ci_and_threads() -> None:
+    from mlpm.stats.predictions import compare_example_scores
+    from mlpm.stats.resampling import bootstrap_mean
+
+    rng = np.random.default_rng(8)
+    a = rng.normal(0.5, 0.2, 2000)
+    b = a + 0.01 + rng.normal(0, 0.1, 2000)
+    r = compare_example_scores(a, b, resamples=4000, seed=2)
+    d = b - a
+    se = d.std(ddof=1) / math.sqrt(d.size)
+    assert (r.ci_high - r.ci_low) / 2 == pytest.approx(1.96 * se, rel=0.05)
+    assert r.ci_low < d.mean() < r.ci_high
+    one = bootstrap_mean(d, resamples=1000, seed=3, workers=1)
+    two = bootstrap_mean(d, resamples=1000, seed=3, workers=2)
+    assert np.array_equal(one, two)  # the seed, not the thread count, fixes the answer

@@ -233,8 +233,9 @@ def seeds(
     help="Bootstrap and permutation resamples.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Resampling seed.")
-@click.option("--gain", type=float, help="Accuracy gain to plan power for.")
-@click.option("--margin", type=float, help="Equivalence margin for the accuracy difference.")
+@click.option("--gain", type=float, help="Gain to plan power for (default: the observed one).")
+@click.option("--margin", type=float, help="Equivalence margin for the difference.")
+@click.option("--lower-is-better", is_flag=True, help="With score columns: lower is better.")
 @_common
 def preds(
     file_a: str,
@@ -244,38 +245,55 @@ def preds(
     seed: int,
     gain: float | None,
     margin: float | None,
+    lower_is_better: bool,
     alpha: float,
     as_json: bool,
     save: bool,
     task_id: int | None,
 ) -> None:
-    """Per-example predictions on one test set (CSV, JSON lines or .npy; id, y_true, y_pred)."""
-    from mlpm.stats.inputs import align, read_predictions
-    from mlpm.stats.predictions import compare_predictions
+    """Per-example predictions on one test set (CSV, JSON lines or .npy; id, y_true, y_pred).
 
-    data = align(
-        read_predictions(file_a),
-        read_predictions(file_b),
-        read_predictions(truth) if truth else None,
-    )
-    result = compare_predictions(
-        data.y_true,
-        data.pred_a,
-        data.pred_b,
-        n_labels=len(data.labels),
-        alpha=alpha,
-        margin=margin,
-        resamples=resamples,
-        seed=seed,
-        gain=gain,
-    )
-    result.warnings.extend(data.notes)
+    Files with a `score` column instead (a per-example loss or metric) get a paired bootstrap
+    CI of the mean difference and a sign-flip permutation test.
+    """
+    from mlpm.stats.inputs import align, align_scores, has_scores, read_predictions
+    from mlpm.stats.predictions import compare_example_scores, compare_predictions
+
+    pred_a, pred_b = read_predictions(file_a), read_predictions(file_b)
+    if has_scores(pred_a, pred_b):
+        ids, scores_a, scores_b, notes = align_scores(pred_a, pred_b)
+        result = compare_example_scores(
+            scores_a,
+            scores_b,
+            alpha=alpha,
+            higher_is_better=not lower_is_better,
+            margin=margin,
+            resamples=resamples,
+            seed=seed,
+            gain=gain,
+        )
+        n = len(ids)
+    else:
+        data = align(pred_a, pred_b, read_predictions(truth) if truth else None)
+        result = compare_predictions(
+            data.y_true,
+            data.pred_a,
+            data.pred_b,
+            n_labels=len(data.labels),
+            alpha=alpha,
+            margin=margin,
+            resamples=resamples,
+            seed=seed,
+            gain=gain,
+        )
+        notes, n = data.notes, len(data.ids)
+    result.warnings.extend(notes)
     _finish(
         result,
         as_json=as_json,
         save=save,
         task_id=task_id,
-        inputs={"file_a": file_a, "file_b": file_b, "truth": truth, "n": len(data.ids)},
+        inputs={"file_a": file_a, "file_b": file_b, "truth": truth, "n": n},
     )
 
 

@@ -61,3 +61,12 @@ def same_length(a: Any, b: Any, what: str = "paired samples") -> None:
         raise UsageError(
             f"{what} need the same number of values on both sides (A has {len(a)}, B has {len(b)})"
         )
+
+
+def is_constant(values: Any) -> bool:
+    """True when the values differ only by floating-point noise (so their sd is meaningless)."""
+    import numpy as np
+
+    arr = np.asarray(values, dtype=float)
+    scale = float(np.abs(arr).max()) if arr.size else 0.0
+    return float(np.ptp(arr)) <= 1e-12 * scale if arr.size else True

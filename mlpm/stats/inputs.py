@@ -38,6 +38,23 @@ class PredFile:
     ids: list[str] | None
     y_true: list[str] | None
     y_pred: list[str] | None
+    score: list[float] | None = None  # a per-example metric (loss, BLEU, ...), not a label
+
+    def size(self) -> int:
+        for values in (self.y_pred, self.y_true, self.score, self.ids):
+            if values is not None:
+                return len(values)
+        return 0
+
+
+def _score(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{where}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise UsageError(f"{where}: {number} (NaN or infinite values are refused)")
+    return number
 
 
 def _label(value: Any, where: str) -> str:
@@ -55,9 +72,10 @@ def _label(value: Any, where: str) -> str:
 
 
 def _columns(rows: list[dict[str, Any]], path: str, have: set[str]) -> PredFile:
-    if "y_pred" not in have and "y_true" not in have:
+    if not have & {"y_pred", "y_true", "score"}:
         raise UsageError(
-            f"{path}: needs a y_pred (or y_true) column; found {', '.join(sorted(have)) or 'none'}"
+            f"{path}: needs a y_pred, y_true or score column; found "
+            f"{', '.join(sorted(have)) or 'none'}"
         )
 
     def col(name: str) -> list[str] | None:
@@ -67,7 +85,12 @@ def _columns(rows: list[dict[str, Any]], path: str, have: set[str]) -> PredFile:
             _label(r.get(name), f"{path} row {i} ({name})") for i, r in enumerate(rows, start=1)
         ]
 
-    return PredFile(path, col("id"), col("y_true"), col("y_pred"))
+    scores = None
+    if "score" in have:
+        scores = [
+            _score(r.get("score"), f"{path} row {i} (score)") for i, r in enumerate(rows, start=1)
+        ]
+    return PredFile(path, col("id"), col("y_true"), col("y_pred"), scores)
 
 
 def read_predictions(path_text: str) -> PredFile:
@@ -116,8 +139,8 @@ def _read_npy(path: Path, name: str) -> PredFile:
         raise UsageError(f"cannot read {name}: {exc}") from None
     if arr.dtype.names:
         rows_have = set(arr.dtype.names)
-        if "y_pred" not in rows_have and "y_true" not in rows_have:
-            raise UsageError(f"{name}: needs a y_pred (or y_true) field")
+        if not rows_have & {"y_pred", "y_true", "score"}:
+            raise UsageError(f"{name}: needs a y_pred, y_true or score field")
 
         def field(f: str) -> list[str] | None:
             if f not in rows_have:
@@ -126,7 +149,13 @@ def _read_npy(path: Path, name: str) -> PredFile:
                 _label(v, f"{name} item {i} ({f})") for i, v in enumerate(arr[f].tolist(), start=1)
             ]
 
-        return PredFile(name, field("id"), field("y_true"), field("y_pred"))
+        scores = None
+        if "score" in rows_have:
+            scores = [
+                _score(v, f"{name} item {i} (score)")
+                for i, v in enumerate(arr["score"].tolist(), start=1)
+            ]
+        return PredFile(name, field("id"), field("y_true"), field("y_pred"), scores)
     if arr.ndim != 1:
         raise UsageError(
             f"{name}: expected a 1-D array of labels (one per example), got shape {arr.shape}"
@@ -151,14 +180,10 @@ def _check_unique(f: PredFile) -> None:
         raise UsageError(f"{f.path}: {len(dups)} id(s) appear more than once (e.g. {dups[0]!r})")
 
 
-def align(a: PredFile, b: PredFile, truth: PredFile | None = None) -> Aligned:
-    """Match A, B (and the truth file) by id; refuse mismatches, counting them."""
-    import numpy as np
-
-    files = [f for f in (a, b, truth) if f is not None]
-    for f, role in ((a, "A"), (b, "B")):
-        if f.y_pred is None:
-            raise UsageError(f"{f.path}: no y_pred column for model {role}")
+def _order(files: list[PredFile]) -> tuple[list[str], list[str]]:
+    """The example order (A's ids, or positions) after checking every file covers the same
+    examples; refuses mismatches, counting them."""
+    a = files[0]
     notes: list[str] = []
     with_ids = [f for f in files if f.ids is not None]
     if with_ids and len(with_ids) != len(files):
@@ -182,24 +207,57 @@ def align(a: PredFile, b: PredFile, truth: PredFile | None = None) -> Aligned:
                     f"(e.g. {', '.join(repr(e) for e in example)}); every file must cover the "
                     "same examples"
                 )
-    else:
-        sizes = {len(f.y_pred if f.y_pred is not None else f.y_true or []) for f in files}
-        if len(sizes) != 1:
-            raise UsageError(
-                "the files have no id column and different lengths ("
-                + ", ".join(f"{f.path}: {len(f.y_pred or f.y_true or [])}" for f in files)
-                + ")"
-            )
-        order = [str(i) for i in range(sizes.pop())]
-        notes.append("no id column: examples matched by position")
+        return order, notes
+    sizes = {f.size() for f in files}
+    if len(sizes) != 1:
+        raise UsageError(
+            "the files have no id column and different lengths ("
+            + ", ".join(f"{f.path}: {f.size()}" for f in files)
+            + ")"
+        )
+    notes.append("no id column: examples matched by position")
+    return [str(i) for i in range(sizes.pop())], notes
+
+
+def _by_order(f: PredFile, values: list[Any] | None, order: list[str]) -> list[Any] | None:
+    if values is None:
+        return None
+    if f.ids is None:
+        return values
+    index = dict(zip(f.ids, values, strict=True))
+    return [index[i] for i in order]
+
+
+def has_scores(a: PredFile, b: PredFile) -> bool:
+    """True when both files carry per-example scores and at least one lacks predictions."""
+    return a.score is not None and b.score is not None and (a.y_pred is None or b.y_pred is None)
+
+
+def align_scores(a: PredFile, b: PredFile) -> tuple[list[str], Any, Any, list[str]]:
+    """(ids, scores of A, scores of B, notes): per-example scores matched by id."""
+    import numpy as np
+
+    for f, role in ((a, "A"), (b, "B")):
+        if f.score is None:
+            raise UsageError(f"{f.path}: no score column for model {role}")
+    order, notes = _order([a, b])
+    sa = np.asarray(_by_order(a, a.score, order), dtype=float)
+    sb = np.asarray(_by_order(b, b.score, order), dtype=float)
+    return order, sa, sb, notes
+
+
+def align(a: PredFile, b: PredFile, truth: PredFile | None = None) -> Aligned:
+    """Match A, B (and the truth file) by id; refuse mismatches, counting them."""
+    import numpy as np
+
+    files = [f for f in (a, b, truth) if f is not None]
+    for f, role in ((a, "A"), (b, "B")):
+        if f.y_pred is None:
+            raise UsageError(f"{f.path}: no y_pred column for model {role}")
+    order, notes = _order(files)
 
     def by_order(f: PredFile, values: list[str] | None) -> list[str] | None:
-        if values is None:
-            return None
-        if f.ids is None:
-            return values
-        index = dict(zip(f.ids, values, strict=True))
-        return [index[i] for i in order]
+        return _by_order(f, values, order)
 
     pa, pb = by_order(a, a.y_pred), by_order(b, b.y_pred)
     truths = []

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.stats.checks import as_array, check_alpha, check_margin, same_length
+from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, same_length
 from mlpm.stats.fmt import num, pval
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide, too_few
@@ -105,7 +105,7 @@ def paired_samples(
     seed = DEFAULT_SEED if seed is None else seed
     resamples = resamples or DEFAULT_RESAMPLES
     d = y - x
-    sd = float(d.std(ddof=1))
+    sd = 0.0 if is_constant(d) else float(d.std(ddof=1))
     flip = sign_flip(d, resamples=resamples, seed=seed)
     wil = _wilcoxon(d)
     others = [
@@ -230,7 +230,8 @@ def nadeau_bengio(
             test="none", why="fewer than 3 folds", verdict=code, verdict_text=text, **base
         )
     d = y - x
-    mean, var = float(d.mean()), float(d.var(ddof=1))
+    mean = float(d.mean())
+    var = 0.0 if is_constant(d) else float(d.var(ddof=1))
     scale = math.sqrt((1 / j + test_train_ratio) * var)
     warnings = [
         "the naive paired t on folds is far too confident; it is shown for contrast "

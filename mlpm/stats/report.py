@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from mlpm.stats.result import Result
 
 
+def _p(text: str, value: float | None) -> str:
+    """'p = 0.0123', or 'p < 9.999e-05 (...)' for a Monte-Carlo bound."""
+    text = text or pval(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def verdict_line(result: Result) -> str:
     if result.verdict == "too_few":
         return result.verdict_text
@@ -36,9 +42,8 @@ def render(result: Result) -> str:
             f"within ±{num(r.margin)} (two one-sided tests at alpha {r.alpha:g})"
         )
     if r.test != "none":
-        p = r.p_text or pval(r.p_value)
         stat = f"statistic {num(r.statistic)}, " if r.statistic is not None else ""
-        lines.append(f"  test: {r.test}: {stat}p = {p} (alpha {r.alpha:g})")
+        lines.append(f"  test: {r.test}: {stat}{_p(r.p_text, r.p_value)} (alpha {r.alpha:g})")
     if r.why:
         lines.append(f"  why: {r.why}")
     if r.effect_name and r.effect_size is not None:
@@ -57,7 +62,7 @@ def render(result: Result) -> str:
         if other.p_value is None and other.p_text:
             p = f" {other.p_text}"
         else:
-            p = f", p = {other.p_text or pval(other.p_value)}"
+            p = f", {_p(other.p_text, other.p_value)}"
         note = f" ({other.note})" if other.note else ""
         lines.append(f"  also: {other.test}: {stat}{p}{note}")
     if r.seed is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from mlpm.stats.checks import as_array, check_alpha, check_margin
+from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant
 from mlpm.stats.fmt import num, pval
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide, too_few
@@ -78,7 +78,8 @@ def unpaired_samples(
         )
     warnings: list[str] = []
     mwu = stats.mannwhitneyu(y, x, alternative="two-sided")
-    sd_a, sd_b = float(x.std(ddof=1)), float(y.std(ddof=1))
+    sd_a = 0.0 if is_constant(x) else float(x.std(ddof=1))
+    sd_b = 0.0 if is_constant(y) else float(y.std(ddof=1))
     se = math.sqrt(sd_a**2 / n_a + sd_b**2 / n_b)
     prob_b = float(mwu.statistic) / (n_a * n_b)
     d, g = hedges_g(x, y)
