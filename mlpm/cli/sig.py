@@ -193,7 +193,13 @@ def seeds(
         from mlpm.stats.paired import nadeau_bengio
 
         result = nadeau_bengio(
-            a, b, test_train_ratio=ratio or 0.0, alpha=alpha, higher_is_better=higher, margin=margin
+            a,
+            b,
+            test_train_ratio=ratio or 0.0,
+            alpha=alpha,
+            higher_is_better=higher,
+            margin=margin,
+            gain=gain,
         )
     else:
         from mlpm.stats import compare_samples

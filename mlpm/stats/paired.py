@@ -209,6 +209,7 @@ def nadeau_bengio(
     alpha: float = 0.05,
     higher_is_better: bool = True,
     margin: float | None = None,
+    gain: float | None = None,
     label_a: str = "A",
     label_b: str = "B",
     metric: str = "",
@@ -287,11 +288,33 @@ def nadeau_bengio(
         effect_size=mean / math.sqrt(var) if var > 0 else None,
         effect_name="d_z",
         detectable=detectable,
+        power_text=_folds_power(
+            abs(gain) if gain is not None else abs(mean), var, test_train_ratio, alpha
+        ),
         others=others,
         warnings=warnings,
         extra={"df": j - 1, "test_train_ratio": test_train_ratio, "sd_diff": math.sqrt(var)},
         **base,
     )
+
+
+def _folds_power(gain: float, var: float, ratio: float, alpha: float) -> str:
+    """How many folds would detect `gain` (normal approximation). The corrected variance
+    (1/J + ratio) s^2 never falls below ratio * s^2, so more folds alone may never suffice."""
+    from statistics import NormalDist
+
+    if var <= 0 or gain <= 0:
+        return ""
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(0.8)
+    floor = z * math.sqrt(ratio * var)
+    room = (gain / z) ** 2 / var - ratio
+    if room <= 0:
+        return (
+            f"no number of folds would detect a gain of {num(gain, 3)} at this train/test "
+            f"split: with the overlap correction the smallest detectable gain is about "
+            f"{num(floor, 3)}"
+        )
+    return f"about {math.ceil(1 / room)} folds would detect a gain of {num(gain, 3)} (80% power)"
 
 
 def five_by_two(
