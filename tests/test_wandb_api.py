@@ -140,3 +140,29 @@ def test_wandb_api_module_does_not_import_wandb_until_asked():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert wandb_api.parse_address(" team/asr/ ") == ("team", "asr")
+
+
+def test_runs_still_running_at_the_last_sync_are_refreshed(store):
+    api = FakeApi(_runs())
+    api.all[0].state = "running"
+    service.sync_remote(store, "team/asr", api=api)
+    assert service.get_run(store, "r1").state == "running"
+    api.all[0].state = "finished"
+    api.all[0].summary = {"loss": 0.1}
+    report = service.sync_remote(store, "team/asr", api=api)
+    assert (report.added, report.updated) == (0, 1)
+    r1 = service.get_run(store, "r1")
+    assert r1.state == "finished" and r1.summary == {"loss": 0.1}
+
+
+def test_a_run_imported_from_local_files_is_not_replaced_by_its_remote_copy(store, tmp_path):
+    from mlpm.integrations import wandb_files as wf
+
+    run_dir = tmp_path / "wandb" / "run-20260301_100000-r1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "run-r1.wandb").write_bytes(wf.build_run("r1", name="local", program="t.py"))
+    service.sync_local(store, [tmp_path / "wandb"])
+    report = service.sync_remote(store, "team/asr", api=FakeApi(_runs()))
+    assert (report.added, report.unchanged) == (1, 1)
+    r1 = service.get_run(store, "r1")
+    assert r1.source == "online" and r1.program == "t.py"

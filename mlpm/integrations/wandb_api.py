@@ -153,6 +153,25 @@ def fetch_runs(
         raise MlpmError(f"W&B API error for {entity}/{project}: {exc}") from None
 
 
+def refetch_runs(
+    entity: str, project: str, run_ids: list[str], *, api: Any = None, metadata: bool = False
+) -> Iterator[RunInfo]:
+    """Fresh copies of runs seen before (runs that were still running at the last sync)."""
+    if not run_ids:
+        return
+    if api is None:
+        api = make_api(entity, project)
+    for run_id in run_ids:
+        try:
+            run = api.run(f"{entity}/{project}/{run_id}")
+        except Exception as exc:
+            info = RunInfo(run_id=run_id, entity=entity, project=project, source="remote")
+            info.problems.append(f"cannot refresh: {exc}")
+            yield info
+            continue
+        yield to_info(run, entity, project, metadata=metadata)
+
+
 def remote_history(
     address: str, keys: list[str], *, api: Any = None
 ) -> dict[str, list[tuple[int, float]]]:

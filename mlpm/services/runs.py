@@ -37,8 +37,9 @@ _UPSERT_RUN = (
     + ", ".join(
         f"{c} = excluded.{c}"
         for c in _RUN_COLUMNS.replace(" ", "").split(",")
-        if c not in ("id", "imported_at")
+        if c not in ("id", "imported_at", "project_id")
     )
+    + ", project_id = COALESCE(excluded.project_id, run.project_id)"
 )
 _UPSERT_FILE = (
     "INSERT INTO run_file (path, size, mtime_ns, run_id, state, problem, synced_at)"
@@ -271,6 +272,13 @@ def sync_local(
             report.warnings.append(f"{display_path(key)}: {exc}")
             file_rows.append((key, stat.st_size, stat.st_mtime_ns, None, None, str(exc), now))
             continue
+        except Exception as exc:  # a reader bug must not stop the other files' import
+            if os.environ.get("MLPM_DEBUG"):
+                raise
+            report.warnings.append(
+                f"{display_path(key)}: skipped (internal error: {type(exc).__name__}: {exc})"
+            )
+            continue
         info.path = key
         if info.problems:
             report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
@@ -314,7 +322,7 @@ def sync_remote(
     if project_id is None:
         project_id = _current_project_id(store)
     since = store.scalar("SELECT last_created_at FROM remote_sync WHERE address = ?", (address,))
-    existing = {row["id"] for row in store.query("SELECT id FROM run")}
+    existing = {row["id"]: row["source"] for row in store.query("SELECT id, source FROM run")}
     report = SyncReport()
     now = clock.stamp()
     rows: dict[str, tuple[Any, ...]] = {}
@@ -325,6 +333,11 @@ def sync_remote(
         if since and created_at == since and info.run_id in existing:
             continue  # the last run of the previous sync, asked for again by `$gte`
         report.files += 1
+        if created_at and (last is None or created_at > last):
+            last = created_at
+        if existing.get(info.run_id, "remote") != "remote":
+            report.unchanged += 1  # imported from its local files, which say more
+            continue
         if info.problems:
             report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")
         if info.run_id in existing or info.run_id in rows:
@@ -332,8 +345,22 @@ def sync_remote(
         else:
             report.added += 1
         rows[info.run_id] = _row(info, project_id, now)
-        if created_at and (last is None or created_at > last):
-            last = created_at
+    # Runs still running at the last sync were created before `since`: refresh them one by one.
+    running = [
+        row["id"]
+        for row in store.query(
+            "SELECT id FROM run WHERE source = 'remote' AND state = 'running' AND entity = ?"
+            " AND wandb_project = ?",
+            (entity, project),
+        )
+        if row["id"] not in rows
+    ]
+    for info in wandb_api.refetch_runs(entity, project, running, api=api, metadata=metadata):
+        if info.problems:
+            report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")
+            continue
+        report.updated += 1
+        rows[info.run_id] = _row(info, project_id, now)
     with store.write(f"runs sync --remote {address}", undoable=False) as tx:
         tx.store.conn.executemany(_UPSERT_RUN, list(rows.values()))
         tx.store.conn.execute(
