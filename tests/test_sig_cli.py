@@ -323,3 +323,21 @@ def test_preds_with_score_columns(cli, tmp_path: Path) -> None:
     bad.write_text("id,score\ne0,1\ne1,inf\n")
     refused = cli("sig", "preds", str(fa), str(bad))
     assert refused.exit_code == 2 and "row 2 (score)" in refused.stderr
+
+
+def test_saved_run_comparison_joins_the_runs_task(cli, db_path: Path, project) -> None:
+    from mlpm.services import runs as run_service
+    from mlpm.services import tasks
+
+    _add_runs(db_path)
+    store = Store.open(db_path)
+    task = tasks.add(store, "seed sweep").task
+    for group in ("g1", "g2"):
+        for seed in range(5):
+            run_service.link(store, f"{group}-s{seed}", task.id)
+    store.close()
+    r = cli("sig", "runs", "--group-a", "g1", "--group-b", "g2", "--metric", "val/acc", "--save")
+    assert r.exit_code == 0, r.output
+    items = json.loads(cli("sig", "log", "--task", str(task.id), "--json").stdout)
+    assert len(items) == 1 and items[0]["kind"] == "runs"
+    assert items[0]["label_a"] == "g1" and items[0]["metric"] == "val/acc"

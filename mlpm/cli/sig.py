@@ -525,7 +525,8 @@ def runs(
     """Imported W&B runs: `mlpm sig runs A B --metric val/acc`, or `--group-a G1 --group-b G2`.
 
     Run lists may be comma-separated (`r1,r2,r3 r4,r5,r6`). Runs are paired by a config key
-    such as seed when the values match one to one; the output says which was chosen.
+    such as seed when the values match one to one; the output says which was chosen. With
+    --save, the comparison is linked to the runs, and to their task when they share one.
     """
     from mlpm.cli.context import open_store
     from mlpm.errors import UsageError
@@ -555,6 +556,8 @@ def runs(
         margin=margin,
         seed=seed,
     )
+    if save and task_id is None:
+        task_id = out.task_id  # every run is linked to this one task
     _finish(
         out.result,
         as_json=as_json,

@@ -216,6 +216,7 @@ class RunComparison:
     runs_a: list[str]
     runs_b: list[str]
     inputs: dict[str, Any]
+    task_id: int | None = None  # the one task every run is linked to, if there is one
 
 
 def _config_value(config: dict[str, Any], key: str) -> Any:
@@ -382,4 +383,8 @@ def compare_runs(
         "values_a": nums_a,
         "values_b": nums_b,
     }
-    return RunComparison(result, [r.id for r in side_a], [r.id for r in side_b], inputs)
+    tasks = {t for r in side_a + side_b for t in r.task_ids}
+    shared = (
+        next(iter(tasks)) if len(tasks) == 1 and all(r.task_ids for r in side_a + side_b) else None
+    )
+    return RunComparison(result, [r.id for r in side_a], [r.id for r in side_b], inputs, shared)
