@@ -275,3 +275,14 @@ def test_head_changed_for_a_project(store: Store, asr, repo: GitRepo) -> None:
     repo.commit("two")
     assert commits.head_changed(asr, token)
     assert commits.head_token(projects.add(store, "norepo")) is None
+
+
+def test_the_running_focus_timer_s_task_takes_precedence(store: Store, asr, repo: GitRepo) -> None:
+    from mlpm.services import timer
+
+    tasks.start(store, 2)
+    timer.start(store, 3)
+    assert commits.task_in_progress(store, asr) == 3
+    assert commits.code_states_for_task(store, 3)[-1].reason == "focus start"
+    other = projects.add(store, "other")
+    assert commits.task_in_progress(store, other) is None  # the timer's task is not its own

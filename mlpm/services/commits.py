@@ -468,9 +468,15 @@ def record_code_state(store: Store, task_id: int, reason: str) -> CodeState | No
 
 
 def _timer_task(store: Store, project: Project) -> int | None:
-    """The running focus timer's task in this project. THE place to plug the timer in: its
-    task takes precedence over the Doing column once the timer service exists."""
-    return None
+    """The task of the focus session running now, if it is this project's: the one place
+    where the timer takes precedence over the Doing column."""
+    from mlpm.services import timer
+
+    task_id = timer.task_in_progress(store)
+    if task_id is None:
+        return None
+    owner = store.scalar("SELECT project_id FROM task WHERE id = ?", (task_id,))
+    return task_id if owner == project.id else None
 
 
 def task_in_progress(store: Store, project: Project) -> int | None:
