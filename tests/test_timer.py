@@ -271,3 +271,15 @@ def test_candidates_are_doing_then_todays_plan(store, project):
 def test_a_clock_set_back_never_shows_more_than_planned(store, task_id):
     session = timer.start(store, task_id, now=T0).session
     assert session.remaining(T0 - timedelta(hours=3)) == 25 * 60
+
+
+def test_keep_going_only_after_a_full_session(store, task_id):
+    timer.start(store, task_id, now=T0)
+    assert timer.status(store, now=at(1)).can_keep_going  # may commit to overtime early
+    timer.stop(store, now=at(5))
+    assert not timer.status(store, now=at(6)).can_keep_going
+    with pytest.raises(MlpmError, match="no focus session has just run its full time"):
+        timer.keep_going(store, now=at(6))
+    timer.start(store, task_id, now=at(10))
+    assert timer.status(store, now=at(40)).can_keep_going
+    assert not timer.status(store, now=at(35 + 241)).can_keep_going  # too long ago

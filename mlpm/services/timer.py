@@ -164,6 +164,7 @@ class Status:
     next_minutes: int = 0  # the default length of what comes next
     cycle_done: int = 0  # focus sessions finished since the last long break (today)
     cycle_length: int = 4  # a long break comes after this many
+    can_keep_going: bool = False  # `keep_going` would work now (overtime can start)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,6 +177,7 @@ class Status:
             "next_minutes": self.next_minutes,
             "cycle_done": self.cycle_done,
             "cycle_length": self.cycle_length,
+            "can_keep_going": self.can_keep_going,
             "next_task": (
                 {"id": self.next_task.id, "title": self.next_task.title} if self.next_task else None
             ),
@@ -352,10 +354,15 @@ def status(store: Store, now: datetime | None = None) -> Status:
     else:
         next_kind = "focus"
     every = int(settings.get(store, "timer.long_break_every"))
+    last = last_ended(store)
+    if current is not None:
+        can_keep_going = current.is_focus and not current.keep_going
+    else:
+        can_keep_going = last is not None and _reopenable(last, now)
     return Status(
         now=now,
         running=current,
-        last=last_ended(store),
+        last=last,
         focus_done_today=len(finished),
         focus_minutes_today=round(minutes),
         next_kind=next_kind,
@@ -364,6 +371,7 @@ def status(store: Store, now: datetime | None = None) -> Status:
         next_minutes=int(settings.get(store, f"timer.{next_kind}_minutes")),
         cycle_done=_cycle_position(_focus_since_long_break(today), every),
         cycle_length=every,
+        can_keep_going=can_keep_going,
     )
 
 
@@ -581,6 +589,16 @@ def stop(store: Store, reason: str | None = None, *, now: datetime | None = None
         return _close(tx, current, now, outcome, reason)
 
 
+def _reopenable(last: Session, now: datetime) -> bool:
+    """A focus session that ran its full time recently enough to count overtime after it."""
+    return (
+        last.is_focus
+        and last.outcome == "finished"
+        and last.ended_at == last.planned_end
+        and now < last.planned_end + MAX_OVERTIME
+    )
+
+
 def keep_going(store: Store, *, now: datetime | None = None) -> Session:
     """Keep working past the end of a focus session: the overtime is counted until it stops.
 
@@ -597,15 +615,8 @@ def keep_going(store: Store, *, now: datetime | None = None) -> Session:
             tx.update("focus_session", current.id, {"keep_going": 1})
             return get(store, current.id)
         last = last_ended(store)
-        if (
-            last is None
-            or not last.is_focus
-            or last.outcome != "finished"
-            or last.ended_at != last.planned_end
-        ):
-            raise MlpmError("no focus session has just finished to keep going on")
-        if now >= last.planned_end + MAX_OVERTIME:
-            raise MlpmError("that focus session ended too long ago to count as overtime")
+        if last is None or not _reopenable(last, now):
+            raise MlpmError("no focus session has just run its full time to keep going on")
         tx.update(
             "focus_session",
             last.id,

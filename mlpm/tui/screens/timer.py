@@ -268,9 +268,10 @@ class TimerScreen(ServiceScreen):
         if session is None:
             if state.next_kind != "focus":
                 due = "b" if state.next_kind == "short_break" else "l"
+                keep = " · k: keep going (overtime counts)" if state.can_keep_going else ""
                 return Text(
-                    f"{due}: take the {KIND_NAMES[state.next_kind]} · k: keep going (overtime"
-                    " counts) · f: another focus session"
+                    f"{due}: take the {KIND_NAMES[state.next_kind]}{keep}"
+                    " · f: another focus session"
                 )
             return Text("f: start a focus session")
         if not session.is_focus:
@@ -294,9 +295,7 @@ class TimerScreen(ServiceScreen):
         if action == "take_break":
             return True if session is None or (session.is_focus and session.keep_going) else None
         if action == "keep_going":
-            just_ended = session is None and state.next_kind != "focus"
-            running_focus = session is not None and session.is_focus and not session.keep_going
-            return True if just_ended or running_focus else None
+            return True if state.can_keep_going else None
         return True
 
     async def _after_change(self) -> None:
