@@ -203,3 +203,19 @@ def test_timer_and_stats_commands_import_nothing_heavy(planned):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_keep_going_from_the_cli_counts_the_overtime(cli, planned, monkeypatch):
+    cli("timer", "start")
+    monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:26:00+01:00")
+    result = cli("timer", "keep-going")
+    assert result.exit_code == 0, result.output
+    assert "overtime counts" in result.stdout
+    monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:40:00+01:00")
+    assert "overtime  15:00" in cli("timer", "status").stdout
+    assert "(15:00 overtime)" in cli("timer", "stop").stdout
+    status = cli("timer", "status").stdout
+    assert "last      focus session on #1 'train baseline', finished at 10:40 after 40:00" in status
+    again = cli("timer", "keep-going")
+    assert again.exit_code == 1
+    assert "no focus session has just run its full time" in again.stderr

@@ -34,6 +34,13 @@ def _print_status(state: Status) -> None:
     session = state.running
     if session is None:
         click.echo("no timer running")
+        last = state.last
+        if last is not None and not state.settled and last.ended_at is not None:
+            took = fmt_seconds(last.elapsed(last.ended_at))
+            click.echo(
+                f"  last      {clean(last.label())}, {last.outcome} at {last.ended_at:%H:%M}"
+                f" after {took}"
+            )
     else:
         click.echo(style(clean(session.label()), bold=True))
         if session.keep_going and state.now >= session.planned_end:
@@ -52,7 +59,7 @@ def _print_status(state: Status) -> None:
 @click.group(invoke_without_command=True)
 @click.pass_context
 def timer(ctx: click.Context) -> None:
-    """Pomodoro timer bound to tasks: start, status, stop, break.
+    """Pomodoro timer bound to tasks: start, status, stop, break, keep-going.
 
     Without a subcommand: open the terminal UI in timer mode (on a terminal), else the status.
     """
@@ -122,3 +129,13 @@ def break_(long: bool | None, minutes: int | None) -> None:
     from mlpm.services import timer as service
 
     _report_started(service.start_break(open_store(), long=long, minutes=minutes))
+
+
+@timer.command("keep-going")
+def keep_going() -> None:
+    """Keep working past the end of the focus session: the overtime is counted until you stop
+    or take a break."""
+    from mlpm.services import timer as service
+
+    session = service.keep_going(open_store())
+    click.echo(f"keeping going on the {clean(session.label())}: overtime counts until you stop")
