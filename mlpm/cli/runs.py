@@ -71,6 +71,7 @@ def sync(paths: tuple[str, ...], remote: str | None, metadata: bool, as_json: bo
 @click.option("--task", "task_id", type=int, help="Only runs linked to this task.")
 @click.option("--group", help="Only runs of this W&B group.")
 @click.option("--tag", help="Only runs with this tag.")
+@click.option("--project", "-p", help="Only runs imported into this mlpm project.")
 @click.option("--check", is_flag=True, help="Flag runs worse than their group's earlier runs.")
 @click.option("--metric", help="With --check: the key metric (lower is better unless --higher).")
 @click.option("--higher", is_flag=True, help="With --check: higher values of --metric are better.")
@@ -79,6 +80,7 @@ def list_(
     task_id: int | None,
     group: str | None,
     tag: str | None,
+    project: str | None,
     check: bool,
     metric: str | None,
     higher: bool,
@@ -88,7 +90,12 @@ def list_(
     from mlpm.services import runs as service
 
     store = open_store()
-    found = service.list_runs(store, task_id=task_id, group=group, tag=tag)
+    project_id = None
+    if project:
+        from mlpm.services import projects
+
+        project_id = projects.get(store, project).id
+    found = service.list_runs(store, task_id=task_id, group=group, tag=tag, project_id=project_id)
     flags = (
         service.regression_flags(store, found, metric=metric, higher_is_better=higher)
         if check
@@ -100,6 +107,11 @@ def list_(
     if not found:
         click.echo("no runs (import them with `mlpm runs sync`)")
         return
+    header = (
+        f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 9)}"
+        f"{fit('tasks', 8)} {fit('commit', 7)} {fit('started (UTC)', 16)} {'runtime':>7}"
+    )
+    click.echo(style(header, dim=True))
     for run in found:
         tasks = ",".join(f"#{t}" for t in run.task_ids) or "–"
         commit = (run.commit or "")[:7] or "–"
