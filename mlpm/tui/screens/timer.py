@@ -193,9 +193,8 @@ class TimerScreen(ServiceScreen):
         self._ended = last
         if last.is_focus:
             title = "Focus session done"
-            body = (
-                f"#{last.task_id} {last.task_title or ''}: time for a {KIND_NAMES[state.next_kind]}"
-            )
+            task = clean(last.task_title or "")
+            body = f"#{last.task_id} {task}: time for a {KIND_NAMES[state.next_kind]}"
         else:
             title = "Break over"
             body = "ready for the next focus session"
