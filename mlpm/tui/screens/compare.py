@@ -1,0 +1,233 @@
+"""Compare: is B really better than A? The verdict first, then the difference with its 95% CI,
+the test and why it was chosen, the p-value, the effect size and the warnings.
+
+Opened from the Runs screen with two runs or two groups, it runs the check (in the database
+worker: scipy never runs on the UI loop), saves it as a comparison record linked to its runs
+(and to their task when they share one), and shows it. Opened on its own (key 8), it lists
+the saved comparisons and shows the one under the cursor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from mlpm.errors import MlpmError
+from mlpm.services import comparisons
+from mlpm.services.comparisons import Comparison
+from mlpm.store import Store
+from mlpm.tui.app import FAILED
+from mlpm.tui.render import literal
+from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.widgets.keybar import KeyBar
+from mlpm.tui.widgets.navbar import NavBar
+
+if TYPE_CHECKING:
+    from mlpm.tui.screens.runs import CompareRequest
+
+LOG_LIMIT = 200
+VERDICT_STYLE = {
+    "b_better": "bold green",
+    "a_better": "bold green",
+    "equivalent": "bold cyan",
+    "no_difference": "bold yellow",
+    "too_few": "bold red",
+}
+
+
+def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
+    """Compare the request's sides on its metric and save the result, linked to the runs
+    (and to their task when every compared run is linked to the same single task)."""
+    from mlpm.services import runs as run_service
+
+    out = comparisons.compare_runs(
+        store,
+        list(request.runs_a),
+        list(request.runs_b),
+        metric=request.metric,
+        group_a=request.group_a,
+        group_b=request.group_b,
+    )
+    by_id = {r.id: r for r in run_service.list_runs(store)}
+    compared = [by_id[i] for i in out.runs_a + out.runs_b if i in by_id]
+    shared = set.intersection(*(set(r.task_ids) for r in compared)) if compared else set()
+    task_id = next(iter(shared)) if len(shared) == 1 else None
+    return comparisons.save(
+        store,
+        out.result.to_json(),
+        inputs=out.inputs,
+        task_id=task_id,
+        runs_a=out.runs_a,
+        runs_b=out.runs_b,
+    )
+
+
+def report(comparison: Comparison) -> tuple[Text, Text]:
+    """(verdict, the rest) of a saved comparison, as literal text."""
+    from mlpm.stats.report import render, verdict_line
+    from mlpm.stats.result import Result
+
+    style = VERDICT_STYLE.get(comparison.verdict, "bold")
+    try:
+        result = Result.from_json(comparison.result)
+        head, lines = verdict_line(result), render(result).splitlines()[1:]
+    except (TypeError, ValueError, KeyError):  # a record of another shape (ranks): its fields
+        head = comparison.verdict_text
+        lines = [f"  test: {comparison.test}, p = {comparison.p_value}"]
+    verdict_text = comparison.verdict_text
+    body = Text()
+    if head.startswith(verdict_text + ": "):
+        body.append_text(literal("  " + head[len(verdict_text) + 2 :]))
+        body.append("\n")
+        head = verdict_text
+    for line in lines:
+        line_style = "yellow" if line.startswith("  warning:") else ""
+        body.append_text(literal(line, line_style))
+        body.append("\n")
+    body.rstrip()
+    return literal(head, style), body
+
+
+def saved_line(comparison: Comparison) -> Text:
+    text = Text(f"saved as comparison #{comparison.id}", style="dim")
+    if comparison.task_id is not None:
+        text.append(f", linked to task #{comparison.task_id}", style="dim")
+    runs = len(comparison.runs_a) + len(comparison.runs_b)
+    if runs:
+        text.append(f", with its {runs} runs", style="dim")
+    text.append(" · u undoes", style="dim")
+    return text
+
+
+class CompareScreen(DataScreen):
+    """One comparison's verdict and numbers above the list of saved comparisons."""
+
+    CSS_PATH = Path(__file__).with_name("compare.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="compare.back", tooltip="Back to the runs"),
+    ]
+    AUTO_FOCUS = "#compare-log"
+
+    def __init__(self, request: CompareRequest | None = None) -> None:
+        super().__init__()
+        self.request = request
+        self.shown: Comparison | None = None
+        self.items: list[Comparison] = []
+        self._select: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("compare")
+        with VerticalScroll(id="compare-report"):
+            yield Static(id="compare-verdict")
+            yield Static(id="compare-body")
+            yield Static(id="compare-saved")
+        yield Static(Text(" Saved comparisons", style="bold"), id="compare-log-title")
+        yield DataTable(id="compare-log", cursor_type="row", zebra_stripes=True)
+        yield KeyBar()
+
+    async def first_load(self) -> None:
+        table = self.query_one("#compare-log", DataTable)
+        table.add_columns("#", "When", "Metric", "A", "B", "Verdict", "p")
+        if self.request is not None:
+            self._run(self.request)
+        else:
+            self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.app.screen is self and len(self.app.screen_stack) > 1
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    # -- running a comparison --------------------------------------------------------------
+
+    @work(exclusive=True, group="compare-run")
+    async def _run(self, request: CompareRequest) -> None:
+        what = (
+            f"{request.group_a} vs {request.group_b}"
+            if request.group_a
+            else f"{len(request.runs_a)} vs {len(request.runs_b)} runs"
+        )
+        self._show_message(f"comparing {request.metric}: {what} …")
+        saved = await self.perform(compare_and_save, request)
+        if saved is FAILED:
+            self._show_message("no comparison (the notice says why): escape goes back", "red")
+            self.reload()
+            return
+        self._select = saved.id
+        self._show(saved)
+        self.reload()
+
+    def _show_message(self, message: str, style: str = "dim") -> None:
+        self.shown = None
+        self.query_one("#compare-verdict", Static).update(literal(message, style))
+        self.query_one("#compare-body", Static).update("")
+        self.query_one("#compare-saved", Static).update("")
+
+    def _show(self, comparison: Comparison) -> None:
+        self.shown = comparison
+        head, body = report(comparison)
+        self.query_one("#compare-verdict", Static).update(head)
+        self.query_one("#compare-body", Static).update(body)
+        self.query_one("#compare-saved", Static).update(saved_line(comparison))
+
+    # -- the saved comparisons -------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="compare-load")
+    async def _load(self) -> None:
+        try:
+            items = await self.mlpm.db(comparisons.list_comparisons, limit=LOG_LIMIT)
+        except MlpmError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            return
+        self.items = items
+        table = self.query_one("#compare-log", DataTable)
+        want = self._select or (self.shown.id if self.shown else None)
+        ids = [c.id for c in items]
+        # Refilling moves the cursor: those moves are not the user's choice of a comparison.
+        with self.prevent(DataTable.RowHighlighted):
+            table.clear()
+            for c in items:
+                table.add_row(*self._cells(c), key=str(c.id))
+            if want in ids:
+                table.move_cursor(row=ids.index(want), animate=False)
+        self._select = None
+        if not items and self.request is None:
+            self._show_message(
+                "no saved comparisons yet: on the Runs screen (7), mark two runs or two "
+                "groups and press c"
+            )
+        elif self.shown is None and items and self.request is None:
+            self._show(items[table.cursor_row if want in ids else 0])
+
+    @staticmethod
+    def _cells(c: Comparison) -> list[Any]:
+        p = "–" if c.p_value is None else f"{c.p_value:.3g}"
+        return [
+            Text(str(c.id), style="dim"),
+            Text(c.created_at[:16].replace("T", " "), style="dim"),
+            literal(c.metric or "–"),
+            literal(c.label_a),
+            literal(c.label_b),
+            literal(c.verdict.replace("_", " "), VERDICT_STYLE.get(c.verdict, "")),
+            Text(p, justify="right"),
+        ]
+
+    @on(DataTable.RowHighlighted, "#compare-log")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        chosen = next((c for c in self.items if str(c.id) == key), None)
+        if chosen is not None and (self.shown is None or self.shown.id != chosen.id):
+            self._show(chosen)

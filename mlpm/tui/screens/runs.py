@@ -1,0 +1,520 @@
+"""Runs: imported W&B runs in a sortable table, grouped by W&B group, with regression flags and
+a chart of the chosen metric's curves; mark two runs (or runs of two groups) to compare them.
+
+Nothing here imports wandb: the runs services read the local `.wandb` files themselves (a
+remote run's history is fetched in a subprocess by the service).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from mlpm.errors import MlpmError
+from mlpm.services import runs as run_service
+from mlpm.services.runs import Run
+from mlpm.store import Store
+from mlpm.tui.render import literal
+from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.widgets.keybar import KeyBar
+from mlpm.tui.widgets.metric_chart import Curve, MetricChart
+from mlpm.tui.widgets.navbar import NavBar
+
+WIDE = 130  # from this width on, the chart sits beside the table
+METRIC_COLUMNS = 3  # summary metrics shown as columns (the chosen one first)
+MAX_OVERLAY = 8  # curves drawn at once
+FLAG_WIDTH = 32
+NAME_WIDTH = 28
+MARK_STYLE = "bold cyan"
+
+
+@dataclass(slots=True)
+class RunsData:
+    """What the table shows: the runs (of one group, or all) and what can be chosen."""
+
+    runs: list[Run]
+    groups: dict[str, int]  # every W&B group -> its number of runs
+    metrics: list[str]  # numeric summary keys, the most common first
+
+
+@dataclass(frozen=True, slots=True)
+class CompareRequest:
+    """Two sides to compare on a summary metric: runs by id, or whole W&B groups."""
+
+    metric: str
+    runs_a: tuple[str, ...] = ()
+    runs_b: tuple[str, ...] = ()
+    group_a: str | None = None
+    group_b: str | None = None
+
+
+def numeric_metrics(runs: list[Run]) -> list[str]:
+    """Numeric summary keys (not W&B's own `_` keys), the most common first."""
+    counts: Counter[str] = Counter()
+    for run in runs:
+        counts.update(
+            key
+            for key, value in run_service.flatten(run.summary)
+            if not key.startswith("_") and _number(value) is not None
+        )
+    return sorted(counts, key=lambda k: (-counts[k], _bookkeeping(k), not _evaluative(k), k))
+
+
+BOOKKEEPING = ("epoch", "step", "global_step", "lr", "learning_rate", "runtime", "time")
+EVALUATIVE = ("val", "eval", "test", "acc", "f1", "wer", "cer", "bleu", "auc", "score")
+
+
+def _bookkeeping(key: str) -> bool:
+    """Counters and schedules (epoch, lr) are logged by every run but rarely the result."""
+    return key.rsplit(".", 1)[-1].rsplit("/", 1)[-1].lower() in BOOKKEEPING
+
+
+def _evaluative(key: str) -> bool:
+    return any(word in key.lower() for word in EVALUATIVE)
+
+
+def fetch_runs(store: Store, group: str | None) -> RunsData:
+    """The runs to show (one group, or every run) through the runs services."""
+    everything = run_service.list_runs(store)
+    groups = Counter(r.group for r in everything if r.group)
+    shown = [r for r in everything if r.group == group] if group is not None else everything
+    return RunsData(shown, dict(sorted(groups.items())), numeric_metrics(shown or everything))
+
+
+def higher_is_better(metric: str) -> bool:
+    """The direction `mlpm sig runs` assumes from a metric's name (loss, error, time: lower)."""
+    from mlpm.services.comparisons import LOWER_IS_BETTER_WORDS
+
+    return not any(word in metric.lower() for word in LOWER_IS_BETTER_WORDS)
+
+
+def fetch_flags(store: Store, runs: list[Run], metric: str | None) -> dict[str, str]:
+    """Regression flags of the shown runs against their groups' earlier runs."""
+    return run_service.regression_flags(
+        store, runs, metric=metric, higher_is_better=higher_is_better(metric or "")
+    )
+
+
+def fetch_curves(store: Store, run_ids: list[str], metric: str) -> tuple[list[Curve], list[str]]:
+    """The metric's history of each run (read once from its file, then cached)."""
+    curves, problems = [], []
+    for run_id in run_ids:
+        try:
+            run = run_service.get_run(store, run_id)
+            points = run_service.history(store, run_id, [metric]).get(metric, [])
+        except MlpmError as exc:
+            problems.append(str(exc))
+            continue
+        curves.append(Curve(run.label, points))
+    return curves, problems
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def fmt_value(value: Any) -> Text:
+    number = _number(value)
+    if number is None:
+        return Text("–", style="dim")
+    return Text(f"{number:.4g}", justify="right")
+
+
+STATE_STYLE = {"finished": "green", "crashed": "red", "running": "yellow"}
+
+
+@dataclass(slots=True)
+class SortKey:
+    """One sortable column: its title and how to order runs by it."""
+
+    title: str
+    key: Callable[[Run], Any]
+    numeric: bool = False
+
+
+@dataclass(slots=True)
+class Marks:
+    """Runs marked for overlay and comparison, in the order they were marked."""
+
+    ids: list[str] = field(default_factory=list)
+
+    def toggle(self, run_id: str) -> bool:
+        if run_id in self.ids:
+            self.ids.remove(run_id)
+            return False
+        self.ids.append(run_id)
+        return True
+
+
+def _last(value: float | None) -> tuple[bool, float]:
+    """Sort numbers with missing values last (in either direction, see `_ordered`)."""
+    return (value is None, value or 0.0)
+
+
+class RunsScreen(DataScreen):
+    """Every imported run; the cursor's run (and the marked runs) drawn in the chart."""
+
+    CSS_PATH = Path(__file__).with_name("runs.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark the run (overlay, compare)"),
+        Binding("M", "mark_group", "Mark group", id="runs.mark_group", tooltip="Mark its group"),
+        Binding("c", "compare", "Compare", id="runs.compare", tooltip="Compare the marked runs"),
+        Binding("m", "pick_metric", "Metric", id="runs.metric", tooltip="Metric to chart"),
+        Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", show=False, id="runs.reverse"),
+        Binding("g", "pick_group", "Group", id="runs.group", tooltip="Show one W&B group"),
+        Binding("escape", "clear", "Clear", show=False, id="runs.clear"),
+    ]
+    AUTO_FOCUS = "#runs-table"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = RunsData([], {}, [])
+        self.flags: dict[str, str] = {}
+        self.metric: str | None = None
+        self.group_filter: str | None = None
+        self.sort_by = "group"
+        self.reverse = False
+        self.marks = Marks()
+        self._columns: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("runs")
+        with Horizontal(id="runs-body"):
+            with Vertical(id="runs-left"):
+                yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+            yield MetricChart(id="runs-chart")
+        yield Static(id="runs-status")
+        yield KeyBar()
+
+    async def first_load(self) -> None:
+        self._set_wide(self.app.size.width)
+        self.reload()
+
+    def on_resize(self) -> None:
+        self._set_wide(self.size.width)
+
+    def _set_wide(self, width: int) -> None:
+        if self.has_class("-wide") != (width >= WIDE):
+            self.set_class(width >= WIDE, "-wide")
+
+    # -- data ------------------------------------------------------------------------------
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#runs-table", DataTable)
+
+    @property
+    def current(self) -> Run | None:
+        """The run under the cursor."""
+        table = self.table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self._by_id.get(key or "")
+
+    @property
+    def _by_id(self) -> dict[str, Run]:
+        return {r.id: r for r in self.data.runs}
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="runs-load")
+    async def _load(self) -> None:
+        try:
+            data = await self.mlpm.db(fetch_runs, self.group_filter)
+        except MlpmError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            return
+        self.data = data
+        if self.metric not in data.metrics:
+            self.metric = data.metrics[0] if data.metrics else None
+        known = {r.id for r in data.runs}
+        self.marks.ids = [i for i in self.marks.ids if i in known]
+        self.flags = {k: v for k, v in self.flags.items() if k in known}
+        self._fill()
+        self._load_flags()
+        self._load_chart()
+
+    @work(exclusive=True, group="runs-flags")
+    async def _load_flags(self) -> None:
+        """Regression checks run after the table is shown (they call the statistics)."""
+        runs = list(self.data.runs)
+        try:
+            flags = await self.mlpm.db(fetch_flags, runs, self.metric)
+        except MlpmError as exc:
+            self.notify(f"regression flags: {exc}", severity="warning", markup=False)
+            return
+        self.flags = flags
+        self._fill()
+
+    # -- the table -------------------------------------------------------------------------
+
+    def _sort_keys(self) -> dict[str, SortKey]:
+        keys = {
+            "group": SortKey(
+                "Group", lambda r: (r.group is None, r.group or "", r.start_time or "")
+            ),
+            "name": SortKey("Name", lambda r: r.label.lower()),
+            "state": SortKey("State", lambda r: r.state),
+            "task": SortKey("Task", lambda r: (not r.task_ids, r.task_ids[:1])),
+            "commit": SortKey("Commit", lambda r: (r.commit is None, r.commit or "")),
+            "start": SortKey("Started", lambda r: r.start_time or ""),
+        }
+        for metric in self.metric_columns:
+            keys[f"metric:{metric}"] = SortKey(
+                metric, lambda r, m=metric: _last(_number(r.metric(m))), numeric=True
+            )
+        keys["flag"] = SortKey("Flag", lambda r: r.id not in self.flags)
+        return keys
+
+    @property
+    def metric_columns(self) -> list[str]:
+        chosen = [self.metric] if self.metric else []
+        return chosen + [m for m in self.data.metrics if m != self.metric][: METRIC_COLUMNS - 1]
+
+    def _ordered(self) -> list[Run]:
+        keys = self._sort_keys()
+        if self.sort_by not in keys:
+            self.sort_by = "group"
+        key = keys[self.sort_by].key
+        runs = sorted(self.data.runs, key=key, reverse=self.reverse)
+        if self.reverse and keys[self.sort_by].numeric:  # missing values stay last
+            runs = [r for r in runs if key(r)[0] is False] + [r for r in runs if key(r)[0]]
+        return runs
+
+    def _fill(self) -> None:
+        """Rebuild the table in the current order, keeping the cursor on the same run."""
+        table = self.table
+        keep = self.current
+        columns = ["", "Name", "Group", "State", "Task", "Commit", *self.metric_columns, "Flag"]
+        if columns != self._columns:
+            table.clear(columns=True)
+            for title in columns:
+                label = literal(title)
+                if title == self.metric:
+                    label.stylize("bold underline")
+                table.add_column(label)
+            self._columns = columns
+        else:
+            table.clear()
+        for run in self._ordered():
+            table.add_row(*self._cells(run), key=run.id)
+        if keep is not None and keep.id in self._by_id:
+            table.move_cursor(row=table.get_row_index(keep.id), animate=False)
+        self._show_status()
+
+    def _cells(self, run: Run) -> list[Text]:
+        mark = Text("●", style=MARK_STYLE) if run.id in self.marks.ids else Text(" ")
+        name = literal(run.label)
+        name.truncate(NAME_WIDTH, overflow="ellipsis")
+        linked = ",".join(f"#{t}" for t in run.task_ids)
+        tasks = Text(linked, style="cyan") if linked else Text("–", style="dim")
+        commit = Text((run.commit or "")[:7] or "–", style="yellow" if run.commit else "dim")
+        cells = [
+            mark,
+            name,
+            literal(run.group or "–", "" if run.group else "dim"),
+            Text(run.state, style=STATE_STYLE.get(run.state, "")),
+            tasks,
+            commit,
+        ]
+        cells += [fmt_value(run.metric(m)) for m in self.metric_columns]
+        flag = self.flags.get(run.id)
+        if flag:
+            text = Text("⚠ ", style="bold red")
+            text.append_text(literal(flag, "red"))
+            text.truncate(FLAG_WIDTH, overflow="ellipsis")
+            cells.append(text)
+        else:
+            cells.append(Text(""))
+        return cells
+
+    def _show_status(self) -> None:
+        text = Text()
+        if not self.data.runs:
+            if self.group_filter is not None:
+                text.append(" no runs in this group", style="yellow")
+            else:
+                text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
+            self.query_one("#runs-status", Static).update(text)
+            return
+        text.append(f" {len(self.data.runs)} runs", style="bold")
+        text.append("  group ", style="dim")
+        text.append_text(literal(self.group_filter or "all", "bold"))
+        title = self._sort_keys()[self.sort_by].title
+        text.append("  sorted by ", style="dim")
+        text.append_text(literal(title))
+        text.append(" ↓" if self.reverse else " ↑")
+        if self.marks.ids:
+            text.append(f"  {len(self.marks.ids)} marked", style="bold cyan")
+        run = self.current
+        if run is not None and run.id in self.flags:
+            text.append("  ⚠ ", style="bold red")
+            text.append_text(literal(self.flags[run.id], "red"))
+        self.query_one("#runs-status", Static).update(text)
+
+    @on(DataTable.RowHighlighted, "#runs-table")
+    def _highlighted(self) -> None:
+        self._show_status()
+        self._load_chart()
+
+    @on(DataTable.HeaderSelected, "#runs-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        names = ["mark", "name", "group", "state", "task", "commit"]
+        names += [f"metric:{m}" for m in self.metric_columns] + ["flag"]
+        chosen = names[event.column_index] if event.column_index < len(names) else "group"
+        if chosen == "mark":
+            return
+        self.reverse = (not self.reverse) if chosen == self.sort_by else False
+        self.sort_by = chosen
+        self._fill()
+
+    # -- the chart -------------------------------------------------------------------------
+
+    def _chart_runs(self) -> list[str]:
+        ids = list(self.marks.ids)
+        run = self.current
+        if run is not None and run.id not in ids:
+            ids.insert(0, run.id)
+        return ids[:MAX_OVERLAY]
+
+    @work(exclusive=True, group="runs-chart")
+    async def _load_chart(self) -> None:
+        await asyncio.sleep(0.05)  # the cursor may be moving fast: read where it stops
+        chart = self.query_one(MetricChart)
+        ids = self._chart_runs()
+        if not ids:
+            chart.show(self.metric or "", [], empty="no runs")
+            return
+        if not self.metric:
+            chart.show("", [], empty="no numeric metric in these runs' summaries")
+            return
+        metric = self.metric
+        try:
+            curves, problems = await self.mlpm.db(fetch_curves, ids, metric)
+        except MlpmError as exc:
+            chart.message(str(exc))
+            return
+        for problem in problems:
+            self.notify(problem, severity="warning", markup=False)
+        chart.show(metric, curves, empty=f"no history of {metric} in this run")
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        run = self.current
+        if run is None:
+            return
+        self.marks.toggle(run.id)
+        self._refresh_marks()
+
+    def action_mark_group(self) -> None:
+        run = self.current
+        if run is None or not run.group:
+            self.notify("this run has no W&B group", markup=False, timeout=3)
+            return
+        members = [r.id for r in self.data.runs if r.group == run.group]
+        if all(i in self.marks.ids for i in members):
+            self.marks.ids = [i for i in self.marks.ids if i not in members]
+        else:
+            self.marks.ids += [i for i in members if i not in self.marks.ids]
+        self._refresh_marks()
+
+    def action_clear(self) -> None:
+        if self.marks.ids:
+            self.marks.ids.clear()
+            self._refresh_marks()
+
+    def _refresh_marks(self) -> None:
+        table = self.table
+        column = table.ordered_columns[0].key
+        for run in self.data.runs:
+            mark = Text("●", style=MARK_STYLE) if run.id in self.marks.ids else Text(" ")
+            table.update_cell(run.id, column, mark)
+        self._show_status()
+        self._load_chart()
+
+    def action_sort(self) -> None:
+        names = list(self._sort_keys())
+        self.sort_by = names[(names.index(self.sort_by) + 1) % len(names)]
+        self.reverse = False
+        self._fill()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._fill()
+
+    def comparison(self) -> CompareRequest | str:
+        """What the marks ask to compare, or why they cannot be compared."""
+        if not self.metric:
+            return "these runs have no numeric summary metric to compare"
+        marked = [self._by_id[i] for i in self.marks.ids if i in self._by_id]
+        if len(marked) == 2:
+            return CompareRequest(self.metric, runs_a=(marked[0].id,), runs_b=(marked[1].id,))
+        groups = list(dict.fromkeys(r.group for r in marked))
+        if len(marked) > 2 and len(groups) == 2 and None not in groups:
+            sides = [[r.id for r in marked if r.group == g] for g in groups]
+            whole = all(
+                set(side) == {r.id for r in self.data.runs if r.group == g}
+                and self.data.groups.get(str(g)) == len(side)
+                for side, g in zip(sides, groups, strict=True)
+            )
+            if whole:
+                return CompareRequest(self.metric, group_a=groups[0], group_b=groups[1])
+            return CompareRequest(self.metric, runs_a=tuple(sides[0]), runs_b=tuple(sides[1]))
+        return "mark two runs (space), or the runs of two groups (M), then press c"
+
+    def action_compare(self) -> None:
+        request = self.comparison()
+        if isinstance(request, str):
+            self.notify(request, title="Compare", severity="warning", markup=False)
+            return
+        from mlpm.tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(request))
+
+    @work(exclusive=True, group="runs-pick")
+    async def action_pick_metric(self) -> None:
+        from mlpm.tui.screens.modals import PickScreen
+
+        if not self.data.metrics:
+            self.notify("no numeric metric in these runs' summaries", markup=False)
+            return
+        choices = [(m, literal(m, "bold" if m == self.metric else "")) for m in self.data.metrics]
+        chosen = await self.app.push_screen_wait(
+            PickScreen("Chart and compare the metric", choices)
+        )
+        if chosen and chosen != self.metric:
+            self.metric = chosen
+            self._fill()
+            self._load_flags()
+            self._load_chart()
+
+    @work(exclusive=True, group="runs-pick")
+    async def action_pick_group(self) -> None:
+        from mlpm.tui.screens.modals import PickScreen
+
+        choices = [("", Text("all groups", style="italic"))] + [
+            (g, literal(f"{g}  ({n})")) for g, n in self.data.groups.items()
+        ]
+        if self.group_filter is not None and self.group_filter not in self.data.groups:
+            choices.append((self.group_filter, literal(self.group_filter)))
+        chosen = await self.app.push_screen_wait(PickScreen("Show the runs of group", choices))
+        if chosen is not None:
+            self.group_filter = chosen or None
+            self.reload()
