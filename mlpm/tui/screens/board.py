@@ -279,7 +279,8 @@ class BoardScreen(DataScreen):
     def action_focus_column(self, step: int) -> None:
         cards = self.focused_cards
         index = COLUMNS.index(cards.id.removeprefix("cards-")) if cards and cards.id else 0
-        target = self.query_one(f"#cards-{COLUMNS[(index + step) % len(COLUMNS)]}", CardList)
+        index = max(0, min(index + step, len(COLUMNS) - 1))
+        target = self.query_one(f"#cards-{COLUMNS[index]}", CardList)
         if cards is not None:
             target.cursor = cards.cursor
         target.focus()
