@@ -102,6 +102,22 @@ def _mcnemar(np: Any) -> Callable[[], str]:
     return run
 
 
+def _predictions_10m(np: Any) -> Callable[[], str]:
+    from mlpm.stats.predictions import compare_predictions
+
+    n = 10_000_000
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 10, n)
+    a = np.where(rng.random(n) < 0.75, y, (y + 1) % 10)
+    b = np.where(rng.random(n) < 0.7501, y, (y + 2) % 10)
+
+    def run() -> str:
+        r = compare_predictions(y, a, b, resamples=RESAMPLES, seed=0)
+        return f"full check: McNemar p = {r.p_text}, accuracy CI [{r.ci_low:.5f}, {r.ci_high:.5f}]"
+
+    return run
+
+
 CASES: dict[str, tuple[str, Callable[[Any], Callable[[], str]], float, float | None]] = {
     "bootstrap": ("paired bootstrap, 10,000 pairs x 10,000 resamples", _bootstrap, 1.0, 500),
     "permutation": (
@@ -118,6 +134,12 @@ CASES: dict[str, tuple[str, Callable[[Any], Callable[[], str]], float, float | N
     ),
     "aso": ("ASO, 1,000 vs 1,000 scores", _aso, 0.5, None),
     "mcnemar": ("McNemar on 10 million predictions", _mcnemar, 1.0, None),
+    "predictions-10m": (
+        "(extra) full preds check, 10 million examples x 10,000 resamples",
+        _predictions_10m,
+        2.0,
+        None,
+    ),
 }
 
 

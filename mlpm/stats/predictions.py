@@ -66,40 +66,56 @@ def _cells(y: Any, pa: Any, pb: Any, k: int) -> tuple[Any, Any, Any, Any]:
     """Distinct (true, A, B) label triples and how many examples fall in each."""
     import numpy as np
 
+    if k**3 >= 2**62:  # the packed code would overflow: group the rows directly
+        rows, counts = np.unique(np.stack([y, pa, pb], axis=1), axis=0, return_counts=True)
+        return rows[:, 0], rows[:, 1], rows[:, 2], counts
     code = (y.astype(np.int64) * k + pa) * k + pb
-    keys, counts = np.unique(code, return_counts=True)
+    if k**3 <= 4_000_000:  # few labels: counting beats sorting (10 million examples in ~0.1 s)
+        full = np.bincount(code, minlength=k**3)
+        keys = np.flatnonzero(full)
+        counts = full[keys]
+    else:
+        keys, counts = np.unique(code, return_counts=True)
     return keys // (k * k), (keys // k) % k, keys % k, counts
 
 
-def _group_sum(w: Any, keys: Any, k: int) -> Any:
-    """Column sums of w grouped by `keys` (one key per column) into k groups."""
+def _indicator(keys: Any, k: int) -> Any:
+    """A sparse (k x cells) matrix with a 1 where cell j has key i."""
     import numpy as np
+    from scipy.sparse import csr_matrix
 
-    out = np.zeros((w.shape[0], k))
-    if keys.size == 0:
-        return out
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    out[:, sorted_keys[starts]] = np.add.reduceat(w[:, order], starts, axis=1)
-    return out
+    cells = keys.size
+    return csr_matrix((np.ones(cells), (keys, np.arange(cells))), shape=(k, cells))
+
+
+class _Scorer:
+    """Accuracy and macro-F1 for rows of cell weights, for fixed cell labels and predictions.
+
+    Per-class sums are sparse indicator products: one pass over the weights whatever the
+    number of classes."""
+
+    def __init__(self, yc: Any, pc: Any, k: int) -> None:
+        self.hit = yc == pc
+        self.tp = _indicator(yc[self.hit], k)
+        self.true = _indicator(yc, k)
+        self.pred = _indicator(pc, k)
+
+    def __call__(self, w: Any) -> tuple[Any, Any]:
+        import numpy as np
+
+        n = w.sum(axis=1)
+        hits = w[:, self.hit]
+        acc = hits.sum(axis=1) / n
+        tp = (self.tp @ hits.T).T
+        denom = (self.true @ w.T).T + (self.pred @ w.T).T
+        present = denom > 0
+        f1 = np.where(present, 2 * tp / np.where(present, denom, 1), 0.0)
+        return acc, f1.sum(axis=1) / present.sum(axis=1)
 
 
 def _scores(w: Any, yc: Any, pc: Any, k: int) -> tuple[Any, Any]:
     """Accuracy and macro-F1 for each row of cell weights `w` (labels yc, predictions pc)."""
-    import numpy as np
-
-    n = w.sum(axis=1)
-    hit = yc == pc
-    acc = w[:, hit].sum(axis=1) / n
-    tp = _group_sum(w[:, hit], yc[hit], k)
-    true = _group_sum(w, yc, k)
-    pred = _group_sum(w, pc, k)
-    denom = true + pred
-    present = denom > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(present, 2 * tp / np.where(present, denom, 1), 0.0)
-    return acc, f1.sum(axis=1) / present.sum(axis=1)
+    return _Scorer(yc, pc, k)(w)
 
 
 def macro_f1(y: Any, pred: Any, k: int) -> float:
@@ -139,18 +155,30 @@ def resample_scores(
     hits_acc = hits_f1 = 0
     y2, pa2, pb2 = np.r_[yc, yc], np.r_[ac, bc], np.r_[bc, ac]
     tol = 1e-12
+    # Keep each chunk's arrays near 32 MB whatever the number of cells.
+    n = int(counts.sum())
+    per_row = counts.size if counts.size <= max(64, n // 8) else n + counts.size
+    chunk = max(1, min(chunk, 4_000_000 // per_row))
+    score_a, score_b = _Scorer(yc, ac, k), _Scorer(yc, bc, k)
+    perm_a, perm_b = _Scorer(y2, pa2, k), _Scorer(y2, pb2, k)
+    single = counts == 1
+    many = int((~single).sum())
     for start in range(0, resamples, chunk):
         rows = min(chunk, resamples - start)
         w = _boot_weights(rng, counts, rows)
-        a_acc, a_f1 = _scores(w, yc, ac, k)
-        b_acc, b_f1 = _scores(w, yc, bc, k)
+        a_acc, a_f1 = score_a(w)
+        b_acc, b_f1 = score_b(w)
         boot_acc[start : start + rows] = b_acc - a_acc
         boot_f1[start : start + rows] = b_f1 - a_f1
-        swapped = rng.binomial(counts, 0.5, size=(rows, counts.size)).astype(float)
+        swapped = np.empty((rows, counts.size))
+        if single.any():  # a lone example is swapped or not: one random bit, no binomial
+            swapped[:, single] = rng.integers(0, 2, size=(rows, int(single.sum())))
+        if not single.all():
+            swapped[:, ~single] = rng.binomial(counts[~single], 0.5, size=(rows, many))
         kept = counts[None, :] - swapped
         wa = np.concatenate([kept, swapped], axis=1)  # A's side: own label kept or B's label
-        pa_acc, pa_f1 = _scores(wa, y2, pa2, k)
-        pb_acc, pb_f1 = _scores(wa, y2, pb2, k)
+        pa_acc, pa_f1 = perm_a(wa)
+        pb_acc, pb_f1 = perm_b(wa)
         hits_acc += int(np.count_nonzero(np.abs(pb_acc - pa_acc) >= abs(obs_acc) - tol))
         hits_f1 += int(np.count_nonzero(np.abs(pb_f1 - pa_f1) >= abs(obs_f1) - tol))
     return {
