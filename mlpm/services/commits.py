@@ -20,6 +20,7 @@ from mlpm import clock
 from mlpm.errors import MlpmError, NotFound, UsageError
 from mlpm.models import Project
 from mlpm.store import Store, Tx
+from mlpm.store.db import PRIMARY_KEYS
 
 if TYPE_CHECKING:
     from mlpm.integrations.git_log import LogEntry
@@ -335,8 +336,7 @@ def code_states_for_task(store: Store, task_id: int) -> list[CodeState]:
 
 
 def _insert_logged(tx: Tx, table: str, values: dict[str, Any]) -> None:
-    """Insert into a table keyed by (several columns) and log it under its rowid, which is
-    how undo finds it (PRIMARY_KEYS maps the link tables to "rowid")."""
+    """Insert into a table keyed by several columns and log it under its rowid."""
     cols = ", ".join(f'"{c}"' for c in values)
     marks = ", ".join("?" for _ in values)
     cursor = tx.store.conn.execute(
@@ -390,33 +390,29 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
         full_sha = entry.sha
         reachable = git_log.is_reachable(repo, full_sha)
     now = clock.stamp()
-    with store.write(f"task link-commit {task_id} {full_sha[:10]}") as tx:
-        existing = store.one(
-            "SELECT source FROM task_commit WHERE task_id = ? AND sha = ?", (task_id, full_sha)
+    existing = store.one(
+        "SELECT source FROM task_commit WHERE task_id = ? AND sha = ?", (task_id, full_sha)
+    )
+    if existing is not None:
+        raise MlpmError(
+            f"commit {full_sha[:10]} is already linked to task {task_id} (by {existing['source']})"
         )
-        if existing is not None:
-            raise MlpmError(
-                f"commit {full_sha[:10]} is already linked to task {task_id} "
-                f"(by {existing['source']})"
-            )
-        if entry is not None and not store.one(
-            "SELECT 1 FROM git_commit WHERE repo = ? AND sha = ?", (key, full_sha)
-        ):
-            _insert_logged(
-                tx,
-                "git_commit",
-                {
-                    "repo": key,
-                    "sha": full_sha,
-                    "author": entry.author,
-                    "author_email": entry.author_email,
-                    "committed_at": entry.committed_at,
-                    "summary": entry.summary,
-                    "parents": entry.parents,
-                    "reachable": int(reachable),
-                    "seen_at": now,
-                },
-            )
+    if entry is not None and not store.one(
+        "SELECT 1 FROM git_commit WHERE repo = ? AND sha = ?", (key, full_sha)
+    ):
+        # A fact about the repository, not the user's change: stored like a scan stores it.
+        with store.write("git commit", undoable=False) as tx:
+            tx.store.conn.execute(
+                "INSERT OR IGNORE INTO git_commit (repo, sha, author, author_email, committed_at,"
+                " summary, parents, reachable, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, full_sha, entry.author, entry.author_email, entry.committed_at,
+                 entry.summary, entry.parents, int(reachable), now),
+            )  # fmt: skip
+            tx.note("git_commit", key, {"stored": full_sha})
+    # Undo finds a link by its rowid once the store maps task_commit to "rowid"; until then
+    # the link is logged as not undoable, so that undo never trips over it.
+    undoable = PRIMARY_KEYS.get("task_commit") == "rowid"
+    with store.write(f"task link-commit {task_id} {full_sha[:10]}", undoable=undoable) as tx:
         _insert_logged(
             tx,
             "task_commit",
