@@ -283,3 +283,10 @@ def test_keep_going_only_after_a_full_session(store, task_id):
     timer.start(store, task_id, now=at(10))
     assert timer.status(store, now=at(40)).can_keep_going
     assert not timer.status(store, now=at(35 + 241)).can_keep_going  # too long ago
+
+
+def test_a_session_running_past_the_end_of_work_hours_warns(store, task_id):
+    assert timer.start(store, task_id, now=T0).warnings == []
+    late = datetime.fromisoformat("2026-03-02T17:50:00+01:00")
+    started = timer.start(store, task_id, now=late)
+    assert started.warnings == ["this session ends at 18:15, after your work hours (09:00-18:00)"]

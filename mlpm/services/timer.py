@@ -506,6 +506,9 @@ def start(
                 hint="mlpm config set timer.strict_work_hours false to allow it",
             )
         warnings.append(f"{problem}; protect your time off")
+    elif work_hours_problem(store, end := now + timedelta(seconds=seconds)):
+        hours = settings.get(store, "timer.work_hours")
+        warnings.append(f"this session ends at {end:%H:%M}, after your work hours ({hours})")
     with store.write(f"timer start {task.id}", undoable=False) as tx:
         _settle_in(tx, now)
         ended = None
