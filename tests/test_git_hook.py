@@ -178,3 +178,23 @@ def test_the_script_quotes_its_paths() -> None:
     text = git_hook.script("/opt/my python/bin/python3", "/data/it's here.db")
     assert "'/opt/my python/bin/python3' -m mlpm git hook run" in text
     assert "MLPM_DB='/data/it'\"'\"'s here.db'" in text
+
+
+def test_rebase_and_cherry_pick_keep_the_messages_they_replay(
+    store: Store, asr, repo: GitRepo
+) -> None:
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("colleague's work", file="feature.txt")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main moves on")
+    git_hook.install(repo.path, store.path)
+    tasks.start(store, 1)
+    repo.git("checkout", "-q", "feature")
+    repo.git("rebase", "-q", "main")
+    assert message(repo) == "colleague's work"
+    repo.git("checkout", "-q", "main")
+    repo.git("cherry-pick", "feature")
+    assert message(repo) == "colleague's work"
+    repo.git("revert", "--no-edit", "HEAD")  # new work: it gets the trailer
+    assert message(repo).endswith("\n\nTask: 1")

@@ -137,7 +137,7 @@ def hook_run(message_file: str, source: str, sha: str) -> None:
     try:
         from mlpm.integrations import git_hook
 
-        if source in git_hook.SKIP_SOURCES:
+        if source in git_hook.SKIP_SOURCES or git_hook.replaying(os.getcwd()):
             return
         from mlpm.cli.context import open_store
         from mlpm.services import commits

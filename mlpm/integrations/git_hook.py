@@ -23,6 +23,8 @@ MARKER = "# mlpm-hook: prepare-commit-msg v1"
 NO_HOOK_ENV = "MLPM_NO_HOOK"  # set it to commit once without the trailer
 # `git commit` sources for which a trailer makes no sense (git wrote the whole message).
 SKIP_SOURCES = ("merge", "squash")
+# Files git keeps while it replays commits (rebase, am, cherry-pick): see `replaying`.
+_REPLAY_STATE = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD")
 
 _SCRIPT = """#!/bin/sh
 {marker}
@@ -145,6 +147,16 @@ def uninstall(repo_path: str | Path) -> HookResult:
         os.replace(saved, hook)
         restored = hook
     return HookResult(hook, "uninstalled", restored)
+
+
+def replaying(path: str | Path) -> bool:
+    """Whether git is replaying existing commits in the working tree at `path` (rebase, am,
+    cherry-pick): their messages are someone's earlier work, not the task in progress."""
+    worktree = find_worktree(path)
+    git_dir = git_dir_of(worktree) if worktree else None
+    if git_dir is None:
+        return False
+    return any((git_dir / name).exists() for name in _REPLAY_STATE)
 
 
 def add_trailer(message_file: str | Path, task_id: int, *, timeout: float = 5.0) -> bool:
