@@ -288,12 +288,20 @@ def _kind(record: bytes) -> tuple[int, bytes | None]:
     """The record's type (its oneof field number) and that field's bytes."""
     pos, end = 0, len(record)
     while pos < end:
-        tag, pos = _varint(record, pos)
+        tag = record[pos]
+        if tag < 0x80:  # one-byte tags and lengths are the rule: skip the general decoder
+            pos += 1
+        else:
+            tag, pos = _varint(record, pos)
         number, wire = tag >> 3, tag & 7
         if wire == 0:
             _, pos = _varint(record, pos)
         elif wire == 2:
-            size, pos = _varint(record, pos)
+            size = record[pos]
+            if size < 0x80:
+                pos += 1
+            else:
+                size, pos = _varint(record, pos)
             if number not in (16, 19, 200):  # skip control, uuid, _info
                 if pos + size > end:
                     raise ValueError("record field runs past its end")
@@ -311,9 +319,16 @@ def _kind(record: bytes) -> tuple[int, bytes | None]:
 def _key_prefix(item: bytes) -> bytes:
     """The key fields (1: key, 2: nested_key) at the start of an item, as raw bytes."""
     pos, end = 0, len(item)
-    while pos < end and item[pos] in (0x0A, 0x12):
-        size, after = _varint(item, pos + 1)
-        pos = after + size
+    while pos < end:
+        tag = item[pos]
+        if tag != 0x0A and tag != 0x12:
+            break
+        size = item[pos + 1] if pos + 1 < end else 0
+        if size < 0x80:
+            pos += 2 + size
+        else:
+            size, after = _varint(item, pos + 1)
+            pos = after + size
     return item[:pos]
 
 
