@@ -79,6 +79,10 @@ def sig() -> None:
     Every check prints a verdict first ("B is better than A", "no detectable difference",
     "equivalent within +/-M"), then the difference B - A with its CI, the test and why,
     the p-value, an effect size, power and warnings.
+
+    --json prints stable fields: kind, test, why, statistic, p_value, p_text, difference,
+    ci_low, ci_high, effect_size, effect_name, verdict (b_better, a_better, equivalent,
+    no_difference, too_few), verdict_text, n_a, n_b, alpha, seed, warnings, others, extra.
     """
 
 
@@ -186,8 +190,11 @@ def seeds(
     mode, ratio = _cv_ratio(cv, test_ratio)
     higher = not lower_is_better
     if mode == "5x2":
+        from mlpm.errors import UsageError
         from mlpm.stats.paired import five_by_two
 
+        if margin is not None or gain is not None:
+            raise UsageError("--margin and --gain are not available with --cv 5x2")
         result = five_by_two(a, b, alpha=alpha, higher_is_better=higher)
     elif mode == "nb":
         from mlpm.stats.paired import nadeau_bengio
