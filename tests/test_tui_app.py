@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mlpm.errors import MlpmError
-from mlpm.services import projects, tasks
+from mlpm.services import tasks
 from mlpm.store import Store
 
 pytest.importorskip("textual")

@@ -207,6 +207,10 @@ class MlpmApp(App[None]):
             self.notify(warning, title="Note", severity="warning", markup=False)
         if success:
             self.notify(success, markup=False, timeout=3)
+        # Before the reload starts: lets the screen keep its cursor on what just changed.
+        performed = getattr(self.screen, "performed", None)
+        if callable(performed):
+            performed(result)
         self.generation += 1
         return result
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from mlpm.models import Task
+
 if TYPE_CHECKING:
     from mlpm.tui.app import MlpmApp
 
@@ -43,5 +45,14 @@ class DataScreen(Screen[None]):
     def reload(self) -> None:
         """Fetch the data again (in a worker) and show it."""
 
+    def performed(self, result: Any) -> None:
+        """A service call made from this screen succeeded (called before the reload)."""
+
     async def perform(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return await self.mlpm.perform(fn, *args, **kwargs)
+
+
+def changed_task(result: Any) -> Task | None:
+    """The task a service returned (`Change.task`, or a `Task`), if any."""
+    task = getattr(result, "task", result)
+    return task if isinstance(task, Task) else None

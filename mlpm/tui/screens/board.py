@@ -21,9 +21,8 @@ from mlpm.errors import MlpmError
 from mlpm.models import COLUMNS, Project, Task
 from mlpm.services import board, projects, task_details, tasks
 from mlpm.store import Store
-from mlpm.tui.app import FAILED
 from mlpm.tui.render import card, literal
-from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.widgets.detail import DetailPane
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
@@ -305,20 +304,22 @@ class BoardScreen(DataScreen):
             self._drop(task)
             return
         if column == "doing":
-            result = await self.perform(tasks.start, task.id)
+            await self.perform(tasks.start, task.id)
         elif column == "done":
-            result = await self.perform(tasks.done, task.id)
+            await self.perform(tasks.done, task.id)
         else:
-            result = await self.perform(tasks.move, task.id, column)
-        if result is not FAILED:
-            self.follow = (task.id, column)
+            await self.perform(tasks.move, task.id, column)
+
+    def performed(self, result: object) -> None:
+        if (task := changed_task(result)) is not None:
+            self.follow = (task.id, task.column)
 
     def _drop(self, task: Task) -> None:
         from mlpm.tui.screens.modals import PromptScreen
 
         async def dropped(reason: str | None) -> None:
-            if reason and await self.perform(tasks.drop, task.id, reason) is not FAILED:
-                self.follow = (task.id, "dropped")
+            if reason:
+                await self.perform(tasks.drop, task.id, reason)
 
         self.app.push_screen(
             PromptScreen(f"Why drop #{task.id}?", placeholder="reason (required)"), dropped
@@ -338,8 +339,7 @@ class BoardScreen(DataScreen):
             position = await self.mlpm.db(position_of, self.data.project, task.column, other)
         else:
             position = neighbour + 1
-        if await self.perform(tasks.reorder, task.id, position) is not FAILED:
-            self.follow = (task.id, task.column)
+        await self.perform(tasks.reorder, task.id, position)
 
     def action_add(self) -> None:
         from mlpm.tui.screens.modals import AddTaskScreen
@@ -347,9 +347,7 @@ class BoardScreen(DataScreen):
         async def added(values: dict | None) -> None:
             if values:
                 project = self.data.project.slug if self.data.project else None
-                change = await self.perform(tasks.add, project=project, **values)
-                if change is not FAILED:
-                    self.follow = (change.task.id, change.task.column)
+                await self.perform(tasks.add, project=project, **values)
 
         self.app.push_screen(AddTaskScreen("Add a task to the backlog"), added)
 

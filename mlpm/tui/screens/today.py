@@ -15,9 +15,8 @@ from mlpm.errors import MlpmError
 from mlpm.services import tasks
 from mlpm.services import today as day
 from mlpm.services.today import DayPlan, Entry
-from mlpm.tui.app import FAILED
 from mlpm.tui.render import estimate, literal, meter
-from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
 from mlpm.tui.widgets.rowlist import RowList
@@ -104,11 +103,14 @@ class TodayScreen(DataScreen):
         super().__init__()
         self.plan: DayPlan | None = None
         self.follow: int | None = None
+        self._acting_on: int | None = None
 
     def compose(self) -> ComposeResult:
         yield NavBar("today")
         yield Static(id="capacity")
-        yield PlanList(id="plan", empty="nothing planned: press a to add a task")
+        yield PlanList(
+            id="plan", key=lambda e: e.task.id, empty="nothing planned: press a to add a task"
+        )
         yield Static(id="closed")
         yield KeyBar()
 
@@ -135,12 +137,15 @@ class TodayScreen(DataScreen):
     def selected(self) -> Entry | None:
         return self.query_one(PlanList).current
 
-    async def _change(self, fn: Any, *args: Any, follow: bool = True, **kwargs: Any) -> None:
+    async def _change(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         entry = self.selected
-        if entry is None:
-            return
-        if await self.perform(fn, entry.task.id, *args, **kwargs) is not FAILED and follow:
-            self.follow = entry.task.id
+        if entry is not None:
+            self._acting_on = entry.task.id
+            await self.perform(fn, entry.task.id, *args, **kwargs)
+
+    def performed(self, result: object) -> None:
+        task = changed_task(result)
+        self.follow = task.id if task is not None else self._acting_on
 
     async def action_shift(self, step: int) -> None:
         entry = self.selected
@@ -154,10 +159,10 @@ class TodayScreen(DataScreen):
         await self._change(tasks.start)
 
     async def action_finish(self) -> None:
-        await self._change(tasks.done, follow=False)
+        await self._change(tasks.done)
 
     async def action_backlog(self) -> None:
-        await self._change(day.remove, follow=False)
+        await self._change(day.remove)
 
     def action_drop(self) -> None:
         from mlpm.tui.screens.modals import PromptScreen
@@ -180,9 +185,7 @@ class TodayScreen(DataScreen):
 
         async def added(values: dict[str, Any] | None) -> None:
             if values:
-                change = await self.perform(tasks.add, today=True, **values)
-                if change is not FAILED:
-                    self.follow = change.task.id
+                await self.perform(tasks.add, today=True, **values)
 
         self.app.push_screen(AddTaskScreen("Add a task to today"), added)
 
