@@ -183,3 +183,18 @@ def test_runs_commands_never_import_wandb_or_heavy_libraries(runs_copy: WandbRun
         env=env,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_relative_paths_and_the_latest_run_link_store_one_absolute_path(
+    cli, store, runs_copy: WandbRuns, monkeypatch
+):
+    monkeypatch.chdir(runs_copy.repo)
+    assert cli("runs", "sync", "wandb").exit_code == 0
+    latest = runs_copy.repo / "wandb" / "latest-run"
+    assert latest.is_symlink()
+    again = cli("runs", "sync", "wandb/latest-run")
+    assert "0 added, 0 updated, 1 unchanged" in again.stdout
+    paths = [r.path for r in service.list_runs(store)]
+    assert len(paths) == 4 and all(p and Path(p).is_absolute() for p in paths)
+    monkeypatch.chdir(runs_copy.root)
+    assert service.history(store, "base-a", ["loss"])["loss"][0] == (0, 1.0)

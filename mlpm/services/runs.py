@@ -239,6 +239,9 @@ def sync_local(
     for root in roots:
         if not root.exists():
             raise NotFound(f"no such file or directory: {display_path(db_path(root))}")
+    # Absolute, symlink-free paths: history is read later from any directory, and
+    # `wandb/latest-run` must not import a run a second time under another name.
+    roots = [root.resolve() for root in roots]
     if project_id is None:
         project_id = _current_project_id(store)
     known = {
