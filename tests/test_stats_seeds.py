@@ -191,3 +191,18 @@ def test_five_by_two_cv() -> None:
     assert r.extra["p_f"] == pytest.approx(stats.f.sf(f, 10, 5), rel=REL)
     with pytest.raises(UsageError, match="10 scores a side"):
         five_by_two(a[:8], b[:8])
+
+
+def test_probability_of_superiority_with_its_ci() -> None:
+    from scipy import stats
+
+    a = [0.61, 0.64, 0.59, 0.66, 0.63, 0.60, 0.62, 0.65]
+    b = [0.63, 0.60, 0.65, 0.64, 0.66, 0.67, 0.62, 0.64]
+    r = compare_samples(a, b)
+    u = stats.mannwhitneyu(b, a).statistic
+    assert r.extra["p_b_better"] == pytest.approx(u / 64, rel=REL)
+    low, high = r.extra["p_b_better_ci"]
+    assert low < r.extra["p_b_better"] < high
+    assert r.extra["p_b_better_convincing"] is False
+    flipped = compare_samples(a, b, higher_is_better=False)
+    assert flipped.extra["p_b_better"] == pytest.approx(1 - u / 64, rel=REL)
