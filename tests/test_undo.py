@@ -80,3 +80,13 @@ def test_undo_is_logged_and_the_log_only_grows(cli, db_path):
     cli("undo")
     after = sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM event").fetchone()[0]
     assert after > count
+
+
+def test_undo_refuses_to_orphan_records_that_refer_to_a_row(cli):
+    assert cli("task", "add", "focus on me").exit_code == 0
+    assert cli("timer", "start", "4").exit_code == 0  # a focus session now refers to task 4
+    result = cli("undo")
+    assert result.exit_code == 1
+    assert "cannot undo 'task add'" in result.output
+    assert "refer to task 4" in result.output
+    assert any(t["id"] == 4 for t in json.loads(cli("task", "list", "--json").stdout))

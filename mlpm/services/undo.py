@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,21 +64,37 @@ def undo(store: Store) -> Undone:
             if current != expected:
                 raise MlpmError(f"cannot undo {command!r}: {table} {key} has changed since")
             before = json.loads(event["before"]) if event["before"] else None
-            if before is None:
-                store.conn.execute(f'DELETE FROM "{table}" WHERE "{pk}" = ?', (key,))
-            elif current is None:
-                cols = ", ".join(f'"{c}"' for c in before)
-                marks = ", ".join("?" for _ in before)
-                store.conn.execute(
-                    f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(before.values())
-                )
-            else:
-                sets = ", ".join(f'"{c}" = ?' for c in before)
-                store.conn.execute(
-                    f'UPDATE "{table}" SET {sets} WHERE "{pk}" = ?', (*before.values(), key)
-                )
+            try:
+                _restore(store, table, pk, key, current, before)
+            except sqlite3.IntegrityError:
+                raise MlpmError(
+                    f"cannot undo {command!r}: other records (focus sessions, commits, runs,"
+                    f" lessons...) now refer to {table} {key}"
+                ) from None
             action = {"insert": "delete", "delete": "insert"}.get(event["action"], "update")
             tx.log(table, key, action, current, before)
         # The log stays append-only: the undo is itself an entry naming the batch it reverted.
         tx.note("undo", events[0]["batch"], {"command": command})
     return Undone(command, events[0]["at"], len(events), _describe(events))
+
+
+def _restore(
+    store: Store,
+    table: str,
+    pk: str,
+    key: Any,
+    current: dict[str, Any] | None,
+    before: dict[str, Any] | None,
+) -> None:
+    """Put one row back as it was: deleted, re-inserted or overwritten."""
+    if before is None:
+        store.conn.execute(f'DELETE FROM "{table}" WHERE "{pk}" = ?', (key,))
+    elif current is None:
+        cols = ", ".join(f'"{c}"' for c in before)
+        marks = ", ".join("?" for _ in before)
+        store.conn.execute(
+            f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(before.values())
+        )
+    else:
+        sets = ", ".join(f'"{c}" = ?' for c in before)
+        store.conn.execute(f'UPDATE "{table}" SET {sets} WHERE "{pk}" = ?', (*before.values(), key))
