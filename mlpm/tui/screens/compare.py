@@ -34,12 +34,13 @@ if TYPE_CHECKING:
 
 LOG_LIMIT = 200
 VERDICT_STYLE = {
-    "b_better": "bold green",
-    "a_better": "bold green",
-    "equivalent": "bold cyan",
-    "no_difference": "bold yellow",
-    "too_few": "bold red",
+    "b_better": "green",
+    "a_better": "green",
+    "equivalent": "cyan",
+    "no_difference": "yellow",
+    "too_few": "red",
 }
+VERDICT_SHORT = {"b_better": "B better", "a_better": "A better", "no_difference": "no difference"}
 
 
 def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
@@ -74,7 +75,6 @@ def report(comparison: Comparison) -> tuple[Text, Text]:
     from mlpm.stats.report import render, verdict_line
     from mlpm.stats.result import Result
 
-    style = VERDICT_STYLE.get(comparison.verdict, "bold")
     try:
         result = Result.from_json(comparison.result)
         head, lines = verdict_line(result), render(result).splitlines()[1:]
@@ -92,7 +92,7 @@ def report(comparison: Comparison) -> tuple[Text, Text]:
         body.append_text(literal(line, line_style))
         body.append("\n")
     body.rstrip()
-    return literal(head, style), body
+    return literal(head, "bold"), body
 
 
 def saved_line(comparison: Comparison) -> Text:
@@ -169,14 +169,20 @@ class CompareScreen(DataScreen):
 
     def _show_message(self, message: str, style: str = "dim") -> None:
         self.shown = None
-        self.query_one("#compare-verdict", Static).update(literal(message, style))
+        verdict = self.query_one("#compare-verdict", Static)
+        verdict.update(literal(message, style))
+        for code in VERDICT_STYLE:
+            verdict.remove_class(f"-{code}")
         self.query_one("#compare-body", Static).update("")
         self.query_one("#compare-saved", Static).update("")
 
     def _show(self, comparison: Comparison) -> None:
         self.shown = comparison
         head, body = report(comparison)
-        self.query_one("#compare-verdict", Static).update(head)
+        verdict = self.query_one("#compare-verdict", Static)
+        verdict.update(head)
+        for code in VERDICT_STYLE:
+            verdict.set_class(code == comparison.verdict, f"-{code}")
         self.query_one("#compare-body", Static).update(body)
         self.query_one("#compare-saved", Static).update(saved_line(comparison))
 
@@ -221,7 +227,7 @@ class CompareScreen(DataScreen):
             literal(c.metric or "–"),
             literal(c.label_a),
             literal(c.label_b),
-            literal(c.verdict.replace("_", " "), VERDICT_STYLE.get(c.verdict, "")),
+            Text(VERDICT_SHORT.get(c.verdict, c.verdict), VERDICT_STYLE.get(c.verdict, "")),
             Text(p, justify="right"),
         ]
 

@@ -34,7 +34,7 @@ from mlpm.tui.widgets.navbar import NavBar
 WIDE = 130  # from this width on, the chart sits beside the table
 METRIC_COLUMNS = 3  # summary metrics shown as columns (the chosen one first)
 MAX_OVERLAY = 8  # curves drawn at once
-FLAG_WIDTH = 32
+FLAG_WIDTH = 24
 NAME_WIDTH = 28
 MARK_STYLE = "bold cyan"
 
@@ -336,8 +336,15 @@ class RunsScreen(DataScreen):
         cells += [fmt_value(run.metric(m)) for m in self.metric_columns]
         flag = self.flags.get(run.id)
         if flag:
+            # The measures that got worse ("runtime/epoch"); the whole message is in the
+            # status line when the cursor is on the run.
+            measures = [
+                name
+                for name in run_service.run_measures(run, self.metric)
+                if flag.startswith(f"{name}: ") or f"; {name}: " in flag
+            ]
             text = Text("⚠ ", style="bold red")
-            text.append_text(literal(flag, "red"))
+            text.append_text(literal(", ".join(measures) or "worse", "red"))
             text.truncate(FLAG_WIDTH, overflow="ellipsis")
             cells.append(text)
         else:
