@@ -123,7 +123,7 @@ def test_many_labels_use_the_example_bootstrap() -> None:
 def test_per_example_scores_small_n_exact_permutation() -> None:
     from scipy import stats
 
-    from mlpm.stats.predictions import compare_example_scores
+    from mlpm.stats.scores import compare_example_scores
 
     rng = np.random.default_rng(7)
     a = rng.normal(1.0, 0.2, 12)
@@ -138,8 +138,8 @@ def test_per_example_scores_small_n_exact_permutation() -> None:
 
 
 def test_per_example_scores_bootstrap_ci_and_threads() -> None:
-    from mlpm.stats.predictions import compare_example_scores
     from mlpm.stats.resampling import bootstrap_mean
+    from mlpm.stats.scores import compare_example_scores
 
     rng = np.random.default_rng(8)
     a = rng.normal(0.5, 0.2, 2000)

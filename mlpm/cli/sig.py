@@ -270,7 +270,8 @@ def preds(
     CI of the mean difference and a sign-flip permutation test.
     """
     from mlpm.stats.inputs import align, align_scores, has_scores, read_predictions
-    from mlpm.stats.predictions import compare_example_scores, compare_predictions
+    from mlpm.stats.predictions import compare_predictions
+    from mlpm.stats.scores import compare_example_scores
 
     pred_a, pred_b = read_predictions(file_a), read_predictions(file_b)
     if has_scores(pred_a, pred_b):
