@@ -2,9 +2,9 @@
 
 Importing this package is cheap: numpy and scipy are imported inside the functions that
 compute. Entry points: `compare_samples` (seeds, paired or not), `props.two_proportions`,
-`predictions.compare_predictions`, `paired.nadeau_bengio`, `paired.five_by_two`,
-`scores.compare_example_scores`, `multiple.adjust`, `multiple.friedman_nemenyi`, `regression.regression_check`, and
-`report.render` for the plain-text report.
+`predictions.compare_predictions`, `scores.compare_example_scores`, `paired.nadeau_bengio`,
+`paired.five_by_two`, `multiple.adjust`, `multiple.friedman_nemenyi`,
+`regression.regression_check`, and `report.render` for the plain-text report.
 """
 
 from __future__ import annotations
