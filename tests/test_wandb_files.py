@@ -243,3 +243,73 @@ def test_reading_runs_never_imports_wandb(wandb_runs: WandbRuns):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# A real offline run written by wandb 0.17.9 (python internal process, before wandb-core):
+# project "old-proj", run "old-run", group "og", tags ["v017"], config lr=0.3, opt.name=sgd,
+# 20 rows of loss and val.acc, summary best=7, in a git repo with a remote. zlib + base64.
+WANDB_0_17_9 = (
+    "eNrFl1loXFUYx3NmskxPplluaqOT1taxSFB6e/YloEJeKoK4gBSLEm5nbttJZ3NmEhNr1A4ubbXuG8WFVhBxeZE+qI"
+    "hoKYK4gG99EdEXFRfqk4Ivfnfa6L3jwRFBvYELk7P97v9bz8yOS2a/fLfv2Z9fO637UAa1UT63mapQFQy3oqh2CykD"
+    "GxSVVbvDIg01D0jwCuo7mcU4M7+wsK9syjTz1VOzVyCUSbUR6b06n9WFemF+OQh0dTk4jH5Bf+yUy9TKxa31Rm0+Lz"
+    "DGqXKjjdLE53gSp2v1VhuN7s9Xg0qYn9mcb+4p5lfwWjw4d1tQLe5qo9T+FZaq7ZkZaDWCUnV2KNqqsVC9oX+RUD2f"
+    "WqwcRsOZg4dfPD04dub1F3YcRRKn30yjXHYz2ouW0N0IvYlQfpD7lPr60kHiU+3b2dQ0ms+WS9WFpa1LRs0p8Qrajq"
+    "f2tlr15sy2beFSUKmXQ79Qq2yD8/w9pZY3vSssKJBAhsWisQWuqGZEF5kWhd2mSChXxYBQa1hCxFtqH2amwARpNonP"
+    "wxOdb9paCVtBMWgF/nyzVt3Y2PZ+HWb075zpgHv/hP5vGTgB9uS7x16+HY4d8BZxFveXa80mGIX6BK/D6cWg3EbZ/f"
+    "mgUACbEJ+s4M0Yz7VKlbDZAmnaaJxqKzVXRoAdmZSU4004MweGiSa1kQekgkmhjGVUKcq1xsN4YK7ZCmE1Il7fvlvv"
+    "On0nAAx6t8cAiC9Bp7MAa2MAcgVflCTwkgQaTnMhaK0EMEhtKEyIIVAvlUH3iR9/fggghrxDCE+tUsBK3vW4VKG9mC"
+    "wRAoSLMU10mCw3XEuhOWFMqDgUA6jU25ddPHk3QGW8OyAQzjH1E585paG9pFGEcePA4AREYZwaSiXjIo7BASN9YOup"
+    "y+4AjDXeUsJAzKUF6+EhijKXh3AqNSGSU3iZhBICEPrP3PvRDw8DAvYOI7xhlSGiV12PSxkm/xoK5FfcIYxmVlkCPq"
+    "07XhOnkkA18M1NDz0ROc1w5DQJKsGM1LG3Syn+1+biRBijHVJpyZgy2lLIMZrHoRRADX521dGNBwAq663gkVWmAVjo"
+    "9houe2FI+AiXOIpazSCuYCJVCa/RwDH0nX7nkyPAsdY7mIwo2vW4tBG9DKaE02BKKysgnhh4AkkYzABT5pH3X6UrwD"
+    "TiLSc8mbqUEaDMpiTEWBeEdTFoxi3l1EJBsEkGCwxr9n78xZpHgGHUeyDpNMQm/5zC9LSWFnCmiwryIrWSQs6xQsLX"
+    "r1KlKAEsPPDB5W9FETbWHWHEdGdAh1ayZ4TBD5cvGxYFmDZQGJhJUEVpefi1Y0dPPghU4979XVRgaMb/eDvzsuplQC"
+    "PwhXGm8bNMWlAK9UpLwxNIUVLOHkG3HXgUkDzvwW6krrB3CaV6GtAY4nQrSyEfKKGFIlA2ElxRll571dBdpyK/mviT"
+    "X3VlSO2SSvfCiqq3E0tKJRWRVHEovQmsKHOPHFj/7TNtwFrn3YlHV6kGIyp3PtI9BbKKOl3JWqik4OKCC0hYcZAoWY"
+    "9O/3To8Uif8yJ9Nq6SrItaCgPVTzILVoceQRNntjY9sKBwKVdhMwQC0grYFwRMmi1K12Pff37i2ghr/Z/MJrsel1qm"
+    "V9xR2MZhNgNuZjkjXHMJn57AirL3eFC+XkWlbbK7tBEJtRKKtbGic4izCbA9qayrshkK7m+5JppBV5SAitK399ILnx"
+    "6P+qHzu/oh4tTG9tQGmlGXNlQTCwpBFCvRlSqjDD4xd/W3R5qAccHOy2ON+mi8UT+T/ld69emR/V8vwMm5nVfGTh4f"
+    "Q//B2Uvf1X/dDmdPtRH7O7fA+VJpuVGBzkovFafRY113yh23PP+shTvlhpkTKS977tp28KX2CZQbxulCfaFTl0nuAj"
+    "wOP3ziw3uuHjYKYbWVHKKOofV4DC6ZhWjEb+1thEGxGfXUuQ14olhq7vNv9heawZ7wutVF/Yz7MjeJR+Kj22fPDpjc"
+    "KB7qDJSq5/Yfw5nOP2oLqyduwZOdEythpdZY9oPFoFQOdpXDa2CTDDTVVPpG5Ebw4NkJsIr5NjeFx+OrGs1mNH9Aab"
+    "BeBBsf/P0LowuA8cfe23IIrLExdw/6v2IBbvD9u2C7qOP7eMvTr2PguRBGptFx1EfDG58bgH9segP1/Qa2Mwe6"
+)
+WANDB_0_17_9_METADATA = {
+    "program": "/tmp/w017/t.py",
+    "args": [],
+    "host": "vm",
+    "startedAt": "2026-11-26T23:47:20.177503",
+    "git": {
+        "remote": "https://example.com/old.git",
+        "commit": "bec66c85edd89c3617207d274cf8d0136da01982",
+    },
+}
+
+
+def test_a_real_run_from_wandb_0_17_reads_fully(tmp_path: Path):
+    import base64
+    import zlib
+
+    run_dir = tmp_path / "offline-run-20261126_234720-juukl8l1"
+    (run_dir / "files").mkdir(parents=True)
+    path = run_dir / "run-juukl8l1.wandb"
+    path.write_bytes(zlib.decompress(base64.b64decode(WANDB_0_17_9)))
+    (run_dir / "files" / "wandb-metadata.json").write_text(json.dumps(WANDB_0_17_9_METADATA))
+    (run_dir / "files" / "wandb-summary.json").write_text('{"_wandb": {"runtime": 0}}')
+    info = wf.read_run(path)
+    assert (info.run_id, info.project, info.name, info.group, info.tags) == (
+        "juukl8l1",
+        "old-proj",
+        "old-run",
+        "og",
+        ["v017"],
+    )
+    assert info.wandb_version == "0.17.9" and info.state == "finished"
+    assert info.config == {"lr": 0.3, "opt": {"name": "sgd"}}
+    assert info.summary["best"] == 7 and info.summary["loss"] == 0.05
+    assert info.summary["val"] == {"acc": 0.95} and "_wandb" not in info.summary
+    assert info.commit == "bec66c85edd89c3617207d274cf8d0136da01982"
+    assert info.remote == "https://example.com/old.git" and info.program == "/tmp/w017/t.py"
+    series, problems = wf.read_history(path, ["loss", "val.acc"])
+    assert len(series["loss"]) == 20 and series["val.acc"][-1] == (19, 0.95)
+    assert problems == [] and info.problems == []

@@ -384,6 +384,10 @@ class _Builder:
             self._environment(body)
         elif number == R_EXIT:
             self._exit(body)
+        elif number == R_TELEMETRY and not self.info.wandb_version:
+            for n, _, value in _fields(body):
+                if n == 5 and value:  # cli_version: the header lacks it before ~0.18
+                    self.info.wandb_version = _text(value, self.bad)
         elif number == R_HEADER:
             for n, _, value in _fields(body):
                 if n == 1:
