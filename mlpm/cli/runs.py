@@ -105,7 +105,8 @@ def list_(
         emit_json([{**r.to_json(), "flag": flags.get(r.id)} for r in found])
         return
     if not found:
-        click.echo("no runs (import them with `mlpm runs sync`)")
+        filtered = any(v is not None for v in (task_id, group, tag, project))
+        click.echo("no runs match" if filtered else "no runs (import them with `mlpm runs sync`)")
         return
     header = (
         f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 9)}"
