@@ -66,8 +66,9 @@ def test_parser_fed_in_any_pieces_gives_the_same_commits() -> None:
     assert whole[3].author == "José" and whole[3].summary == "café latin-1"
     for size in (1, 7, 100):
         parser = LogParser()
-        pieces = [parser.feed(data[i : i + size]) for i in range(0, len(data), size)]
-        assert [e for batch in pieces for e in batch] + parser.close() == whole
+        batches = [parser.feed(data[i : i + size]) for i in range(0, len(data), size)]
+        batches.append(parser.close())
+        assert [e for batch in batches for e in git_log.entries(batch)] == whole
 
 
 def test_reading_a_real_history_with_merges_and_odd_messages(repo: GitRepo) -> None:

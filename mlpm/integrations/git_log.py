@@ -26,7 +26,7 @@ RECORD_TEXT = RECORD.decode()
 LOG_FORMAT = "--format=%x1e%x1f%H%x00%P%x00%an%x00%ae%x00%cI%x00%s%x00%B"
 _FIELDS = 7
 _SHA_LENGTHS = (40, 64)  # SHA-1 and SHA-256 repositories
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18  # git flushes after every commit: read in big blocks, not as it comes
 
 _ID = r"(?:mlpm)?#?\d+"
 _TRAILER = re.compile(rf"^task[ \t]*:[ \t]*({_ID}(?:[ \t]*,[ \t]*{_ID})*)[ \t]*,?$", re.IGNORECASE)
@@ -43,8 +43,7 @@ class RepoError(MlpmError):
 
 
 class LogEntry(NamedTuple):
-    """One commit as read from `git log`, with the task links its message carries.
-    (A tuple: a full scan makes a hundred thousand of them.)"""
+    """One commit as read from `git log`, with the task links its message carries."""
 
     sha: str
     parents: str  # space-separated; two or more for a merge
@@ -53,6 +52,13 @@ class LogEntry(NamedTuple):
     committed_at: str
     summary: str
     links: list[tuple[int, str]]  # (task id, 'trailer' | 'reference')
+
+
+class LogBatch(NamedTuple):
+    """Commits parsed from one stretch of `git log` output, ready to store."""
+
+    rows: list[list[str]]  # sha, parents, author, author_email, committed_at, summary
+    links: list[tuple[int, str, str]]  # (task id, sha, 'trailer' | 'reference')
 
 
 @dataclass(slots=True)
@@ -110,9 +116,10 @@ def _decoded_records(chunk: bytes) -> list[str]:
         ]
 
 
-def _entries(chunk: bytes) -> list[LogEntry]:
+def _parse(chunk: bytes) -> LogBatch:
     """Commits in `chunk`, which holds whole records only."""
-    entries: list[LogEntry] = []
+    rows: list[list[str]] = []
+    links: list[tuple[int, str, str]] = []
     pieces = _decoded_records(chunk)
     last = len(pieces) - 1
     for i, piece in enumerate(pieces):
@@ -121,11 +128,13 @@ def _entries(chunk: bytes) -> list[LogEntry]:
         while i < last and pieces[i + 1].find("\x00", 0, 65) not in _SHA_LENGTHS:
             i += 1  # a separator inside a message: glue the next piece back
             piece += RECORD_TEXT + pieces[i]
-        sha, parents, author, email, date, summary, message = piece.split("\x00", _FIELDS - 1)
+        fields = piece.split("\x00", _FIELDS - 1)
+        message = fields.pop()
+        rows.append(fields)
         low = message.lower()
-        links = parse_links(message) if "mlpm#" in low or "task" in low else []
-        entries.append(LogEntry(sha, parents, author, email, date, summary, links))
-    return entries
+        if "mlpm#" in low or "task" in low:
+            links += [(task_id, fields[0], source) for task_id, source in parse_links(message)]
+    return LogBatch(rows, links)
 
 
 def _is_header(data: bytes, at: int) -> bool:
@@ -140,27 +149,35 @@ class LogParser:
     def __init__(self) -> None:
         self._pending = b""  # from the start of the last record on: maybe not complete yet
 
-    def feed(self, data: bytes) -> list[LogEntry]:
+    def feed(self, data: bytes) -> LogBatch:
         data = self._pending + data
         cut = len(data)
         while (cut := data.rfind(RECORD, 0, cut)) > 0 and not _is_header(data, cut):
             pass
         if cut <= 0:
             self._pending = data
-            return []
+            return LogBatch([], [])
         self._pending = data[cut:]
-        return _entries(data[:cut])
+        return _parse(data[:cut])
 
-    def close(self) -> list[LogEntry]:
-        entries = _entries(self._pending)
+    def close(self) -> LogBatch:
+        batch = _parse(self._pending)
         self._pending = b""
-        return entries
+        return batch
+
+
+def entries(batch: LogBatch) -> list[LogEntry]:
+    """A batch as one `LogEntry` per commit (handy; a scan uses the rows as they are)."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for task_id, sha, source in batch.links:
+        found.setdefault(sha, []).append((task_id, source))
+    return [LogEntry(*row, found.get(row[0], [])) for row in batch.rows]
 
 
 def parse_log(data: bytes) -> list[LogEntry]:
     """Parse complete `git log` output made with `LOG_FORMAT`."""
     parser = LogParser()
-    return parser.feed(data) + parser.close()
+    return entries(parser.feed(data)) + entries(parser.close())
 
 
 # -- repositories ----------------------------------------------------------------------------
@@ -253,7 +270,7 @@ def _log_args(include: Iterable[str], exclude: Iterable[str]) -> list[str]:
 
 def stream_log(
     repo: Any, include: Iterable[str], exclude: Iterable[str] = ()
-) -> Iterator[list[LogEntry]]:
+) -> Iterator[LogBatch]:
     """Commits reachable from `include` and not from `exclude` (missing objects ignored), in
     batches as `git log` writes them: the caller stores one batch while git makes the next."""
     import git
@@ -267,11 +284,11 @@ def stream_log(
         raise RepoError("git is not installed (or not on PATH)") from None
     parser = LogParser()
     try:
-        while chunk := proc.proc.stdout.read1(_CHUNK):
-            if entries := parser.feed(chunk):
-                yield entries
-        if entries := parser.close():
-            yield entries
+        while chunk := proc.proc.stdout.read(_CHUNK):
+            if (batch := parser.feed(chunk)).rows:
+                yield batch
+        if (batch := parser.close()).rows:
+            yield batch
         proc.wait()
     except git.GitCommandError as exc:
         raise RepoError(f"git log failed in {repo.working_tree_dir}: {_stderr(exc)}") from None
@@ -283,7 +300,7 @@ def stream_log(
 
 def read_log(repo: Any, include: Iterable[str], exclude: Iterable[str] = ()) -> list[LogEntry]:
     """All of `stream_log` in one list."""
-    return [entry for batch in stream_log(repo, include, exclude) for entry in batch]
+    return [entry for batch in stream_log(repo, include, exclude) for entry in entries(batch)]
 
 
 def read_commit(repo: Any, rev: str) -> LogEntry | None:

@@ -23,10 +23,10 @@ from mlpm.store import Store, Tx
 from mlpm.store.db import PRIMARY_KEYS
 
 if TYPE_CHECKING:
-    from mlpm.integrations.git_log import LogEntry
+    from mlpm.integrations.git_log import LogBatch
 
 SOURCES = ("trailer", "reference", "manual")
-_COLUMNS = "sha, parents, author, author_email, committed_at, summary"  # LogEntry's order
+_COLUMNS = "sha, parents, author, author_email, committed_at, summary"  # LogBatch.rows
 _CREATE_BATCH = f"CREATE TEMP TABLE IF NOT EXISTS git_scan_batch ({_COLUMNS})"
 _INSERT_BATCH = "INSERT INTO temp.git_scan_batch VALUES (?, ?, ?, ?, ?, ?)"
 _MOVE_BATCH = (
@@ -241,7 +241,7 @@ def _store_scan(
     key: str,
     tips: dict[str, str],
     shallow: str,
-    batches: Iterable[list[LogEntry]],
+    batches: Iterable[LogBatch],
     lost: set[str] | None,
     result: SyncResult,
 ) -> None:
@@ -259,16 +259,10 @@ def _store_scan(
         conn.execute("DELETE FROM temp.git_scan_batch")
         seen: set[str] = set()
         for batch in batches:
-            result.scanned += len(batch)
-            seen.update(e.sha for e in batch)
-            conn.executemany(_INSERT_BATCH, [e[:6] for e in batch])
-            links = [
-                (task_id, e.sha, key, source, now)
-                for e in batch
-                if e.links
-                for task_id, source in e.links
-                if task_id in task_ids
-            ]
+            result.scanned += len(batch.rows)
+            seen.update(row[0] for row in batch.rows)
+            conn.executemany(_INSERT_BATCH, batch.rows)
+            links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
             if links:
                 result.new_links += conn.executemany(_INSERT_LINK, links).rowcount
         # Reachability changes, worked out on the sets involved (small but for a full rescan).
