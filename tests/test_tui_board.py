@@ -67,8 +67,10 @@ async def test_cursor_follows_hjkl_and_arrows(db_path: Path, seeded: Store) -> N
         assert backlog.current.id == 2
         await pilot.press("l")
         assert app.focused.id == "cards-today"
-        await pilot.press("right", "h")
-        assert app.focused.id == "cards-today"
+        await pilot.press("right")
+        assert app.focused.id == "cards-doing"
+        await pilot.press("h", "left", "left", "left")  # stops at the first column
+        assert app.focused.id == "cards-backlog"
 
 
 async def test_reorder_within_a_column(db_path: Path, seeded: Store) -> None:

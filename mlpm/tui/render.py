@@ -43,9 +43,9 @@ def estimate(task: Task) -> str:
 
 
 def card(task: Task, width: int) -> Text:
-    """One board card on one line: `#12 title … 2p`."""
-    ident = f"#{task.id} "
-    est = f" {estimate(task)}" if task.estimate is not None else ""
+    """One board card on one line: `#12 title … 2p` (narrow columns keep the title only)."""
+    ident = f"#{task.id} " if width >= 24 else ""
+    est = f" {estimate(task)}" if task.estimate is not None and width >= 16 else ""
     text = Text()
     text.append(ident, style="dim")
     room = max(1, width - len(ident) - len(est))

@@ -28,7 +28,7 @@ def bindings_table(active: dict[str, ActiveBinding], app: App[Any]) -> Table:
     table.add_column("where", style="dim", no_wrap=True)
     table.add_column("id (for keymap.json)", style="dim", no_wrap=True)
     for keys, binding, node in rows.values():
-        where = type(node).__name__.removesuffix("Screen")
+        where = "global" if isinstance(node, App) else type(node).__name__.removesuffix("Screen")
         table.add_row(
             Text(", ".join(dict.fromkeys(keys))),
             Text(binding.description),

@@ -90,12 +90,12 @@ class TodayScreen(DataScreen):
     CSS_PATH = Path(__file__).with_name("today.tcss")
     AUTO_FOCUS = "#plan"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("shift+up,K", "shift(-1)", "Move up", id="today.move_up"),
-        Binding("shift+down,J", "shift(1)", "Move down", id="today.move_down"),
+        Binding("shift+up,K", "shift(-1)", "Up", id="today.move_up", key_display="⇧↑"),
+        Binding("shift+down,J", "shift(1)", "Down", id="today.move_down", key_display="⇧↓"),
         Binding("s", "start", "Start", id="today.start"),
         Binding("f", "finish", "Finish", id="today.finish"),
         Binding("x", "drop", "Drop", id="today.drop"),
-        Binding("b", "backlog", "To backlog", id="today.backlog"),
+        Binding("b", "backlog", "Backlog", id="today.backlog"),
         Binding("a", "add", "Add", id="today.add", tooltip="Add a new task to today"),
     ]
 

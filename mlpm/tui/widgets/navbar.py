@@ -26,18 +26,28 @@ class NavBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "project", self._update)
 
+    def on_resize(self) -> None:
+        self._update(getattr(self.app, "project", ""))
+
     def _update(self, project: str = "") -> None:
+        width = self.size.width or self.app.size.width
+        for compact in (False, True):  # screen names shortened when they do not fit
+            text = self._text(project, compact=compact)
+            if text.cell_len <= width:
+                break
+        self.update(text)
+
+    def _text(self, project: str, *, compact: bool) -> Text:
         from mlpm.tui.app import MlpmApp
 
-        app = self.app
         text = Text()
-        text.append(" mlpm", style="bold")
-        text.append(" · ")
+        text.append(" mlpm · " if not compact else " ", style="bold")
         text.append(clean(project) if project else "no project", style="bold cyan")
-        text.append("  ")
-        if isinstance(app, MlpmApp):
-            for name, entry in app.screens_available.items():
-                style = "bold reverse" if name == self.current else "dim"
+        text.append(" ")
+        if isinstance(self.app, MlpmApp):
+            for name, entry in self.app.screens_available.items():
+                current = name == self.current
+                title = entry.title if current or not compact else entry.title[:3]
                 text.append(" ")
-                text.append(f"{entry.key} {entry.title}", style=style)
-        self.update(text)
+                text.append(f"{entry.key} {title}", style="bold reverse" if current else "dim")
+        return text

@@ -21,7 +21,7 @@ from textual.widget import Widget
 T = TypeVar("T")
 
 
-class RowList(ScrollView, Generic[T], can_focus=True):
+class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
     """Rows of items, one line each, with a cursor. Subclasses (or `render_row=`) turn an
     item into a `rich.text.Text`; `key=` gives the identity that keeps the cursor on an item
     across reloads."""
@@ -35,9 +35,13 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     RowList {
         height: 1fr;
         background: $surface;
-        overflow-y: scroll;
+        overflow-y: auto;
         overflow-x: hidden;
+        scrollbar-gutter: stable;
         scrollbar-size-vertical: 1;
+        scrollbar-background: $surface;
+        scrollbar-background-hover: $surface;
+        scrollbar-background-active: $surface;
     }
     RowList > .rowlist--cursor {
         background: $accent;
