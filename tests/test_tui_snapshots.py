@@ -16,7 +16,7 @@ from tests.test_tui_app import settle
 
 pytest.importorskip("textual")
 
-from mlpm.tui.app import MlpmApp  # noqa: E402
+from mlpm.tui.app import MlpmApp
 
 SIZES = {"small": (80, 24), "large": (160, 45)}
 
