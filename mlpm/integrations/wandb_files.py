@@ -751,7 +751,13 @@ def _history(
                         and not any(w.startswith(name + ".") for w in wanted)
                     ):
                         continue
-                    row.append((name, typed if raw is None else _loads(raw)))
+                    if raw is None:
+                        row.append((name, typed))
+                        continue
+                    try:  # most values are plain numbers: float() is far cheaper than json
+                        row.append((name, float(raw)))
+                    except ValueError:
+                        row.append((name, _loads(raw)))
                 elif n == 2:
                     step = 0
                     for m, _, v in _fields(value):
