@@ -92,3 +92,41 @@ def test_a_task_start_from_the_cli_records_the_code_state(store: Store, asr, rep
     assert run_mlpm("task", "start", "1").returncode == 0
     row = store.one("SELECT head_sha, dirty, reason FROM code_state WHERE task_id = 1")
     assert row == {"head_sha": sha, "dirty": 0, "reason": "task start"}
+
+
+PROBE = """
+import json, sys
+from mlpm.cli import main
+for argv in {commands}:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert not exc.code, (argv, exc.code)
+print(json.dumps(sorted(m for m in sys.modules if m == "git" or m.startswith("git."))))
+"""
+
+
+def test_quick_paths_never_import_gitpython(
+    tmp_path: Path, store: Store, asr, repo: GitRepo
+) -> None:
+    import subprocess
+    import sys
+
+    repo.commit("one mlpm#1")
+    message = tmp_path / "MSG"
+    message.write_text("a message\n")
+    commands = [
+        ["task", "start", "1"],  # records the code state: one `git status`
+        ["git", "log", "--task", "1"],
+        ["git", "hook", "run", str(message), "message"],  # what every commit runs
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(commands=commands)],
+        capture_output=True,
+        text=True,
+        cwd=repo.path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert message.read_text() == "a message\n\nTask: 1\n"
