@@ -2,8 +2,8 @@
 
 A commit belongs to a task when its message carries a `Task: <id>` trailer or an `mlpm#<id>`
 reference, or when a user linked it by hand. `sync` reads only what changed since the last
-scan (new commits on any local branch or HEAD) and marks commits that no rebase or
-force-push left reachable; their rows and links stay. Git is read by
+scan (new commits on any local branch or HEAD) and marks the commits a rebase or force-push
+left unreachable; their rows and links stay. Git is read by
 `mlpm.integrations.git_log`, imported inside the functions that need it.
 """
 
@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlpm import clock
@@ -25,7 +26,6 @@ from mlpm.store.db import PRIMARY_KEYS
 if TYPE_CHECKING:
     from mlpm.integrations.git_log import LogBatch
 
-SOURCES = ("trailer", "reference", "manual")
 _COLUMNS = "sha, parents, author, author_email, committed_at, summary"  # LogBatch.rows
 _CREATE_BATCH = f"CREATE TEMP TABLE IF NOT EXISTS git_scan_batch ({_COLUMNS})"
 _INSERT_BATCH = "INSERT INTO temp.git_scan_batch VALUES (?, ?, ?, ?, ?, ?)"
@@ -37,7 +37,7 @@ _INSERT_LINK = (
     "INSERT INTO task_commit (task_id, sha, repo, source, linked_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (task_id, sha) DO NOTHING"
 )
-_REV = re.compile(r"^[^\s\x00-\x1f\x7f-]\S{0,199}$")
+_REV = re.compile(r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]{0,199}$")  # a revision, not an option
 
 
 @dataclass(slots=True)
@@ -171,7 +171,7 @@ def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str
     for row in store.query(
         "SELECT repo FROM git_scan WHERE project_id = ? AND repo != ?", (project_id, key)
     ):
-        if git_log.find_worktree(row["repo"]) is not None:
+        if (Path(row["repo"]) / ".git").exists():
             continue  # still a repository there: the project was re-pointed, not moved
         state = _scan_state(store, row["repo"])
         if state and git_log.existing(repo, state["tips"].values()):
