@@ -313,3 +313,15 @@ def test_a_real_run_from_wandb_0_17_reads_fully(tmp_path: Path):
     series, problems = wf.read_history(path, ["loss", "val.acc"])
     assert len(series["loss"]) == 20 and series["val.acc"][-1] == (19, 0.95)
     assert problems == [] and info.problems == []
+
+
+def test_full_reads_find_summary_keys_logged_long_before_the_end(tmp_path: Path):
+    rows = [{"loss": 1.0 / (i + 1)} for i in range(3000)]
+    rows[100]["val_loss"] = 0.5  # logged once, early (but after the first row)
+    path = tmp_path / "run-early.wandb"
+    path.write_bytes(wf.build_run("early", history=rows, config={"lr": 0.1}))
+    assert path.stat().st_size > 4 * wf.BLOCK
+    quick = wf.read_run(path)
+    assert quick.config == {"lr": 0.1} and quick.summary["loss"] == pytest.approx(1 / 3000)
+    assert "val_loss" not in quick.summary  # outside the windows read by default
+    assert wf.read_run(path, full=True).summary["val_loss"] == 0.5

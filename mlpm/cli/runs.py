@@ -41,21 +41,29 @@ def runs() -> None:
     is_flag=True,
     help="With --remote: fetch git remote, host, program and args too (one download per run).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every record of every file (slower), not just the head and tail of long "
+    "files: for summary keys last logged long before a run's end.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def sync(paths: tuple[str, ...], remote: str | None, metadata: bool, as_json: bool) -> None:
+def sync(
+    paths: tuple[str, ...], remote: str | None, metadata: bool, full: bool, as_json: bool
+) -> None:
     """Import runs from W&B directories (default: wandb/ in the project's repository)."""
     from mlpm.errors import UsageError
     from mlpm.services import runs as service
 
     store = open_store()
     if remote:
-        if paths:
-            raise UsageError("give either PATHs or --remote, not both")
+        if paths or full:
+            raise UsageError("give either PATHs (and --full) or --remote, not both")
         report = service.sync_remote(store, remote, metadata=metadata)
     else:
         if metadata:
             raise UsageError("--metadata goes with --remote")
-        report = service.sync_local(store, paths)
+        report = service.sync_local(store, paths, full=full)
     for message in report.warnings:
         warn(message)
     if as_json:

@@ -566,15 +566,16 @@ def run_id_from_path(path: Path) -> str:
     return stem[4:] if stem.startswith("run-") else stem
 
 
-def _read_windows(path: Path, info: RunInfo) -> tuple[_Builder, _Scan]:
-    """Fold the head records (up to the first history row) and the tail records."""
+def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[_Builder, _Scan]:
+    """Fold the head records (up to the first history row) and the tail records; or, with
+    `full` (or for a small file), every record."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, after several reads
     except OSError as exc:
         raise WandbFileError(f"cannot read: {exc.strerror}") from None
     with handle:
         size = os.fstat(handle.fileno()).st_size
-        if size <= HEAD_WINDOW + TAIL_WINDOW:
+        if full or size <= HEAD_WINDOW + TAIL_WINDOW:
             data = handle.read()
             check_header(data)
             builder, scan = _Builder(info), _Scan()
@@ -605,11 +606,12 @@ def _read_windows(path: Path, info: RunInfo) -> tuple[_Builder, _Scan]:
         return builder, scan
 
 
-def read_run(path: Path | str, *, now: float | None = None) -> RunInfo:
-    """Read one `.wandb` file's run (head and tail only). Problems go to `info.problems`.
+def read_run(path: Path | str, *, now: float | None = None, full: bool = False) -> RunInfo:
+    """Read one `.wandb` file's run. Problems go to `info.problems`.
 
-    Config changes made after the first logged row and summary keys last updated far from
-    the end of the file are outside the windows read here (`read_history` reads it all).
+    By default only the head and the tail of a long file are read: config changes made
+    after the first logged row, and summary keys last logged more than a few hundred
+    records before the end, are missed. `full` reads every record (slower, exact).
     Raises WandbFileError when the file is not a readable `.wandb` file at all.
     """
     path = Path(path)
@@ -617,7 +619,7 @@ def read_run(path: Path | str, *, now: float | None = None) -> RunInfo:
     info = RunInfo(run_id=run_id_from_path(path), path=str(path))
     info.source = "offline" if run_dir.name.startswith("offline-run-") else "online"
     try:
-        builder, scan = _read_windows(path, info)
+        builder, scan = _read_windows(path, info, full=full)
     except (ValueError, IndexError, struct.error):
         raise WandbFileError("undecodable records") from None
     try:

@@ -226,12 +226,18 @@ def _current_project_id(store: Store) -> int | None:
 
 
 def sync_local(
-    store: Store, paths: Sequence[Path | str] = (), *, project_id: int | None = None
+    store: Store,
+    paths: Sequence[Path | str] = (),
+    *,
+    project_id: int | None = None,
+    full: bool = False,
 ) -> SyncReport:
     """Import runs from W&B directories (or `.wandb` files). Unchanged files are skipped.
 
     Every readable run is imported; each file with a problem adds one warning. All rows are
-    written in one transaction, so an interruption leaves nothing half-written.
+    written in one transaction, so an interruption leaves nothing half-written. Long files
+    are read at their head and tail only; `full` reads every record of every file (and
+    re-reads unchanged files), for a summary with keys last logged long before the end.
     """
     from mlpm.integrations import wandb_files
 
@@ -266,11 +272,12 @@ def sync_local(
             and seen["size"] == stat.st_size
             and seen["mtime_ns"] == stat.st_mtime_ns
             and seen["state"] != "running"
+            and not full
         ):
             report.unchanged += 1
             continue
         try:
-            info = wandb_files.read_run(file)
+            info = wandb_files.read_run(file, full=full)
         except wandb_files.WandbFileError as exc:
             report.warnings.append(f"{display_path(key)}: {exc}")
             file_rows.append((key, stat.st_size, stat.st_mtime_ns, None, None, str(exc), now))
