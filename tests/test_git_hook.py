@@ -36,7 +36,7 @@ def test_a_real_commit_gets_the_trailer_of_the_task_in_progress(
 ) -> None:
     repo.commit("before the hook")
     result = git_hook.install(repo.path, store.path)
-    assert result.action == "installed" and result.chained is None
+    assert result.action == "installed" and result.chained is None and result.warning is None
     repo.commit("nothing in progress")
     assert "Task:" not in message(repo)
     tasks.start(store, 2)
@@ -151,6 +151,7 @@ def test_core_hooks_path_is_honoured(tmp_path: Path, store: Store, asr, repo: Gi
     repo.git("config", "core.hooksPath", ".githooks")
     result = git_hook.install(repo.path, store.path)
     assert result.path == (repo.path / ".githooks" / "prepare-commit-msg").resolve()
+    assert "do not commit this hook" in (result.warning or "")
     tasks.start(store, 3)
     repo.commit("custom hooks dir")
     assert message(repo).endswith("Task: 3")

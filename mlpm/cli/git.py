@@ -104,11 +104,13 @@ def _hook_repo(name: str | None) -> str:
 def hook_install(name: str | None) -> None:
     """Install the hook in the project's repository (an existing hook keeps running first)."""
     from mlpm.cli.context import open_store
-    from mlpm.cli.output import clean
+    from mlpm.cli.output import clean, warn
     from mlpm.integrations import git_hook
 
     result = git_hook.install(_hook_repo(name), open_store().path)
     click.echo(clean(result.message))
+    if result.warning:
+        warn(result.warning)
 
 
 @hook.command("uninstall")

@@ -49,6 +49,7 @@ class HookResult:
     path: Path
     action: str  # installed, updated, uninstalled, not-installed
     chained: Path | None = None  # the earlier hook we run first (install) or restored
+    warning: str | None = None
 
     @property
     def message(self) -> str:
@@ -127,7 +128,14 @@ def install(repo_path: str | Path, db_path: str | Path, *, python: str | None = 
     tmp.chmod(0o755)
     os.replace(tmp, hook)  # atomic: git never sees a half-written hook
     chained = saved if (saved.exists() or saved.is_symlink()) else None
-    return HookResult(hook, action, chained)
+    warning = None
+    top = find_worktree(repo_path)
+    if top and directory.is_relative_to(top) and not directory.is_relative_to(top / ".git"):
+        warning = (
+            f"core.hooksPath puts hooks inside the working tree ({directory}): do not "
+            "commit this hook, it names paths on this machine"
+        )
+    return HookResult(hook, action, chained, warning)
 
 
 def uninstall(repo_path: str | Path) -> HookResult:
