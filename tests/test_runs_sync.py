@@ -198,3 +198,12 @@ def test_relative_paths_and_the_latest_run_link_store_one_absolute_path(
     assert len(paths) == 4 and all(p and Path(p).is_absolute() for p in paths)
     monkeypatch.chdir(runs_copy.root)
     assert service.history(store, "base-a", ["loss"])["loss"][0] == (0, 1.0)
+
+
+def test_sync_full_re_reads_unchanged_files(cli, runs_copy: WandbRuns):
+    wandb_dir = str(runs_copy.repo / "wandb")
+    assert cli("runs", "sync", wandb_dir).exit_code == 0
+    again = cli("runs", "sync", "--full", wandb_dir)
+    assert "0 added, 4 updated, 0 unchanged" in again.stdout
+    mixed = cli("runs", "sync", "--full", "--remote", "a/b")
+    assert mixed.exit_code == 2 and "not both" in mixed.stderr
