@@ -190,6 +190,8 @@ class RunsScreen(DataScreen):
         self.reverse = False
         self.marks = Marks()
         self._columns: list[str] = []
+        self._index: tuple[RunsData | None, dict[str, Run]] = (None, {})
+        self._status: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield NavBar("runs")
@@ -228,7 +230,9 @@ class RunsScreen(DataScreen):
 
     @property
     def _by_id(self) -> dict[str, Run]:
-        return {r.id: r for r in self.data.runs}
+        if self._index[0] is not self.data:
+            self._index = (self.data, {r.id: r for r in self.data.runs})
+        return self._index[1]
 
     def reload(self) -> None:
         self._load()
@@ -351,6 +355,12 @@ class RunsScreen(DataScreen):
             cells.append(Text(""))
         return cells
 
+    def _set_status(self, text: Text) -> None:
+        # A Static update lays out the whole screen again: skip it when nothing changed.
+        if text != self._status:
+            self._status = text
+            self.query_one("#runs-status", Static).update(text)
+
     def _show_status(self) -> None:
         text = Text()
         if not self.data.runs:
@@ -358,7 +368,7 @@ class RunsScreen(DataScreen):
                 text.append(" no runs in this group", style="yellow")
             else:
                 text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
-            self.query_one("#runs-status", Static).update(text)
+            self._set_status(text)
             return
         text.append(f" {len(self.data.runs)} runs", style="bold")
         text.append("  group ", style="dim")
@@ -373,7 +383,7 @@ class RunsScreen(DataScreen):
         if run is not None and run.id in self.flags:
             text.append("  ⚠ ", style="bold red")
             text.append_text(literal(self.flags[run.id], "red"))
-        self.query_one("#runs-status", Static).update(text)
+        self._set_status(text)
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
@@ -428,7 +438,7 @@ class RunsScreen(DataScreen):
         if run is None:
             return
         self.marks.toggle(run.id)
-        self._refresh_marks()
+        self._refresh_marks([run.id])
 
     def action_mark_group(self) -> None:
         run = self.current
@@ -440,19 +450,21 @@ class RunsScreen(DataScreen):
             self.marks.ids = [i for i in self.marks.ids if i not in members]
         else:
             self.marks.ids += [i for i in members if i not in self.marks.ids]
-        self._refresh_marks()
+        self._refresh_marks(members)
 
     def action_clear(self) -> None:
         if self.marks.ids:
+            cleared = list(self.marks.ids)
             self.marks.ids.clear()
-            self._refresh_marks()
+            self._refresh_marks(cleared)
 
-    def _refresh_marks(self) -> None:
+    def _refresh_marks(self, run_ids: list[str]) -> None:
+        """Redraw the mark cells of these runs only (every cell update redraws the table)."""
         table = self.table
         column = table.ordered_columns[0].key
-        for run in self.data.runs:
-            mark = Text("●", style=MARK_STYLE) if run.id in self.marks.ids else Text(" ")
-            table.update_cell(run.id, column, mark)
+        for run_id in run_ids:
+            mark = Text("●", style=MARK_STYLE) if run_id in self.marks.ids else Text(" ")
+            table.update_cell(run_id, column, mark)
         self._show_status()
         self._load_chart()
 

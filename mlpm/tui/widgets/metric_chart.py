@@ -71,6 +71,7 @@ class MetricChart(Vertical):
         super().__init__(id=id, classes=classes)
         self.metric = ""
         self.curves: list[Curve] = []
+        self._drawn = False
 
     def compose(self) -> ComposeResult:
         from textual_plotext import PlotextPlot
@@ -83,9 +84,13 @@ class MetricChart(Vertical):
 
     def show(self, metric: str, curves: Sequence[Curve], *, empty: str = "") -> None:
         """Draw `metric` against step for each curve (curves without points are skipped)."""
+        fresh = [Curve(c.label, _finite(c.points)) for c in curves]
+        if self._drawn and metric == self.metric and fresh == self.curves:
+            return  # the same picture (the cursor moved onto a run already drawn)
         self.metric = metric
-        self.curves = [Curve(c.label, _finite(c.points)) for c in curves]
+        self.curves = fresh
         drawn = [c for c in self.curves if c.points]
+        self._drawn = bool(drawn)
         title = Text(clean(metric) if metric else "no metric", style="bold")
         if drawn:
             title.append(" against step", style="dim")
@@ -117,6 +122,7 @@ class MetricChart(Vertical):
 
     def message(self, text: str) -> None:
         """Show a message (loading, an error) instead of the chart."""
+        self._drawn = False
         msg = self.query_one("#chart-message", Static)
         msg.update(Text(text))
         msg.display = True
