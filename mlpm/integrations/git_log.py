@@ -204,6 +204,8 @@ def open_repo(path: str | Path) -> Any:
         raise RepoError(f"repository {where} not found (moved or deleted?)") from None
     except git.GitCommandNotFound:
         raise RepoError("git is not installed (or not on PATH)") from None
+    except OSError as exc:
+        raise RepoError(f"cannot read the repository at {where}: {exc.strerror}") from None
     if repo.bare:
         raise RepoError(f"{where} is a bare repository; point the project at a working copy")
     return repo
@@ -309,8 +311,8 @@ def read_commit(repo: Any, rev: str) -> LogEntry | None:
         return None
     out = _git(repo, "log", LOG_FORMAT, "--encoding=UTF-8", "--no-color", "-1", "--no-walk",
                f"{rev}^{{commit}}", "--", ok_codes=(128,))  # fmt: skip
-    entries = parse_log(out)
-    return entries[0] if entries else None
+    found = parse_log(out)
+    return found[0] if found else None
 
 
 def existing(repo: Any, shas: Iterable[str]) -> set[str]:
