@@ -76,7 +76,7 @@ def log_cmd(task_id: int, as_json: bool) -> None:
         if commit.is_merge:
             line += " (merge)"
         if not commit.reachable:
-            line += style(" (no longer on any branch)", dim=True)
+            line += style(" (not on any local branch: rebased away?)", dim=True)
         click.echo(line)
 
 
