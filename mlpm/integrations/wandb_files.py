@@ -224,11 +224,9 @@ class _Scan:
     first_corrupt_at: int | None = None
 
 
-def _records(
-    data: bytes, start: int, stop: int | None, scan: _Scan, *, base: int = 0
-) -> Iterator[bytes]:
-    """Payloads of the records whose first chunk starts at file offset >= `start` (and below
-    `stop`, when given). `data` holds the file's bytes from offset `base` on.
+def _records(data: bytes, start: int, scan: _Scan, *, base: int = 0) -> Iterator[bytes]:
+    """Payloads of the records whose first chunk starts at file offset >= `start`.
+    `data` holds the file's bytes from offset `base` on.
 
     `start` may be any block boundary (or HEADER_LEN): continuation chunks found there are
     skipped up to the next record start. A chunk with a bad CRC drops the record it belongs to
@@ -261,8 +259,6 @@ def _records(
             parts = None
             pos += room  # resynchronise at the next block
             continue
-        if parts is None and stop is not None and kind in (FULL, FIRST) and pos >= stop:
-            return
         pos = end
         if kind == FULL:
             parts = None
@@ -339,14 +335,6 @@ def check_header(data: bytes) -> None:
         raise WandbFileError("not a .wandb file (unknown identifier)")
     if data[6] != 0:
         raise WandbFileError(f"unsupported .wandb format version {data[6]}")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise WandbFileError(f"cannot read: {exc.strerror}") from None
 
 
 # -- one run -------------------------------------------------------------------------------
@@ -579,7 +567,7 @@ def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[_Builder, _
             data = handle.read()
             check_header(data)
             builder, scan = _Builder(info), _Scan()
-            for record in _records(data, HEADER_LEN, None, scan):
+            for record in _records(data, HEADER_LEN, scan):
                 builder.add(record)
             return builder, scan
         window = HEAD_WINDOW
@@ -589,7 +577,7 @@ def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[_Builder, _
             check_header(head)
             builder, head_scan = _Builder(info), _Scan()
             reached_history = False
-            for record in _records(head, HEADER_LEN, None, head_scan):
+            for record in _records(head, HEADER_LEN, head_scan):
                 if builder.add(record) == R_HISTORY:
                     reached_history = True
                     break
@@ -601,7 +589,7 @@ def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[_Builder, _
         tail = handle.read()
         scan = _Scan(records=head_scan.records, corrupt=head_scan.corrupt)
         scan.first_corrupt_at = head_scan.first_corrupt_at
-        for record in _records(tail, tail_start, None, scan, base=tail_start):
+        for record in _records(tail, tail_start, scan, base=tail_start):
             builder.add(record)
         return builder, scan
 
@@ -736,7 +724,7 @@ def _history(
     problems: list[str] = []
     scan = _Scan()
     step, undecodable = -1, 0
-    for record in _records(data, HEADER_LEN, None, scan):
+    for record in _records(data, HEADER_LEN, scan):
         try:
             number, body = _kind(record)
             if number != R_HISTORY or body is None:
