@@ -130,3 +130,14 @@ def test_quick_paths_never_import_gitpython(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
     assert message.read_text() == "a message\n\nTask: 1\n"
+
+
+def test_log_marks_commits_rebased_away(cli, store: Store, asr, repo: GitRepo) -> None:
+    repo.commit("base")
+    old = repo.commit("first try mlpm#1")
+    assert cli("git", "sync").exit_code == 0
+    repo.git("commit", "-q", "--amend", "-m", "second try mlpm#1")
+    assert "1 no longer reachable" in cli("git", "sync").stdout
+    lines = cli("git", "log", "--task", "1").stdout.splitlines()
+    assert lines[0].endswith("second try mlpm#1  [reference]")
+    assert lines[1].startswith(old[:10]) and "not on any local branch" in lines[1]
