@@ -325,3 +325,40 @@ def test_full_reads_find_summary_keys_logged_long_before_the_end(tmp_path: Path)
     assert quick.config == {"lr": 0.1} and quick.summary["loss"] == pytest.approx(1 / 3000)
     assert "val_loss" not in quick.summary  # outside the windows read by default
     assert wf.read_run(path, full=True).summary["val_loss"] == 0.5
+
+
+def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Path):
+    """Bytes flipped inside records whose chunks still carry a valid CRC (a buggy writer):
+    wrong wire types, bad lengths, impossible timestamps. The reader keeps what decodes."""
+    source = wf.build_run(
+        "fz",
+        name="n",
+        group="g",
+        tags=["t"],
+        config={"lr": 0.1},
+        commit="c" * 40,
+        args=["--x"],
+        program="p.py",
+        start=1.7e9,
+        history=[{"loss": 1.0, "a.b": 2} for _ in range(20)],
+        summary={"best": 1},
+        runtime=5,
+    )
+    records = list(wf._records(source, wf.HEADER_LEN, wf._Scan()))
+    path = tmp_path / "run-fz.wandb"
+    rng = random.Random(7)
+    for _ in range(300):
+        writer = wf.RecordWriter()
+        for record in records:
+            damaged = bytearray(record)
+            if rng.random() < 0.3:
+                for _ in range(rng.randrange(1, 4)):
+                    damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            writer.add(bytes(damaged))
+        path.write_bytes(writer.getvalue())
+        os.utime(path, (0, 0))
+        info = wf.read_run(path)
+        wf.read_history(path)
+        json.dumps([info.config, info.summary, info.tags, info.args])  # storable as JSON
+        assert all(isinstance(tag, str) for tag in info.tags)
+        assert info.state in ("finished", "crashed")

@@ -47,6 +47,10 @@ SILENT_WRITER_S = 6 * 3600  # wandb writes system stats every ~15 s while a run 
 MAX_POINTS = 100_000  # per metric in a history read; longer series are thinned evenly
 
 _PID = re.compile(rb"MainThread:(\d+)")
+# What damaged protobuf bytes raise here: bad varints and lengths, a field of the wrong wire
+# type (an int where bytes were expected), timestamps out of range.
+_DECODE_ERRORS = (ValueError, IndexError, TypeError, AttributeError, OverflowError, OSError)
+_DECODE_ERRORS += (struct.error,)
 
 
 class WandbFileError(Exception):
@@ -355,7 +359,7 @@ class _Builder:
             number, body = _kind(record)
             if body is not None and number != R_HISTORY:
                 self._fold(number, body)
-        except (ValueError, IndexError, struct.error):
+        except _DECODE_ERRORS:
             if "a record could not be decoded" not in self.bad:
                 self.bad.append("a record could not be decoded")
             return 0
@@ -478,7 +482,10 @@ class _Builder:
                 seen.add(marker)
                 final.append((number, value))
         for number, value in reversed(final):
-            key, nested, raw, _ = _item(value, self.bad)
+            try:
+                key, nested, raw, _ = _item(value, self.bad)
+            except _DECODE_ERRORS:
+                continue
             path = _path_of(key, nested)
             if not path or not path[0] or path[0] == "_wandb":
                 continue
@@ -608,11 +615,11 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
     info.source = "offline" if run_dir.name.startswith("offline-run-") else "online"
     try:
         builder, scan = _read_windows(path, info, full=full)
-    except (ValueError, IndexError, struct.error):
+    except _DECODE_ERRORS:
         raise WandbFileError("undecodable records") from None
     try:
         builder.fold_summary()
-    except (ValueError, IndexError, struct.error):
+    except _DECODE_ERRORS:
         info.problems.append("a summary record could not be decoded")
     _apply_json_files(info, run_dir)
     if builder.bad:
@@ -754,7 +761,7 @@ def _history(
                         if m == 1:
                             step = _signed(v)
                     step_seen = True
-        except (ValueError, IndexError, struct.error):
+        except _DECODE_ERRORS:
             undecodable += 1
             continue
         if not step_seen:
