@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mlpm.tui.screens.runs import CompareRequest
 
 LOG_LIMIT = 200
+LOG_COLUMNS = ("#", "When", "Metric", "A", "B", "Verdict", "p")
 VERDICT_STYLE = {
     "b_better": "green",
     "a_better": "green",
@@ -133,9 +134,9 @@ class CompareScreen(DataScreen):
         yield KeyBar()
 
     async def first_load(self) -> None:
-        table = self.query_one("#compare-log", DataTable)
-        table.add_columns("#", "When", "Metric", "A", "B", "Verdict", "p")
         if self.request is not None:
+            # Reading the report is the point: arrows and page keys scroll it (tab: the log).
+            self.query_one("#compare-report").focus()
             self._run(self.request)
         else:
             self.reload()
@@ -204,7 +205,10 @@ class CompareScreen(DataScreen):
         ids = [c.id for c in items]
         # Refilling moves the cursor: those moves are not the user's choice of a comparison.
         with self.prevent(DataTable.RowHighlighted):
-            table.clear()
+            # Columns are added with their rows: a header drawn before the rows arrive keeps
+            # its first widths when the table is not focused.
+            table.clear(columns=True)
+            table.add_columns(*LOG_COLUMNS)
             for c in items:
                 table.add_row(*self._cells(c), key=str(c.id))
             if want in ids:

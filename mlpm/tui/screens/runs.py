@@ -306,16 +306,15 @@ class RunsScreen(DataScreen):
         table = self.table
         keep = self.current
         columns = ["", "Name", "Group", "State", "Task", "Commit", *self.metric_columns, "Flag"]
-        if columns != self._columns:
-            table.clear(columns=True)
-            for title in columns:
-                label = literal(title)
-                if title == self.metric:
-                    label.stylize("bold underline")
-                table.add_column(label)
-            self._columns = columns
-        else:
-            table.clear()
+        # Columns are added again with their rows: a header drawn before new widths are
+        # measured keeps the old widths while the table is not focused.
+        table.clear(columns=True)
+        for title in columns:
+            label = literal(title)
+            if title == self.metric:
+                label.stylize("bold underline")
+            table.add_column(label)
+        self._columns = columns
         for run in self._ordered():
             table.add_row(*self._cells(run), key=run.id)
         if keep is not None and keep.id in self._by_id:
