@@ -458,15 +458,18 @@ class _Builder:
             info.args = args
 
     def _exit(self, body: bytes) -> None:
-        self.saw_exit = True
-        code = 0
-        for number, _, value in _fields(body):
-            if number == 1:
+        code, runtime = 0, None
+        for number, wire, value in _fields(body):
+            if number == 1 and wire == 0:
                 code = _signed(value)
-            elif number == 2:
-                self.info.runtime = float(value)
+            elif number == 2 and wire == 0:
+                runtime = float(value)
+        # Assigned only once the whole record decoded: a damaged exit is no exit.
+        self.saw_exit = True
         self.info.exit_code = code
         self.info.state = "finished" if code == 0 else "crashed"
+        if runtime is not None:
+            self.info.runtime = runtime
 
     def fold_summary(self) -> None:
         """Apply summary updates, latest first, decoding each key's value only once."""
