@@ -100,6 +100,8 @@ async def test_undo_removes_the_saved_comparison(db_path: Path, imported, store:
         await settle(pilot)
         assert comparisons.list_comparisons(store) == []
         assert app.screen.query_one("#compare-log", DataTable).row_count == 0
+        assert shown(app, "#compare-saved") == "undone: this comparison is no longer saved"
+        assert shown(app, "#compare-verdict") == "aug is better than base"  # still readable
 
 
 async def test_a_failed_comparison_says_why_and_saves_nothing(db_path: Path, imported, store):

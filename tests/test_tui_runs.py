@@ -180,6 +180,36 @@ async def test_a_markup_name_is_shown_literally_in_table_status_and_chart(db_pat
     assert plot_label("\x1b[31mred") == "\\x1b[31mred"
 
 
+async def test_runs_synced_by_another_process_show_up_with_their_flags(
+    db_path: Path, imported, store: Store, tmp_path: Path
+):
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        screen = runs_screen(app)
+        assert len(order(screen)) == len(SPECS)
+        run_dir = tmp_path / "later" / "offline-run-20260302_090000-aug9"
+        run_dir.mkdir(parents=True)
+        data = build_run(
+            "aug9",
+            name="aug-9",
+            group="aug",
+            config={"seed": 9},
+            start=START + 86_400,
+            history=history(0.79),
+            runtime=9000,
+        )
+        (run_dir / "run-aug9.wandb").write_bytes(data)
+        run_service.sync_local(store, [run_dir.parent])  # as `mlpm runs sync` elsewhere
+        for _ in range(60):
+            await settle(pilot)
+            if "aug9" in order(screen) and cell(screen, "aug9", "Flag"):
+                break
+        assert order(screen)[:5] == ["aug0", "aug1", "aug2", "aug3", "aug9"]
+        # slower epochs, and a val.acc below the 4 earlier aug runs
+        assert cell(screen, "aug9", "Flag") == "⚠ runtime/epoch, val.acc"
+
+
 async def test_sort_by_keys_and_by_clicking_headers(db_path: Path, imported):
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(160, 45)) as pilot:

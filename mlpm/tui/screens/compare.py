@@ -219,8 +219,12 @@ class CompareScreen(DataScreen):
                 "no saved comparisons yet: on the Runs screen (7), mark two runs or two "
                 "groups and press c"
             )
-        elif self.shown is None and items and self.request is None:
+        elif self.request is None and items and (self.shown is None or self.shown.id not in ids):
             self._show(items[table.cursor_row if want in ids else 0])
+        elif self.shown is not None and self.shown.id not in ids:  # undone meanwhile
+            self.query_one("#compare-saved", Static).update(
+                Text("undone: this comparison is no longer saved", style="yellow")
+            )
 
     @staticmethod
     def _cells(c: Comparison) -> list[Any]:

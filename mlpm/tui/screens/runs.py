@@ -106,6 +106,24 @@ def fetch_flags(store: Store, runs: list[Run], metric: str | None) -> dict[str, 
     )
 
 
+def flag_signature(runs: list[Run], metric: str | None) -> Any:
+    """Everything the regression flags of `runs` depend on: the same signature, the same
+    flags (so a reload caused by another kind of change skips the statistics)."""
+    return (
+        metric,
+        tuple(
+            (
+                r.id,
+                r.group,
+                r.state,
+                r.start_time,
+                sorted(run_service.run_measures(r, metric).items()),
+            )
+            for r in runs
+        ),
+    )
+
+
 def fetch_curves(store: Store, run_ids: list[str], metric: str) -> tuple[list[Curve], list[str]]:
     """The metric's history of each run (read once from its file, then cached)."""
     curves, problems = [], []
@@ -192,6 +210,7 @@ class RunsScreen(DataScreen):
         self._columns: list[str] = []
         self._index: tuple[RunsData | None, dict[str, Run]] = (None, {})
         self._status: Text | None = None
+        self._flagged: Any = None  # what the current flags were computed from
 
     def compose(self) -> ComposeResult:
         yield NavBar("runs")
@@ -258,12 +277,16 @@ class RunsScreen(DataScreen):
     async def _load_flags(self) -> None:
         """Regression checks run after the table is shown (they call the statistics)."""
         runs = list(self.data.runs)
+        signature = flag_signature(runs, self.metric)
+        if signature == self._flagged:
+            return  # nothing a check reads has changed (another kind of data did)
         try:
             flags = await self.mlpm.db(fetch_flags, runs, self.metric)
         except MlpmError as exc:
             self.notify(f"regression flags: {exc}", severity="warning", markup=False)
             return
         self.flags = flags
+        self._flagged = signature
         self._fill()
 
     # -- the table -------------------------------------------------------------------------
