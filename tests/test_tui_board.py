@@ -60,17 +60,17 @@ async def test_cursor_follows_hjkl_and_arrows(db_path: Path, seeded: Store) -> N
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         backlog = app.screen.query_one("#cards-backlog", CardList)
-        assert app.focused is backlog and backlog.current.id == 1
+        assert app.screen.active_cards is backlog and backlog.current.id == 1
         await pilot.press("j", "down")
         assert backlog.current.id == 3
         await pilot.press("k")
         assert backlog.current.id == 2
         await pilot.press("l")
-        assert app.focused.id == "cards-today"
+        assert app.screen.active_cards.id == "cards-today"
         await pilot.press("right")
-        assert app.focused.id == "cards-doing"
+        assert app.screen.active_cards.id == "cards-doing"
         await pilot.press("h", "left", "left", "left")  # stops at the first column
-        assert app.focused.id == "cards-backlog"
+        assert app.screen.active_cards.id == "cards-backlog"
 
 
 async def test_reorder_within_a_column(db_path: Path, seeded: Store) -> None:

@@ -247,8 +247,9 @@ class MlpmApp(App[None]):
         current = await self.db(projects.current_or_none)
         self.project = current.slug if current else ""
 
-    async def watch_generation(self) -> None:
-        await self._reload_project()
+    def watch_generation(self) -> None:
+        # After the next frame: the screens' own reloads go to the database thread first.
+        self.call_after_refresh(self._reload_project)
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll(self) -> None:

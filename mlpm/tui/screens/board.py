@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -30,11 +31,12 @@ from mlpm.tui.widgets.rowlist import RowList
 
 WIDE = 130  # from this width on, the detail pane sits beside the columns
 FIRST_WAIT = 0.3  # seconds the first frame waits for data before painting without it
-WINDOW = 200  # cards read per column at first; more are read as the view scrolls
+WINDOW = 100  # cards read per column at first; more are read as the view scrolls
 
 
-class CardList(RowList[Task]):
-    """One column's cards, virtualised."""
+class CardList(RowList[Task], can_focus=False):
+    """One column's cards, virtualised. Not focusable: the screen holds the keys and says
+    which column is active, since moving Textual's focus repaints the whole screen."""
 
     def render_row(self, item: Task, width: int) -> Text:
         return card(item, width)
@@ -87,12 +89,17 @@ class BoardData:
 
 
 def fetch_board(
-    store: Store, project: str | None, tag: str | None, windows: dict[str, int]
+    store: Store,
+    project: str | None,
+    tag: str | None,
+    windows: dict[str, int],
+    only: Collection[str] | None = None,
 ) -> BoardData:
     """The chosen (else current) project's board, through the services.
 
     Unfiltered columns are read a window at a time (the first `windows[column]` cards, more
-    as the view scrolls down), so a backlog of 10,000 cards costs what the screen shows."""
+    as the view scrolls down), so a backlog of 10,000 cards costs what the screen shows;
+    `only` names the columns a change touched (the others are not read again)."""
     chosen = projects.get(store, project) if project else projects.current_or_none(store)
     if chosen is None:
         return BoardData(None, [])
@@ -107,6 +114,7 @@ def fetch_board(
             wip.get(name),
         )
         for name in COLUMNS
+        if only is None or name in only
     ]
     return BoardData(chosen, columns)
 
@@ -122,6 +130,13 @@ class BoardScreen(DataScreen):
 
     CSS_PATH = Path(__file__).with_name("board.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor('cursor_up')", "Up", show=False, id="board.up"),
+        Binding("down,j", "cursor('cursor_down')", "Down", show=False, id="board.down"),
+        Binding("pageup", "cursor('page_up')", "Page up", show=False, id="board.page_up"),
+        Binding("pagedown", "cursor('page_down')", "Page down", show=False, id="board.page_down"),
+        Binding("home,g", "cursor('first')", "First card", show=False, id="board.first"),
+        Binding("end,G", "cursor('last')", "Last card", show=False, id="board.last"),
+        Binding("enter", "cursor('select')", "Show details", show=False, id="board.select"),
         Binding("left,h", "focus_column(-1)", "←col", show=False, id="board.column_left"),
         Binding("right,l", "focus_column(1)", "col→", show=False, id="board.column_right"),
         Binding("shift+left,H", "move_card(-1)", "Move ←", id="board.move_left", key_display="⇧←"),
@@ -148,7 +163,14 @@ class BoardScreen(DataScreen):
         self.tag_filter: str | None = None
         self.data = BoardData(None, [])
         self.follow: tuple[int, str] | None = None
+        self.active_column = "backlog"
         self.windows: dict[str, int] = {}
+        # Which columns the next load must read: all of them, or only those our own
+        # changes touched (`performed` leaves a hint for the reload that follows it).
+        self._hint: set[str] | None = None
+        self._need_full = True
+        self._partial: set[str] = set()
+        self._touched: set[str] = set()  # the column of the card being changed
 
     def compose(self) -> ComposeResult:
         yield NavBar("board")
@@ -160,10 +182,11 @@ class BoardScreen(DataScreen):
         yield Static(id="board-status")
         yield KeyBar()
 
-    AUTO_FOCUS = "#cards-backlog"
+    AUTO_FOCUS = None
 
     async def first_load(self) -> None:
         self._set_wide(self.app.size.width)
+        self.active_cards.set_active(True)
         # Wait briefly for the first data so the first frame already shows the cards (one
         # paint instead of two); a slow or locked database falls back to the worker.
         try:
@@ -189,11 +212,17 @@ class BoardScreen(DataScreen):
     # -- data ------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        hint, self._hint = self._hint, None
+        if hint is None:
+            self._need_full = True
+        else:
+            self._partial |= hint
         self._load()
 
     async def _fetch(self) -> BoardData:
+        only = None if self._need_full else set(self._partial)
         return await self.mlpm.db(
-            fetch_board, self.project_filter, self.tag_filter, dict(self.windows)
+            fetch_board, self.project_filter, self.tag_filter, dict(self.windows), only
         )
 
     @work(exclusive=True, group="board-load")
@@ -207,6 +236,14 @@ class BoardScreen(DataScreen):
         self._show(data)
 
     def _show(self, data: BoardData) -> None:
+        if data.project is not None and len(data.columns) < len(COLUMNS):
+            # A partial read: only the columns a change touched.
+            fresh = {c.name: c for c in data.columns}
+            self._partial -= set(fresh)
+            data.columns = [fresh.get(c.name, c) for c in self.data.columns]
+        else:
+            self._need_full = False
+            self._partial = set()
         self.data = data
         for column in data.columns:
             self.query_one(f"#col-{column.name}", BoardColumn).show(column)
@@ -215,7 +252,7 @@ class BoardScreen(DataScreen):
             self.follow = None
             cards = self.query_one(f"#cards-{name}", CardList)
             cards.set_items(cards.items, select=task_id)
-            cards.focus()
+            self._activate(cards)
         self._show_status()
         self.call_after_refresh(self._load_detail)
         self.post_message(self.Loaded())
@@ -237,26 +274,38 @@ class BoardScreen(DataScreen):
             status.update(text)
 
     @property
-    def focused_cards(self) -> CardList | None:
-        focused = self.focused
-        return focused if isinstance(focused, CardList) else None
+    def active_cards(self) -> CardList:
+        """The column the cursor is in."""
+        return self.query_one(f"#cards-{self.active_column}", CardList)
 
     @property
     def selected(self) -> Task | None:
-        cards = self.focused_cards
-        return cards.current if cards else None
+        return self.active_cards.current
+
+    def _activate(self, cards: CardList) -> None:
+        name = (cards.id or "").removeprefix("cards-")
+        if name != self.active_column:
+            self.active_cards.set_active(False)
+            self.active_column = name
+        cards.set_active(True)
+        self._load_detail()
+
+    def action_cursor(self, action: str) -> None:
+        getattr(self.active_cards, f"action_{action}")()
 
     @on(RowList.Highlighted)
     def _highlighted(self, event: RowList.Highlighted) -> None:
-        if event.row_list is self.focused:
+        if event.row_list is self.active_cards:
             self._load_detail()
+
+    @on(RowList.Clicked)
+    def _clicked(self, event: RowList.Clicked) -> None:
+        if isinstance(event.row_list, CardList):
+            self._activate(event.row_list)
 
     @on(RowList.Selected)
     def _selected(self, event: RowList.Selected) -> None:
         self.action_toggle_detail(show=True)
-
-    def on_descendant_focus(self) -> None:
-        self._load_detail()
 
     @work(exclusive=True, group="board-detail")
     async def _load_detail(self) -> None:
@@ -276,13 +325,12 @@ class BoardScreen(DataScreen):
     # -- moving the cursor -----------------------------------------------------------------
 
     def action_focus_column(self, step: int) -> None:
-        cards = self.focused_cards
-        index = COLUMNS.index(cards.id.removeprefix("cards-")) if cards and cards.id else 0
-        index = max(0, min(index + step, len(COLUMNS) - 1))
+        cards = self.active_cards
+        index = max(0, min(COLUMNS.index(self.active_column) + step, len(COLUMNS) - 1))
         target = self.query_one(f"#cards-{COLUMNS[index]}", CardList)
-        if cards is not None:
+        if target is not cards:
             target.cursor = cards.cursor
-        target.focus()
+            self._activate(target)
 
     # -- changes (each one service call) ---------------------------------------------------
 
@@ -300,6 +348,7 @@ class BoardScreen(DataScreen):
             await self._move(task, column)
 
     async def _move(self, task: Task, column: str) -> None:
+        self._touched = {task.column}
         if column == "dropped":
             self._drop(task)
             return
@@ -313,6 +362,9 @@ class BoardScreen(DataScreen):
     def performed(self, result: object) -> None:
         if (task := changed_task(result)) is not None:
             self.follow = (task.id, task.column)
+            if not self.tag_filter and len(self.data.columns) == len(COLUMNS):
+                self._hint = {*self._touched, task.column}
+        self._touched = set()
 
     def _drop(self, task: Task) -> None:
         from mlpm.tui.screens.modals import PromptScreen
@@ -326,13 +378,14 @@ class BoardScreen(DataScreen):
         )
 
     async def action_reorder(self, step: int) -> None:
-        cards = self.focused_cards
+        cards = self.active_cards
         task = self.selected
-        if cards is None or task is None:
+        if task is None:
             return
         neighbour = cards.cursor + step
         if not 0 <= neighbour < len(cards.items):
             return
+        self._touched = {task.column}
         if self.tag_filter and self.data.project is not None:
             # Filtered: take the place of the visible neighbour in the whole column.
             other = cards.items[neighbour].id

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from mlpm.services.task_details import TaskDetails
 from mlpm.tui.render import estimate, literal, tags
+from mlpm.tui.widgets.textview import TextView
+
+EMPTY = Text("no card selected", style="dim italic")
 
 
 def _short_time(stamp: str | None) -> str:
@@ -76,30 +77,28 @@ def _attr(obj: Any, name: str, default: Any = "") -> Any:
     return default if value is None else value
 
 
-class DetailPane(VerticalScroll):
-    """A scrollable pane showing one task's details (or a hint when there is none)."""
+class DetailPane(TextView):
+    """One task's details (or a hint when there is none)."""
 
     DEFAULT_CSS = """
     DetailPane {
-        border-left: vkey $panel-lighten-2;
         padding: 0 1;
         background: $surface;
     }
     """
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(Text("no card selected", style="dim italic"), id="detail-body")
-
     shown: TaskDetails | None = None
+
+    def on_mount(self) -> None:
+        self.set_text(EMPTY)
 
     def show(self, details: TaskDetails | None) -> None:
         if details == self.shown and details is not None:
             return
         previous, self.shown = self.shown, details
-        body = self.query_one("#detail-body", Static)
-        if details is None:
-            body.update(Text("no card selected", style="dim italic"))
+        text = EMPTY if details is None else details_text(details)
+        if previous is not None and details is not None and previous.task.id == details.task.id:
+            top = self.scroll_offset.y  # same task, new facts: keep the reader's place
+            self.set_text(text)
+            self.scroll_to(y=top, animate=False, immediate=True)
         else:
-            body.update(details_text(details))
-        if previous is None or details is None or previous.task.id != details.task.id:
-            self.scroll_home(animate=False)
+            self.set_text(text)

@@ -94,6 +94,16 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             return self.row_list
 
     @dataclass
+    class Clicked(Message):
+        """A row was clicked (the Board makes that column the active one)."""
+
+        row_list: RowList[Any]
+
+        @property
+        def control(self) -> RowList[Any]:
+            return self.row_list
+
+    @dataclass
     class Selected(Message):
         """Enter was pressed on an item."""
 
@@ -123,6 +133,8 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self._key = key or (lambda item: id_of(item))
         self._empty = empty
         self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
+        self.active: bool | None = None
+        """Draw the cursor as current: None follows focus; the Board sets it itself."""
 
     # -- data ------------------------------------------------------------------------------
 
@@ -192,7 +204,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         return max(0, min(value, len(self.items) - 1)) if self.items else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._cache.pop((old, self.size.width, True, self.has_focus), None)
+        self._cache.pop((old, self.size.width, True, self.is_active), None)
         self.refresh()
         self._scroll_to_cursor()
         self.post_message(self.Highlighted(self, new, self.current))
@@ -219,6 +231,15 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self._cache.clear()
         self._set_virtual_height(self.total)
         self._scroll_to_cursor()
+
+    @property
+    def is_active(self) -> bool:
+        return self.has_focus if self.active is None else self.active
+
+    def set_active(self, active: bool) -> None:
+        if active != self.active:
+            self.active = active
+            self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()
@@ -251,6 +272,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
     async def _on_click(self, event: Any) -> None:
         row = event.y + self.scroll_offset.y
         if 0 <= row < len(self.items):
+            self.post_message(self.Clicked(self))
             self.cursor = row
             if getattr(event, "chain", 1) >= 2:
                 self.action_select()
@@ -276,7 +298,8 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
                 return Strip(list(text.render(self.app.console)), width).apply_style(base)
             return Strip.blank(width, base)
         selected = index == self.cursor
-        cache_key = (index, width, selected, self.has_focus)
+        active = self.is_active
+        cache_key = (index, width, selected, active)
         strip = self._cache.get(cache_key)
         if strip is None:
             text = self.render_row(self.items[index], width)
@@ -285,7 +308,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             segments: list[Segment] = list(text.render(self.app.console))
             strip = Strip(segments, width)
             if selected:
-                name = "rowlist--cursor" if self.has_focus else "rowlist--cursor-blurred"
+                name = "rowlist--cursor" if active else "rowlist--cursor-blurred"
                 strip = strip.apply_style(self.get_component_rich_style(name))
             strip = strip.apply_style(base)
             if len(self._cache) > 2000:
