@@ -32,7 +32,7 @@ from mlpm.tui.widgets.metric_chart import Curve, MetricChart
 from mlpm.tui.widgets.navbar import NavBar
 
 WIDE = 130  # from this width on, the chart sits beside the table
-METRIC_COLUMNS = 3  # summary metrics shown as columns (the chosen one first)
+CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
 MAX_OVERLAY = 8  # curves drawn at once
 FLAG_WIDTH = 24
 NAME_WIDTH = 28
@@ -210,6 +210,7 @@ class RunsScreen(DataScreen):
         self._columns: list[str] = []
         self._index: tuple[RunsData | None, dict[str, Run]] = (None, {})
         self._status: Text | None = None
+        self._metric_count = 3
         self._flagged: Any = None  # what the current flags were computed from
 
     def compose(self) -> ComposeResult:
@@ -231,6 +232,13 @@ class RunsScreen(DataScreen):
     def _set_wide(self, width: int) -> None:
         if self.has_class("-wide") != (width >= WIDE):
             self.set_class(width >= WIDE, "-wide")
+        # As many metric columns as fit beside the others (1 to 3, the chosen metric first).
+        room = width - CHART_WIDTH if width >= WIDE else width
+        count = 1 if room < 90 else 2 if room < 100 else 3
+        if count != self._metric_count:
+            self._metric_count = count
+            if self.data.runs:
+                self._fill()
 
     # -- data ------------------------------------------------------------------------------
 
@@ -312,7 +320,8 @@ class RunsScreen(DataScreen):
     @property
     def metric_columns(self) -> list[str]:
         chosen = [self.metric] if self.metric else []
-        return chosen + [m for m in self.data.metrics if m != self.metric][: METRIC_COLUMNS - 1]
+        others = [m for m in self.data.metrics if m != self.metric]
+        return chosen + others[: self._metric_count - 1]
 
     def _ordered(self) -> list[Run]:
         keys = self._sort_keys()

@@ -17,6 +17,18 @@ from textual.widgets import Static
 
 from mlpm.cli.output import clean
 
+# One colour per curve, the same in the plot and in the legend line above it (plotext's own
+# legend sits inside the plot, over the curves).
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (86, 182, 194),
+    (229, 192, 123),
+    (198, 120, 221),
+    (152, 195, 121),
+    (224, 108, 117),
+    (97, 175, 239),
+    (209, 154, 102),
+    (190, 190, 190),
+)
 MAX_POINTS = 400  # points per curve drawn; longer curves are thinned evenly (last kept)
 MAX_LABEL = 24
 
@@ -60,6 +72,9 @@ class MetricChart(Vertical):
         height: 1;
         text-style: bold;
     }
+    MetricChart > #chart-legend {
+        height: 1;
+    }
     MetricChart > #chart-message {
         height: 1fr;
         color: $text-muted;
@@ -77,6 +92,7 @@ class MetricChart(Vertical):
         from textual_plotext import PlotextPlot
 
         yield Static(id="chart-title")
+        yield Static(id="chart-legend")
         yield Static(Text("no run selected"), id="chart-message")
         plot = PlotextPlot(id="chart-plot")
         plot.display = False
@@ -97,6 +113,12 @@ class MetricChart(Vertical):
             if len(drawn) > 1:
                 title.append(f" · {len(drawn)} runs", style="dim")
         self.query_one("#chart-title", Static).update(title)
+        legend = Text(no_wrap=True, overflow="ellipsis")
+        for i, curve in enumerate(drawn):
+            r, g, b = PALETTE[i % len(PALETTE)]
+            legend.append("■ ", style=f"rgb({r},{g},{b})")
+            legend.append(plot_label(curve.label) + "  ")
+        self.query_one("#chart-legend", Static).update(legend)
         plot: Any = self.query_one("#chart-plot")
         message = self.query_one("#chart-message", Static)
         if not drawn:
@@ -107,12 +129,12 @@ class MetricChart(Vertical):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        for curve in drawn:
+        for i, curve in enumerate(drawn):
             points = thin(curve.points)
             plt.plot(
                 [s for s, _ in points],
                 [v for _, v in points],
-                label=plot_label(curve.label),
+                color=PALETTE[i % len(PALETTE)],
                 marker="braille",
             )
         plt.xlabel("step")
