@@ -353,6 +353,16 @@ def _stored_commit(store: Store, rev: str, repo: str | None) -> dict[str, Any] |
     return rows[0] if len(rows) == 1 else None
 
 
+def _refuse_second_link(store: Store, task_id: int, sha: str) -> None:
+    existing = store.one(
+        "SELECT source FROM task_commit WHERE task_id = ? AND sha = ?", (task_id, sha)
+    )
+    if existing is not None:
+        raise MlpmError(
+            f"commit {sha[:10]} is already linked to task {task_id} (by {existing['source']})"
+        )
+
+
 def link_commit(store: Store, task_id: int, sha: str, project: Project | None = None) -> Commit:
     """Link a commit (sha, abbreviation or revision such as HEAD) to a task by hand.
 
@@ -384,13 +394,7 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
         full_sha = entry.sha
         reachable = git_log.is_reachable(repo, full_sha)
     now = clock.stamp()
-    existing = store.one(
-        "SELECT source FROM task_commit WHERE task_id = ? AND sha = ?", (task_id, full_sha)
-    )
-    if existing is not None:
-        raise MlpmError(
-            f"commit {full_sha[:10]} is already linked to task {task_id} (by {existing['source']})"
-        )
+    _refuse_second_link(store, task_id, full_sha)
     if entry is not None and not store.one(
         "SELECT 1 FROM git_commit WHERE repo = ? AND sha = ?", (key, full_sha)
     ):
@@ -407,6 +411,7 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
     # the link is logged as not undoable, so that undo never trips over it.
     undoable = PRIMARY_KEYS.get("task_commit") == "rowid"
     with store.write(f"task link-commit {task_id} {full_sha[:10]}", undoable=undoable) as tx:
+        _refuse_second_link(store, task_id, full_sha)  # again, under the write lock
         _insert_logged(
             tx,
             "task_commit",
