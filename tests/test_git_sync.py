@@ -302,3 +302,20 @@ def test_undo_and_a_manual_link(store: Store, asr, repo: GitRepo, monkeypatch) -
     assert undo.undo(store).command.startswith("task link-commit 2")
     assert linked(store, 2) == {}
     assert linked(store, 1) == {sha: ("manual", True)}
+
+
+def test_a_sha256_repository(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "sha256"
+    made = subprocess.run(
+        ["git", "init", "-q", "--object-format=sha256", "-b", "main", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip("this git cannot make SHA-256 repositories")
+    repo = GitRepo(path)
+    sha = repo.commit("on sha-256\n\nTask: 1")
+    project = projects.add(store, "s256", repo_path=str(path))
+    tasks.add(store, "t", project="s256")
+    assert commits.sync(store, project).new_links == 1
+    assert len(sha) == 64 and linked(store, 1) == {sha: ("trailer", True)}
