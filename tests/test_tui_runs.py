@@ -300,6 +300,25 @@ async def test_the_chart_follows_the_cursor_overlays_marked_runs_and_changes_met
         assert [c.label for c in chart.curves] == ["aug-2"]
 
 
+async def test_a_run_whose_file_is_gone_says_so_in_the_chart(db_path: Path, imported):
+    run = next(r for r in imported if r.id == "base1")
+    assert run.path is not None
+    run_service.fs_path(run.path).unlink()
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = runs_screen(app)
+        await goto(screen, pilot, "base1")
+        message = str(screen.query_one("#chart-message", Static).render())
+        assert "the file of run base1 is gone" in message
+        # marked beside a readable run: that one is drawn, the missing one noted once
+        await pilot.press("space", "up", "space", "down", "up")
+        await settle(pilot)
+        assert [c.label for c in screen.query_one(MetricChart).curves] == ["base-0"]
+        told = [n.message for n in app._notifications if "is gone" in n.message]
+        assert len(told) == 1
+
+
 async def test_the_history_read_for_the_chart_is_cached(db_path: Path, imported, store):
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -211,6 +211,7 @@ class RunsScreen(DataScreen):
         self._index: tuple[RunsData | None, dict[str, Run]] = (None, {})
         self._status: Text | None = None
         self._metric_count = 3
+        self._told: set[str] = set()
         self._flagged: Any = None  # what the current flags were computed from
 
     def compose(self) -> ComposeResult:
@@ -458,8 +459,13 @@ class RunsScreen(DataScreen):
         except MlpmError as exc:
             chart.message(str(exc))
             return
-        for problem in problems:
-            self.notify(problem, severity="warning", markup=False)
+        if problems and not curves:
+            chart.message(problems[0])
+            return
+        for problem in problems:  # a marked run without history: say so once, not per move
+            if problem not in self._told:
+                self._told.add(problem)
+                self.notify(problem, severity="warning", markup=False)
         chart.show(metric, curves, empty=f"no history of {metric} in this run")
 
     # -- actions ---------------------------------------------------------------------------
