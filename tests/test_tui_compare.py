@@ -88,6 +88,26 @@ async def test_two_groups_give_a_verdict_first_then_the_numbers_and_a_saved_reco
     assert saved.ci_low is not None and saved.ci_low > 0
 
 
+async def test_flipping_the_direction_compares_again_and_saves_anew(
+    db_path: Path, imported, store: Store
+):
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await mark_groups(pilot, "base", "aug")
+        await pilot.press("c")
+        await settle(pilot)
+        assert "d" in {b.binding.key for b in app.screen.active_bindings.values()}
+        await pilot.press("d")
+        await settle(pilot)
+        assert shown(app, "#compare-verdict") == "base is better than aug"
+        assert "warning: higher val.acc taken as better" not in shown(app, "#compare-body")
+        assert "saved as comparison #2" in shown(app, "#compare-saved")
+    newest, first = comparisons.list_comparisons(store)
+    assert first.result["higher_is_better"] is True and first.verdict == "b_better"
+    assert newest.result["higher_is_better"] is False and newest.verdict == "a_better"
+
+
 async def test_undo_removes_the_saved_comparison(db_path: Path, imported, store: Store):
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -9,6 +9,7 @@ the saved comparisons and shows the one under the cursor.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -56,6 +57,7 @@ def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
         metric=request.metric,
         group_a=request.group_a,
         group_b=request.group_b,
+        higher_is_better=request.higher_is_better,
     )
     by_id = {r.id: r for r in run_service.list_runs(store)}
     compared = [by_id[i] for i in out.runs_a + out.runs_b if i in by_id]
@@ -113,6 +115,13 @@ class CompareScreen(DataScreen):
     CSS_PATH = Path(__file__).with_name("compare.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="compare.back", tooltip="Back to the runs"),
+        Binding(
+            "d",
+            "flip",
+            "Flip direction",
+            id="compare.flip",
+            tooltip="Compare again taking the other direction as better (saved anew)",
+        ),
     ]
     AUTO_FOCUS = "#compare-log"
 
@@ -144,10 +153,19 @@ class CompareScreen(DataScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return self.app.screen is self and len(self.app.screen_stack) > 1
+        if action == "flip":
+            return self.request is not None and self.shown is not None
         return True
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_flip(self) -> None:
+        if self.request is None or self.shown is None:
+            return
+        higher = bool(self.shown.result.get("higher_is_better", True))
+        self.request = replace(self.request, higher_is_better=not higher)
+        self._run(self.request)
 
     # -- running a comparison --------------------------------------------------------------
 
@@ -170,6 +188,7 @@ class CompareScreen(DataScreen):
 
     def _show_message(self, message: str, style: str = "dim") -> None:
         self.shown = None
+        self.refresh_bindings()
         verdict = self.query_one("#compare-verdict", Static)
         verdict.update(literal(message, style))
         for code in VERDICT_STYLE:
@@ -179,6 +198,7 @@ class CompareScreen(DataScreen):
 
     def _show(self, comparison: Comparison) -> None:
         self.shown = comparison
+        self.refresh_bindings()
         head, body = report(comparison)
         verdict = self.query_one("#compare-verdict", Static)
         verdict.update(head)

@@ -57,6 +57,7 @@ class CompareRequest:
     runs_b: tuple[str, ...] = ()
     group_a: str | None = None
     group_b: str | None = None
+    higher_is_better: bool | None = None  # None: from the metric's name, as `mlpm sig runs`
 
 
 def numeric_metrics(runs: list[Run]) -> list[str]:
