@@ -3,9 +3,10 @@
     python bench/tui_startup.py [--tasks 10000] [--lessons 5000] [--moves 50] [--runs 3]
 
 Seeds a fresh database (bulk insert, one logged note), then:
-1. starts `python -c "...run the app headless, exit once the Board is painted..."` in a new
-   process, and prints the wall time from just before the process is spawned to the moment the
-   Board with its data has been painted (the child prints a timestamp after that refresh);
+1. starts `python -c "...run the app, exit once the Board is painted..."` in a new process
+   (headless, then in a 160x45 pseudo-terminal), and prints the wall time from just before the
+   process is spawned to the moment the Board with its data has been painted (the child
+   writes a timestamp after that refresh), and the CPU time the whole child used;
 2. in this process, opens the app with Pilot and presses shift+right / shift+left on a card 50
    times, timing each key press until the moved card is repainted; prints the median.
 """
@@ -26,16 +27,20 @@ from pathlib import Path
 CHILD = r"""
 import sys, time
 from mlpm.tui.app import MlpmApp
-from mlpm.tui.screens.board import BoardScreen
 
 class BenchApp(MlpmApp):
     def on_board_screen_loaded(self, message):
         self.call_after_refresh(self._painted)
     def _painted(self):
-        print(f"PAINTED {time.time():.6f}", flush=True)
+        with open(sys.argv[3], "w") as out:
+            out.write(f"{time.time():.6f}")
         self.exit()
 
-BenchApp(sys.argv[1], screen="board").run(headless=True, size=(160, 45))
+app = BenchApp(sys.argv[1], screen="board")
+if sys.argv[2] == "pty":
+    app.run()
+else:
+    app.run(headless=True, size=(160, 45))
 """
 
 WORDS = [
@@ -110,25 +115,50 @@ def seed(path: Path, n_tasks: int, n_lessons: int) -> None:
     store.close()
 
 
-def first_paint(path: Path) -> tuple[float, float]:
-    """(wall seconds to the first painted Board, CPU seconds the whole child used)."""
+def first_paint(path: Path, mode: str) -> tuple[float, float]:
+    """(wall seconds to the first painted Board, CPU seconds the whole child used).
+
+    `mode` "headless" renders without a terminal; "pty" runs in a 160x45 pseudo-terminal
+    whose output this process reads (so writing the frame to a terminal is counted)."""
     import resource
 
+    marker = path.with_suffix(".painted")
+    marker.unlink(missing_ok=True)
+    command = [sys.executable, "-c", CHILD, str(path), mode, str(marker)]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ,
-    )
+    if mode == "pty":
+        _run_in_pty(command)
+    else:
+        subprocess.run(command, capture_output=True, timeout=120, env=os.environ, check=True)
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-    for line in out.stdout.splitlines():
-        if line.startswith("PAINTED "):
-            return float(line.split()[1]) - start, cpu
-    raise SystemExit(f"the app did not report a paint:\n{out.stdout}\n{out.stderr}")
+    if not marker.exists():
+        raise SystemExit("the app did not report a paint")
+    return float(marker.read_text()) - start, cpu
+
+
+def _run_in_pty(command: list[str]) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    try:
+        while True:  # drain the terminal output, as a terminal would
+            try:
+                if not os.read(master, 65536):
+                    break
+            except OSError:
+                break
+    finally:
+        proc.wait(timeout=60)
+        os.close(master)
 
 
 async def move_times(path: Path, moves: int) -> tuple[list[float], list[float]]:
@@ -192,14 +222,15 @@ def main() -> None:
             f"seeded {args.tasks} tasks, {args.lessons} lessons in "
             f"{time.perf_counter() - started:.2f} s"
         )
-        results = [first_paint(path) for _ in range(args.runs)]
-        walls = [wall for wall, _ in results]
-        print(
-            "first painted Board (process start -> paint, headless 160x45): "
-            f"median {statistics.median(walls):.3f} s wall "
-            f"(runs {', '.join(f'{w:.3f}' for w in walls)}); "
-            f"whole child process {statistics.median(c for _, c in results):.3f} s CPU"
-        )
+        for mode in ("headless", "pty"):
+            results = [first_paint(path, mode) for _ in range(args.runs)]
+            walls = [wall for wall, _ in results]
+            print(
+                f"first painted Board (process start -> paint, {mode} 160x45): "
+                f"median {statistics.median(walls):.3f} s wall "
+                f"(runs {', '.join(f'{w:.3f}' for w in walls)}); "
+                f"whole child process {statistics.median(c for _, c in results):.3f} s CPU"
+            )
         times, cpu = asyncio.run(move_times(path, args.moves))
         print(
             f"card move, key press -> repaint, over {len(times)} moves: "

@@ -173,6 +173,23 @@ async def test_screens_switch_with_number_keys(db_path: Path, seeded: Store) -> 
             assert app.current_mode == mode
 
 
+async def test_keys_can_be_remapped_by_binding_id(
+    db_path: Path, seeded: Store, isolated_home: Path
+) -> None:
+    config = isolated_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "keymap.json").write_text('{"board.move_right": "m", "app.undo": "z"}')
+    app = MlpmApp(db_path, screen="board")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert tasks.get(seeded, 1).column == "today"
+        await pilot.press("z")
+        await settle(pilot)
+        assert tasks.get(seeded, 1).column == "backlog"
+
+
 def test_an_unknown_screen_is_refused(db_path: Path, store: Store) -> None:
     with pytest.raises(MlpmError, match="unknown screen"):
         MlpmApp(db_path, screen="nope")

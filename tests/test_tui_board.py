@@ -183,6 +183,11 @@ async def test_filter_by_tag_and_by_project(db_path: Path, store: Store, project
         await pilot.press("c")
         await settle(pilot)
         assert column_ids(app, "backlog") == [1, 2]
+        await pilot.press("t", "end", "enter")  # "type a tag…"
+        await settle(pilot)
+        await pilot.press(*"#model", "enter")
+        await settle(pilot)
+        assert column_ids(app, "backlog") == [2]
 
 
 async def test_a_long_column_loads_a_window_then_more(db_path: Path, store: Store, project) -> None:

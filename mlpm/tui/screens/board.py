@@ -31,6 +31,7 @@ from mlpm.tui.widgets.rowlist import RowList
 
 WIDE = 130  # from this width on, the detail pane sits beside the columns
 FIRST_WAIT = 0.3  # seconds the first frame waits for data before painting without it
+TYPE_TAG = "\x00type"  # the tag picker's "type a tag…" choice
 WINDOW = 100  # cards read per column at first; more are read as the view scrolls
 
 
@@ -430,17 +431,17 @@ class BoardScreen(DataScreen):
 
     @work(exclusive=True, group="board-pick")
     async def action_pick_tag(self) -> None:
-        from mlpm.tui.screens.modals import PickScreen
+        from mlpm.tui.screens.modals import PickScreen, PromptScreen
 
-        seen: dict[str, int] = {}
-        for column in self.data.columns:
-            for task in column.tasks:
-                for tag in task.tags:
-                    seen[tag] = seen.get(tag, 0) + 1
-        choices = [("", Text("any tag", style="italic"))] + [
-            (tag, literal(f"#{tag}  ({n})")) for tag, n in sorted(seen.items())
-        ]
+        seen = {tag for column in self.data.columns for task in column.tasks for tag in task.tags}
+        choices = [("", Text("any tag", style="italic"))]
+        choices += [(tag, literal(f"#{tag}")) for tag in sorted(seen)]
+        # Long columns are read a window at a time, so the list above may miss a tag.
+        choices.append((TYPE_TAG, Text("type a tag…", style="italic")))
         chosen = await self.app.push_screen_wait(PickScreen("Show cards tagged", choices))
+        if chosen == TYPE_TAG:
+            typed = await self.app.push_screen_wait(PromptScreen("Show cards tagged"))
+            chosen = typed.strip().lstrip("#+") if typed else None
         if chosen is not None:
             self.tag_filter = chosen or None
             self.windows.clear()
