@@ -33,6 +33,7 @@ _MOVE_BATCH = (
     f"INSERT OR IGNORE INTO git_commit ({_COLUMNS}, repo, seen_at, reachable)"
     f" SELECT {_COLUMNS}, ?, ?, 1 FROM temp.git_scan_batch ORDER BY sha"
 )
+MOVE_EVERY = 20_000
 _INSERT_LINK = (
     "INSERT INTO task_commit (task_id, sha, repo, source, linked_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (task_id, sha) DO NOTHING"
@@ -189,6 +190,13 @@ def _rekey(tx: Tx, old: str, new: str) -> None:
     conn.execute("DELETE FROM git_scan WHERE repo = ?", (old,))
 
 
+def _move_batch(conn: Any, key: str, now: str) -> int:
+    """Move the waiting commits into git_commit; return how many were new."""
+    added = conn.execute(_MOVE_BATCH, (key, now)).rowcount
+    conn.execute("DELETE FROM temp.git_scan_batch")
+    return added
+
+
 def _shas(conn: Any, sql: str, repo: str) -> set[str]:
     return {row["sha"] for row in conn.execute(sql, (repo,)).fetchall()}
 
@@ -253,25 +261,35 @@ def _store_scan(
         if result.moved_from:
             _rekey(tx, result.moved_from, key)
         task_ids = {r["id"] for r in conn.execute("SELECT id FROM task").fetchall()}
-        # Commits go to a temporary table as git writes them, then into git_commit in one
-        # sorted INSERT: building the indexes in key order is several times faster.
+        # Commits go to a temporary table as git writes them, and from there into git_commit
+        # every MOVE_EVERY commits in one sorted INSERT (building the indexes in key order is
+        # several times faster than inserting in git's order), while git reads on.
         conn.execute(_CREATE_BATCH)
         conn.execute("DELETE FROM temp.git_scan_batch")
+        cache = conn.execute("PRAGMA cache_size").fetchone()["cache_size"]
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MB: the moves touch pages all over
         seen: set[str] = set()
-        for batch in batches:
-            result.scanned += len(batch.rows)
-            seen.update(row[0] for row in batch.rows)
-            conn.executemany(_INSERT_BATCH, batch.rows)
-            links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
-            if links:
-                result.new_links += conn.executemany(_INSERT_LINK, links).rowcount
+        waiting = 0
+        try:
+            for batch in batches:
+                result.scanned += len(batch.rows)
+                seen.update(row[0] for row in batch.rows)
+                conn.executemany(_INSERT_BATCH, batch.rows)
+                links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
+                if links:
+                    result.new_links += conn.executemany(_INSERT_LINK, links).rowcount
+                waiting += len(batch.rows)
+                if waiting >= MOVE_EVERY:
+                    result.new_commits += _move_batch(conn, key, now)
+                    waiting = 0
+            result.new_commits += _move_batch(conn, key, now)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
         # Reachability changes, worked out on the sets involved (small but for a full rescan).
         hidden = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
         if lost is None:  # a full scan saw everything reachable: the rest is lost
             lost = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", key)
             lost -= seen
-        result.new_commits = conn.execute(_MOVE_BATCH, (key, now)).rowcount
-        conn.execute("DELETE FROM temp.git_scan_batch")
         if back := hidden & seen:  # a branch was reset back to commits once rebased away
             conn.executemany(
                 "UPDATE git_commit SET reachable = 1 WHERE repo = ? AND sha = ?",
