@@ -255,15 +255,19 @@ class MlpmApp(App[None]):
     def _poll(self) -> None:
         """Watch `PRAGMA data_version`: it changes when another process commits."""
         worker = get_current_worker()
-        try:
-            last = self.db_sync(Store.data_version)
-            while not worker.is_cancelled and not self._stop.wait(POLL_SECONDS):
+        last: int | None = None
+        while not worker.is_cancelled:
+            try:
                 version = self.db_sync(Store.data_version)
-                if version != last:
-                    last = version
-                    self.call_from_thread(self.data_changed)
-        except RuntimeError:  # the pool shut down: the app is closing
-            return
+            except RuntimeError:  # the database thread shut down: the app is closing
+                return
+            except Exception:  # a busy or vanished file: try again at the next tick
+                version = last
+            if last is not None and version != last:
+                self.call_from_thread(self.data_changed)
+            last = version
+            if self._stop.wait(POLL_SECONDS):
+                return
 
     def data_changed(self) -> None:
         """Tell the screens to reload (the visible one now, the others when shown)."""
