@@ -295,9 +295,21 @@ class RunsScreen(DataScreen):
         except MlpmError as exc:
             self.notify(f"regression flags: {exc}", severity="warning", markup=False)
             return
-        self.flags = flags
+        old, self.flags = self.flags, flags
         self._flagged = signature
-        self._fill()
+        changed = [r.id for r in runs if old.get(r.id) != flags.get(r.id)]
+        if self.sort_by == "flag" or len(changed) > 50:
+            self._fill()
+            return
+        # Usually a few rows change: redraw their flag cells, not the whole table.
+        table = self.table
+        column = table.ordered_columns[-1].key
+        for run_id in changed:
+            if run_id in table.rows:
+                table.update_cell(
+                    run_id, column, self._flag_cell(self._by_id[run_id]), update_width=True
+                )
+        self._show_status()
 
     # -- the table -------------------------------------------------------------------------
 
@@ -371,6 +383,10 @@ class RunsScreen(DataScreen):
             commit,
         ]
         cells += [fmt_value(run.metric(m)) for m in self.metric_columns]
+        cells.append(self._flag_cell(run))
+        return cells
+
+    def _flag_cell(self, run: Run) -> Text:
         flag = self.flags.get(run.id)
         if flag:
             # The measures that got worse ("runtime/epoch"); the whole message is in the
@@ -383,10 +399,8 @@ class RunsScreen(DataScreen):
             text = Text("⚠ ", style="bold red")
             text.append_text(literal(", ".join(measures) or "worse", "red"))
             text.truncate(FLAG_WIDTH, overflow="ellipsis")
-            cells.append(text)
-        else:
-            cells.append(Text(""))
-        return cells
+            return text
+        return Text("")
 
     def _set_status(self, text: Text) -> None:
         # A Static update lays out the whole screen again: skip it when nothing changed.
