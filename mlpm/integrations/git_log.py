@@ -121,19 +121,28 @@ def _decoded_records(chunk: bytes) -> list[str]:
         ]
 
 
+def _records(pieces: list[str]) -> list[str]:
+    """Whole records from the pieces between separators: a piece that does not start with a
+    sha came from a separator inside a message and is glued back (rare: checked once)."""
+    heads = [piece.find("\x00", 0, 65) in _SHA_LENGTHS for piece in pieces]
+    if all(heads):
+        return pieces
+    records: list[str] = []
+    for piece, head in zip(pieces, heads, strict=True):
+        if head:
+            records.append(piece)
+        elif records:
+            records[-1] += RECORD_TEXT + piece
+    return records
+
+
 def _parse(chunk: bytes) -> LogBatch:
     """Commits in `chunk`, which holds whole records only."""
     rows: list[list[str]] = []
     links: list[tuple[int, str, str]] = []
     pieces = _decoded_records(chunk)
-    last = len(pieces) - 1
-    for i, piece in enumerate(pieces):
-        if piece.find("\x00", 0, 65) not in _SHA_LENGTHS:
-            continue  # the empty piece before the first separator, or a glued piece
-        while i < last and pieces[i + 1].find("\x00", 0, 65) not in _SHA_LENGTHS:
-            i += 1  # a separator inside a message: glue the next piece back
-            piece += RECORD_TEXT + pieces[i]
-        fields = piece.split("\x00", _FIELDS - 1)
+    for record in _records(pieces[1:] if pieces and not pieces[0] else pieces):
+        fields = record.split("\x00", _FIELDS - 1)
         message = fields.pop()
         rows.append(fields)
         low = message.lower()

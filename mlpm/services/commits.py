@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -214,7 +215,9 @@ def _move_batch(conn: Any, key: str, now: str) -> int:
 
 
 def _shas(conn: Any, sql: str, repo: str) -> set[str]:
-    return {row["sha"] for row in conn.execute(sql, (repo,)).fetchall()}
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a full rescan reads a hundred thousand
+    return {sha for (sha,) in cursor.execute(sql, (repo,))}
 
 
 def sync(store: Store, project: Project) -> SyncResult:
@@ -277,6 +280,14 @@ def _store_scan(
         if result.moved_from:
             _rekey(tx, result.moved_from, key)
         task_ids = {r["id"] for r in conn.execute("SELECT id FROM task").fetchall()}
+        # What was stored before this scan (nothing, the first time): for the reachability
+        # changes below, worked out on these sets.
+        hidden = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
+        if lost is None:  # a full scan sees everything reachable: the rest is lost
+            lost = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", key)
+            full_scan = True
+        else:
+            full_scan = False
         # Commits go to a temporary table as git writes them, and from there into git_commit
         # every MOVE_EVERY commits in one sorted INSERT (building the indexes in key order is
         # several times faster than inserting in git's order), while git reads on.
@@ -289,7 +300,7 @@ def _store_scan(
         try:
             for batch in batches:
                 result.scanned += len(batch.rows)
-                seen.update(row[0] for row in batch.rows)
+                seen.update(map(itemgetter(0), batch.rows))
                 _fill(conn, batch.rows)
                 links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
                 if links:
@@ -301,10 +312,7 @@ def _store_scan(
             result.new_commits += _move_batch(conn, key, now)
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache)}")
-        # Reachability changes, worked out on the sets involved (small but for a full rescan).
-        hidden = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
-        if lost is None:  # a full scan saw everything reachable: the rest is lost
-            lost = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", key)
+        if full_scan:
             lost -= seen
         if back := hidden & seen:  # a branch was reset back to commits once rebased away
             conn.executemany(
