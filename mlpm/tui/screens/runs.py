@@ -406,7 +406,7 @@ class RunsScreen(DataScreen):
         # A Static update lays out the whole screen again: skip it when nothing changed.
         if text != self._status:
             self._status = text
-            self.query_one("#runs-status", Static).update(text)
+            self.query_one("#runs-status", Static).update(text, layout=False)  # one line, fixed
 
     def _show_status(self) -> None:
         text = Text()

@@ -112,13 +112,15 @@ class MetricChart(Vertical):
             title.append(" against step", style="dim")
             if len(drawn) > 1:
                 title.append(f" · {len(drawn)} runs", style="dim")
-        self.query_one("#chart-title", Static).update(title)
+        # Title and legend are one line each (CSS): no layout pass, which would redraw the
+        # whole screen, a runs table of 1,000 rows included.
+        self.query_one("#chart-title", Static).update(title, layout=False)
         legend = Text(no_wrap=True, overflow="ellipsis")
         for i, curve in enumerate(drawn):
             r, g, b = PALETTE[i % len(PALETTE)]
             legend.append("■ ", style=f"rgb({r},{g},{b})")
             legend.append(plot_label(curve.label) + "  ")
-        self.query_one("#chart-legend", Static).update(legend)
+        self.query_one("#chart-legend", Static).update(legend, layout=False)
         plot: Any = self.query_one("#chart-plot")
         message = self.query_one("#chart-message", Static)
         if not drawn:
