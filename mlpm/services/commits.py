@@ -283,11 +283,9 @@ def _store_scan(
         # What was stored before this scan (nothing, the first time): for the reachability
         # changes below, worked out on these sets.
         hidden = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
-        if lost is None:  # a full scan sees everything reachable: the rest is lost
+        full_scan = lost is None  # it sees everything reachable: what it does not see is lost
+        if lost is None:
             lost = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", key)
-            full_scan = True
-        else:
-            full_scan = False
         # Commits go to a temporary table as git writes them, and from there into git_commit
         # every MOVE_EVERY commits in one sorted INSERT (building the indexes in key order is
         # several times faster than inserting in git's order), while git reads on.
