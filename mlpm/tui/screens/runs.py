@@ -193,9 +193,9 @@ class RunsScreen(DataScreen):
         Binding("c", "compare", "Compare", id="runs.compare", tooltip="Compare the marked runs"),
         Binding("m", "pick_metric", "Metric", id="runs.metric", tooltip="Metric to chart"),
         Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the next column"),
-        Binding("S", "reverse", "Reverse", show=False, id="runs.reverse"),
+        Binding("S", "reverse", "Reverse sort", show=False, id="runs.reverse"),
         Binding("g", "pick_group", "Group", id="runs.group", tooltip="Show one W&B group"),
-        Binding("escape", "clear", "Clear", show=False, id="runs.clear"),
+        Binding("escape", "clear", "Clear marks", show=False, id="runs.clear"),
     ]
     AUTO_FOCUS = "#runs-table"
 
