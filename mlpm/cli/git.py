@@ -53,7 +53,9 @@ def sync_cmd(name: str | None, all_: bool, as_json: bool) -> None:
 @click.option("--task", "task_id", type=int, required=True, help="Task id.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def log_cmd(task_id: int, as_json: bool) -> None:
-    """List the commits linked to a task (run `mlpm git sync` to pick up new ones)."""
+    """List the commits linked to a task.
+
+    Run `mlpm git sync` first to pick up new commits."""
     from mlpm.cli.context import open_store
     from mlpm.cli.output import clean, emit_json, style
     from mlpm.services import commits, tasks
@@ -82,7 +84,10 @@ def log_cmd(task_id: int, as_json: bool) -> None:
 
 @git.group("hook")
 def hook() -> None:
-    """The prepare-commit-msg hook that adds `Task: <id>` for the task in progress."""
+    """Install or remove the commit hook that adds `Task: <id>` trailers.
+
+    The prepare-commit-msg hook adds the trailer for the task in progress (the running
+    timer's task, else the task in Doing). Set MLPM_NO_HOOK=1 to skip it for one commit."""
 
 
 def _hook_repo(name: str | None) -> str:
@@ -102,7 +107,9 @@ def _hook_repo(name: str | None) -> str:
 @hook.command("install")
 @click.option("--project", "-p", "name", help="Project (default: the current one).")
 def hook_install(name: str | None) -> None:
-    """Install the hook in the project's repository (an existing hook keeps running first)."""
+    """Install the hook in the project's repository.
+
+    A hook already there is kept and runs first; uninstall puts it back."""
     from mlpm.cli.context import open_store
     from mlpm.cli.output import clean, warn
     from mlpm.integrations import git_hook
