@@ -42,10 +42,12 @@ def estimate(task: Task) -> str:
     return f"{task.estimate}p" if task.estimate is not None else "–"
 
 
-def card(task: Task, width: int) -> Text:
-    """One board card on one line: `#12 title … 2p` (narrow columns keep the title only)."""
-    ident = f"#{task.id} " if width >= 24 else ""
-    est = f" {estimate(task)}" if task.estimate is not None and width >= 16 else ""
+def card(task: Task, width: int, *, compact: bool = True) -> Text:
+    """A card's first line: `#12 title … 2p` when `compact` (one line per card; narrow
+    columns keep the title only), else the title alone (`card_detail` is the next line)."""
+    ident = f"#{task.id} " if compact and width >= 22 else ""
+    show_est = compact and task.estimate is not None and width >= 16
+    est = f" {estimate(task)}" if show_est else ""
     text = Text()
     text.append(ident, style="dim")
     room = max(1, width - len(ident) - len(est))
@@ -54,6 +56,18 @@ def card(task: Task, width: int) -> Text:
     text.append_text(title)
     if est:
         text.append(est, style="dim")
+    return text
+
+
+def card_detail(task: Task, width: int) -> Text:
+    """A card's second line, on tall terminals: `#12 · 2p · #data #eval`."""
+    text = Text()
+    text.append(f"  #{task.id}", style="dim")
+    if task.estimate is not None:
+        text.append(f" · {estimate(task)}", style="dim")
+    if task.tags:
+        text.append(" · ", style="dim")
+        text.append_text(tags(task.tags))
     return text
 
 

@@ -22,13 +22,14 @@ from mlpm.errors import MlpmError
 from mlpm.models import COLUMNS, Project, Task
 from mlpm.services import board, projects, task_details, tasks
 from mlpm.store import Store
-from mlpm.tui.render import card, literal
+from mlpm.tui.render import card, card_detail, literal
 from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.widgets.detail import DetailPane
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
 from mlpm.tui.widgets.rowlist import RowList
 
+TALL = 36  # from this height on, cards take two lines (title, then id, estimate, tags)
 WIDE = 130  # from this width on, the detail pane sits beside the columns
 FIRST_WAIT = 0.3  # seconds the first frame waits for data before painting without it
 TYPE_TAG = "\x00type"  # the tag picker's "type a tag…" choice
@@ -40,7 +41,10 @@ class CardList(RowList[Task], can_focus=False):
     which column is active, since moving Textual's focus repaints the whole screen."""
 
     def render_row(self, item: Task, width: int) -> Text:
-        return card(item, width)
+        return card(item, width, compact=self.row_height == 1)
+
+    def render_detail(self, item: Task, width: int, line: int) -> Text:
+        return card_detail(item, width)
 
 
 class ColumnHeader(Widget):
@@ -186,7 +190,7 @@ class BoardScreen(DataScreen):
     AUTO_FOCUS = None
 
     async def first_load(self) -> None:
-        self._set_wide(self.app.size.width)
+        self._set_wide(self.app.size.width, self.app.size.height)
         self.active_cards.set_active(True)
         # Wait briefly for the first data so the first frame already shows the cards (one
         # paint instead of two); a slow or locked database falls back to the worker.
@@ -198,11 +202,13 @@ class BoardScreen(DataScreen):
             self._show(data)
 
     def on_resize(self) -> None:
-        self._set_wide(self.size.width)
+        self._set_wide(self.size.width, self.size.height)
 
-    def _set_wide(self, width: int) -> None:
+    def _set_wide(self, width: int, height: int) -> None:
         if self.has_class("-wide") != (width >= WIDE):
             self.set_class(width >= WIDE, "-wide")
+        for cards in self.query(CardList):  # tall terminals: two lines per card
+            cards.set_row_height(2 if height >= TALL else 1)
 
     @on(RowList.NeedMore)
     def _more(self, event: RowList.NeedMore) -> None:

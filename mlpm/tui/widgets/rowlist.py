@@ -134,6 +134,8 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self._empty = empty
         self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
         self.active: bool | None = None
+        self.row_height = 1
+        """Lines per item: the second line (if any) comes from `render_detail`."""
         """Draw the cursor as current: None follows focus; the Board sets it itself."""
 
     # -- data ------------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self.total = new_total
         self._asked_more = False
         self._cache.clear()
-        self._set_virtual_height(self.total)
+        self._set_virtual_height(self.total * self.row_height)
         index = None
         if target is not None:
             for position, item in enumerate(self.items):
@@ -204,7 +206,9 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         return max(0, min(value, len(self.items) - 1)) if self.items else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._cache.pop((old, self.size.width, True, self.is_active), None)
+        for line in range(self.row_height):
+            key = (old * self.row_height + line, self.scrollable_content_region.width, True)
+            self._cache.pop((*key, self.is_active), None)
         self.refresh()
         self._scroll_to_cursor()
         self.post_message(self.Highlighted(self, new, self.current))
@@ -222,14 +226,29 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         if height <= 0:
             return
         top = self.scroll_offset.y
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        first = self.cursor * self.row_height
+        last = first + self.row_height - 1
+        if first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif last >= top + height:
+            self.scroll_to(y=last - height + 1, animate=False, immediate=True)
+
+    def set_row_height(self, lines: int) -> None:
+        """One line per item, or more (a title line and detail lines)."""
+        if lines != self.row_height:
+            self.row_height = lines
+            self._cache.clear()
+            self._set_virtual_height(self.total * lines)
+            self._scroll_to_cursor()
+            self.refresh()
+
+    def render_detail(self, item: T, width: int, line: int) -> Text:
+        """Line `line` (1, 2, ...) under an item's first line, when `row_height` > 1."""
+        return Text()
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self._set_virtual_height(self.total)
+        self._set_virtual_height(self.total * self.row_height)
         self._scroll_to_cursor()
 
     @property
@@ -253,11 +272,14 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
     def action_cursor_down(self) -> None:
         self.cursor += 1
 
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height // self.row_height - 1)
+
     def action_page_up(self) -> None:
-        self.cursor -= max(1, self.scrollable_content_region.height - 1)
+        self.cursor -= self._page()
 
     def action_page_down(self) -> None:
-        self.cursor += max(1, self.scrollable_content_region.height - 1)
+        self.cursor += self._page()
 
     def action_first(self) -> None:
         self.cursor = 0
@@ -270,7 +292,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             self.post_message(self.Selected(self, self.cursor, self.current))
 
     async def _on_click(self, event: Any) -> None:
-        row = event.y + self.scroll_offset.y
+        row = (event.y + self.scroll_offset.y) // self.row_height
         if 0 <= row < len(self.items):
             self.post_message(self.Clicked(self))
             self.cursor = row
@@ -281,7 +303,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index = y + self.scroll_offset.y
+        index, line = divmod(y + self.scroll_offset.y, self.row_height)
         base = self.rich_style
         if not self.items:
             if y == 0 and self._empty:
@@ -291,7 +313,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
                 return Strip(list(text.render(self.app.console)), width).apply_style(base)
             return Strip.blank(width, base)
         if index >= len(self.items):
-            if index < self.total:
+            if index < self.total and line == 0:
                 self._check_more(index)
                 text = Text("…", style="dim")
                 text.truncate(width, pad=True)
@@ -299,10 +321,13 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         selected = index == self.cursor
         active = self.is_active
-        cache_key = (index, width, selected, active)
+        cache_key = (index * self.row_height + line, width, selected, active)
         strip = self._cache.get(cache_key)
         if strip is None:
-            text = self.render_row(self.items[index], width)
+            item = self.items[index]
+            text = (
+                self.render_row(item, width) if line == 0 else self.render_detail(item, width, line)
+            )
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis", pad=True)
             segments: list[Segment] = list(text.render(self.app.console))
