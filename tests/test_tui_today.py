@@ -123,6 +123,20 @@ async def test_add_over_capacity_is_refused_then_forced(db_path: Path, planned: 
         assert app.screen.query_one(PlanList).current.task.title == "ablation"
 
 
+async def test_plan_a_backlog_task(db_path: Path, planned: Store) -> None:
+    tasks.add(planned, "[b]ablation[/b] on the LM weight", estimate=1)
+    app = MlpmApp(db_path, screen="today")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert "[b]ablation[/b] on the LM weight" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert plan_ids(planned) == [1, 2, 3, 4]
+        assert app.screen.query_one(PlanList).current.task.id == 4
+
+
 async def test_enter_opens_the_task_whole(db_path: Path, planned: Store) -> None:
     tasks.edit(planned, 1, notes="split by speaker, not by utterance")
     app = MlpmApp(db_path, screen="today")

@@ -12,9 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from mlpm.errors import MlpmError
+from mlpm.models import Task
 from mlpm.services import tasks
 from mlpm.services import today as day
 from mlpm.services.today import DayPlan, Entry
+from mlpm.store import Store
 from mlpm.tui.render import estimate, literal, meter
 from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.widgets.keybar import KeyBar
@@ -34,6 +36,27 @@ def entry_line(entry: Entry, width: int) -> Text:
         text.append("  ▶ doing", style="bold yellow")
     if entry.forced:
         text.append("  (over capacity)", style="red")
+    return text
+
+
+PLAN_CHOICES = 200  # backlog tasks offered by `p` (the top of the backlog, in its order)
+
+
+def backlog_tasks(store: Store) -> list[Task]:
+    """The top of the current project's backlog."""
+    from mlpm.services import projects
+
+    current = projects.current_or_none(store)
+    if current is None:
+        return []
+    return tasks.list_tasks(store, project=current, column="backlog", limit=PLAN_CHOICES)
+
+
+def backlog_line(task: Task) -> Text:
+    text = Text()
+    text.append(f"#{task.id:<5}", style="dim")
+    text.append(f"{estimate(task):>3}  ", style="cyan")
+    text.append_text(literal(task.title.splitlines()[0] if task.title else ""))
     return text
 
 
@@ -97,6 +120,7 @@ class TodayScreen(DataScreen):
         Binding("x", "drop", "Drop", id="today.drop"),
         Binding("b", "backlog", "Backlog", id="today.backlog"),
         Binding("a", "add", "Add", id="today.add", tooltip="Add a new task to today"),
+        Binding("p", "plan", "Plan", id="today.plan", tooltip="Plan a backlog task for today"),
     ]
 
     def __init__(self) -> None:
@@ -188,6 +212,20 @@ class TodayScreen(DataScreen):
                 await self.perform(tasks.add, today=True, **values)
 
         self.app.push_screen(AddTaskScreen("Add a task to today"), added)
+
+    @work(exclusive=True, group="today-plan")
+    async def action_plan(self) -> None:
+        from mlpm.tui.screens.modals import PickScreen
+
+        backlog = await self.mlpm.db(backlog_tasks)
+        if not backlog:
+            self.notify("the backlog is empty", markup=False, timeout=3)
+            return
+        choices = [(str(task.id), backlog_line(task)) for task in backlog]
+        chosen = await self.app.push_screen_wait(PickScreen("Plan for today", choices))
+        if chosen:
+            self._acting_on = int(chosen)
+            await self.perform(day.add, int(chosen))
 
     @on(RowList.Selected)
     def _open(self, event: RowList.Selected) -> None:
