@@ -118,7 +118,7 @@ class TodayScreen(DataScreen):
         Binding("s", "start", "Start", id="today.start"),
         Binding("f", "finish", "Finish", id="today.finish"),
         Binding("x", "drop", "Drop", id="today.drop"),
-        Binding("b", "backlog", "Backlog", id="today.backlog"),
+        Binding("b", "backlog", "Backlog", show=False, id="today.backlog"),
         Binding("a", "add", "Add", id="today.add", tooltip="Add a new task to today"),
         Binding("p", "plan", "Plan", id="today.plan", tooltip="Plan a backlog task for today"),
     ]
