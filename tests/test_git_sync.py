@@ -319,3 +319,17 @@ def test_a_sha256_repository(tmp_path: Path, store: Store) -> None:
     tasks.add(store, "t", project="s256")
     assert commits.sync(store, project).new_links == 1
     assert len(sha) == 64 and linked(store, 1) == {sha: ("trailer", True)}
+
+
+def test_commits_name_only_tasks_of_projects_in_that_repository(
+    tmp_path: Path, store: Store, asr, repo: GitRepo
+) -> None:
+    other_repo = init_repo(tmp_path / "other")
+    projects.add(store, "other", repo_path=str(other_repo.path))
+    foreign = tasks.add(store, "elsewhere", project="other").task.id  # task 4
+    same = projects.add(store, "same-repo", repo_path=str(repo.path / "src"))
+    shared = tasks.add(store, "same repository", project=same.slug).task.id  # task 5
+    repo.commit(f"Touches mlpm#1, mlpm#{foreign} and mlpm#{shared}")
+    commits.sync(store, asr)
+    assert len(linked(store, 1)) == 1 and len(linked(store, shared)) == 1
+    assert linked(store, foreign) == {}

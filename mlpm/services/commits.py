@@ -207,6 +207,21 @@ def _fill(conn: Any, rows: list[list[str]]) -> None:
         conn.executemany(_INSERT_BATCH, rows[whole:])
 
 
+def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
+    """The tasks a commit in this repository may name: those of the projects whose repository
+    it is. (A `Task: 12` written in another project's repository, or by a colleague's mlpm,
+    is not our task 12.)"""
+    from mlpm.integrations import git_log
+
+    owners = {project.id}
+    for row in store.query("SELECT id, repo_path FROM project WHERE repo_path IS NOT NULL"):
+        if row["id"] not in owners and str(git_log.find_worktree(row["repo_path"])) == key:
+            owners.add(row["id"])
+    marks = ", ".join("?" for _ in owners)
+    rows = store.query(f"SELECT id FROM task WHERE project_id IN ({marks})", sorted(owners))
+    return {row["id"] for row in rows}
+
+
 def _move_batch(conn: Any, key: str, now: str) -> int:
     """Move the waiting commits into git_commit; return how many were new."""
     added = conn.execute(_MOVE_BATCH, (key, now)).rowcount
@@ -279,7 +294,7 @@ def _store_scan(
         conn = tx.store.conn
         if result.moved_from:
             _rekey(tx, result.moved_from, key)
-        task_ids = {r["id"] for r in conn.execute("SELECT id FROM task").fetchall()}
+        task_ids = _task_ids_for_repo(store, key, project)
         # What was stored before this scan (nothing, the first time): for the reachability
         # changes below, worked out on these sets.
         hidden = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
