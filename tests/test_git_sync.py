@@ -288,16 +288,11 @@ def test_the_running_focus_timer_s_task_takes_precedence(store: Store, asr, repo
     assert commits.task_in_progress(store, other) is None  # the timer's task is not its own
 
 
-def test_undo_and_a_manual_link(store: Store, asr, repo: GitRepo, monkeypatch) -> None:
+def test_undo_and_a_manual_link(store: Store, asr, repo: GitRepo) -> None:
     from mlpm.services import undo
-    from mlpm.store.db import PRIMARY_KEYS
 
     sha = repo.commit("one")
-    if PRIMARY_KEYS.get("task_commit") != "rowid":  # the store cannot find the link by key yet
-        commits.link_commit(store, 1, sha)
-        undo.undo(store)  # never trips over the link: it undoes the change before it
-        assert linked(store, 1) == {sha: ("manual", True)}
-        monkeypatch.setitem(PRIMARY_KEYS, "task_commit", "rowid")
+    commits.link_commit(store, 1, sha)
     commits.link_commit(store, 2, sha)
     assert undo.undo(store).command.startswith("task link-commit 2")
     assert linked(store, 2) == {}

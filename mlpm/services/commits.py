@@ -23,7 +23,6 @@ from mlpm import clock
 from mlpm.errors import MlpmError, NotFound, UsageError
 from mlpm.models import Project
 from mlpm.store import Store, Tx
-from mlpm.store.db import PRIMARY_KEYS
 
 if TYPE_CHECKING:
     from mlpm.integrations.git_log import LogBatch
@@ -384,17 +383,6 @@ def code_states_for_task(store: Store, task_id: int) -> list[CodeState]:
 # -- linking by hand ------------------------------------------------------------------------
 
 
-def _insert_logged(tx: Tx, table: str, values: dict[str, Any]) -> None:
-    """Insert into a table keyed by several columns and log it under its rowid."""
-    cols = ", ".join(f'"{c}"' for c in values)
-    marks = ", ".join("?" for _ in values)
-    cursor = tx.store.conn.execute(
-        f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(values.values())
-    )
-    row = tx.store.one(f'SELECT * FROM "{table}" WHERE rowid = ?', (cursor.lastrowid,))
-    tx.log(table, cursor.lastrowid, "insert", None, row)
-
-
 def _stored_commit(store: Store, rev: str, repo: str | None) -> dict[str, Any] | None:
     """A commit already in the store whose sha starts with `rev` (None unless unique)."""
     if not re.fullmatch(r"[0-9a-fA-F]{4,64}", rev):
@@ -462,13 +450,10 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
                  entry.summary, entry.parents, int(reachable), now),
             )  # fmt: skip
             tx.note("git_commit", key, {"stored": full_sha})
-    # Undo finds a link by its rowid once the store maps task_commit to "rowid"; until then
-    # the link is logged as not undoable, so that undo never trips over it.
-    undoable = PRIMARY_KEYS.get("task_commit") == "rowid"
-    with store.write(f"task link-commit {task_id} {full_sha[:10]}", undoable=undoable) as tx:
+    # The event log keys task_commit rows by rowid (store.db.PRIMARY_KEYS), so undo works.
+    with store.write(f"task link-commit {task_id} {full_sha[:10]}") as tx:
         _refuse_second_link(store, task_id, full_sha)  # again, under the write lock
-        _insert_logged(
-            tx,
+        tx.insert(
             "task_commit",
             {
                 "task_id": task_id,

@@ -21,7 +21,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS_TABLE = "_sqlite_migrations"
 BUSY_TIMEOUT_MS = 30_000
 # Primary key of each table the event log can restore; `id` unless listed.
-PRIMARY_KEYS = {"setting": "key"}
+PRIMARY_KEYS = {"setting": "key", "task_commit": "rowid"}
 
 
 def _create_private_file(path: Path) -> None:
