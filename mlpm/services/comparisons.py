@@ -208,6 +208,11 @@ LOWER_IS_BETTER_WORDS = (
 )
 
 
+def metric_higher_is_better(metric: str) -> bool:
+    """The direction assumed from a metric's name: loss, error, runtime... lower is better."""
+    return not any(word in metric.lower() for word in LOWER_IS_BETTER_WORDS)
+
+
 @dataclass(slots=True)
 class RunComparison:
     """A comparison of two sets of imported runs, ready to print or save."""
@@ -328,8 +333,8 @@ def compare_runs(
             f"no run on side {'A' if not nums_a else 'B'} has a numeric {metric!r} in its summary"
         )
     if higher_is_better is None:
-        lowered = any(w in metric.lower() for w in LOWER_IS_BETTER_WORDS)
-        higher_is_better = not lowered
+        higher_is_better = metric_higher_is_better(metric)
+        lowered = not higher_is_better
         notes.append(
             f"{'lower' if lowered else 'higher'} {metric} taken as better (from its "
             "name; --higher-is-better or --lower-is-better to say otherwise)"

@@ -48,8 +48,6 @@ VERDICT_SHORT = {"b_better": "B better", "a_better": "A better", "no_difference"
 def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
     """Compare the request's sides on its metric and save the result, linked to the runs
     (and to their task when every compared run is linked to the same single task)."""
-    from mlpm.services import runs as run_service
-
     out = comparisons.compare_runs(
         store,
         list(request.runs_a),
@@ -59,15 +57,11 @@ def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
         group_b=request.group_b,
         higher_is_better=request.higher_is_better,
     )
-    by_id = {r.id: r for r in run_service.list_runs(store)}
-    compared = [by_id[i] for i in out.runs_a + out.runs_b if i in by_id]
-    shared = set.intersection(*(set(r.task_ids) for r in compared)) if compared else set()
-    task_id = next(iter(shared)) if len(shared) == 1 else None
     return comparisons.save(
         store,
         out.result.to_json(),
         inputs=out.inputs,
-        task_id=task_id,
+        task_id=out.task_id,  # the one task every compared run shares, if any
         runs_a=out.runs_a,
         runs_b=out.runs_b,
     )

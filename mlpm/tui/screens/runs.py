@@ -95,9 +95,9 @@ def fetch_runs(store: Store, group: str | None) -> RunsData:
 
 def higher_is_better(metric: str) -> bool:
     """The direction `mlpm sig runs` assumes from a metric's name (loss, error, time: lower)."""
-    from mlpm.services.comparisons import LOWER_IS_BETTER_WORDS
+    from mlpm.services.comparisons import metric_higher_is_better
 
-    return not any(word in metric.lower() for word in LOWER_IS_BETTER_WORDS)
+    return metric_higher_is_better(metric)
 
 
 def fetch_flags(store: Store, runs: list[Run], metric: str | None) -> dict[str, str]:
