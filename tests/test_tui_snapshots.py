@@ -5,6 +5,7 @@ the same from run to run."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from mlpm.store import Store
 from tests.test_tui_app import settle
 
 pytest.importorskip("textual")
+
+from textual.widgets import Input
 
 from mlpm.tui.app import MlpmApp
 
@@ -57,6 +60,20 @@ async def _settle(pilot: Any) -> None:
     await settle(pilot, extra=0.1)
 
 
+def pressing(*keys: str) -> Callable[[Any], Awaitable[None]]:
+    """Press `keys`, wait for the workers, then stop cursor blinking (a steady frame)."""
+
+    async def run(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot, extra=0.1)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("screen", ["today", "board", "lessons", "projects"])
 def test_screen(snap_compare, db_path: Path, world: Store, screen: str, size: str) -> None:
@@ -66,16 +83,14 @@ def test_screen(snap_compare, db_path: Path, world: Store, screen: str, size: st
 
 def test_lessons_search(snap_compare, db_path: Path, world: Store) -> None:
     app = MlpmApp(db_path, screen="lessons")
-    assert snap_compare(
-        app, terminal_size=SIZES["small"], press=["slash", *"seed"], run_before=_settle
-    )
+    assert snap_compare(app, terminal_size=SIZES["small"], run_before=pressing("slash", *"seed"))
 
 
 def test_help(snap_compare, db_path: Path, world: Store) -> None:
     app = MlpmApp(db_path, screen="board")
-    assert snap_compare(app, terminal_size=SIZES["large"], press=["question_mark"])
+    assert snap_compare(app, terminal_size=SIZES["large"], run_before=pressing("question_mark"))
 
 
 def test_drop_reason_modal(snap_compare, db_path: Path, world: Store) -> None:
     app = MlpmApp(db_path, screen="today")
-    assert snap_compare(app, terminal_size=SIZES["small"], press=["x", *"obsolete"])
+    assert snap_compare(app, terminal_size=SIZES["small"], run_before=pressing("x", *"obsolete"))
