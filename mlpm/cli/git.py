@@ -139,9 +139,11 @@ def hook_run(message_file: str, source: str, sha: str) -> None:
     import os
     import signal
 
-    # A commit must never wait on mlpm: give up silently after a few seconds.
-    if hasattr(signal, "SIGALRM"):
-        signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
+    # A commit must never wait on mlpm: give up silently after a few seconds. The alarm is
+    # disarmed on the way out, so that an in-process caller (tests) is never killed later.
+    alarmed = hasattr(signal, "SIGALRM")
+    if alarmed:
+        previous = signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
         signal.alarm(5)
     try:
         from mlpm.integrations import git_hook
@@ -156,3 +158,7 @@ def hook_run(message_file: str, source: str, sha: str) -> None:
             git_hook.add_trailer(message_file, task_id)
     except Exception:  # the hook must never block or disturb a commit
         pass
+    finally:
+        if alarmed:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
