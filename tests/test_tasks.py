@@ -147,3 +147,11 @@ def test_titles_with_markup_and_escapes_print_literally(cli):
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b[2J" in out
     assert json.loads(cli("task", "show", "1", "--json").stdout)["title"] == title
+
+
+def test_bidi_overrides_cannot_reorder_what_is_shown(cli):
+    title = "pay \u202eevil\u202c now"
+    cli("task", "add", title)
+    out = cli("task", "list").output
+    assert "\u202e" not in out and "pay \\u202eevil\\u202c now" in out
+    assert json.loads(cli("task", "show", "1", "--json").stdout)["title"] == title

@@ -1,32 +1,20 @@
-"""Printing for the CLI: literal text (no escape-sequence injection), colour only when wanted,
-JSON for scripts, and display width for side-by-side layouts."""
+"""Printing for the CLI: colour only when wanted, JSON for scripts, and display width for
+side-by-side layouts. Literal text comes from `mlpm.text` (re-exported here)."""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
-import re
 import sys
 import unicodedata
 from typing import Any
 
 import click
 
-_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
-# C0/C1 controls and DEL are shown as visible escapes; tab and newline are kept where allowed.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))}
-_CONTROL_KEEP_NL = {c: v for c, v in _CONTROL.items() if c not in (0x0A, 0x09)}
+from mlpm.text import clean, one_line
 
-
-def clean(text: str, *, multiline: bool = False) -> str:
-    """Text from users or outside made safe for a terminal: control characters escaped."""
-    return text.translate(_CONTROL_KEEP_NL if multiline else _CONTROL)
-
-
-def one_line(text: str) -> str:
-    """`clean` for list views: each line break (and the space around it) becomes one space."""
-    return clean(_BREAKS.sub(" ", text))
+__all__ = ["clean", "emit_json", "fit", "one_line", "style", "use_color", "warn", "width"]
 
 
 @functools.cache

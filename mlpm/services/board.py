@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from mlpm.errors import Refused, UsageError
@@ -66,10 +67,14 @@ def set_limit(
     return projects.by_id(store, project.id)
 
 
-def count(store: Store, project_id: int, column: str) -> int:
-    return store.scalar(
-        'SELECT COUNT(*) FROM task WHERE project_id = ? AND "column" = ?', (project_id, column)
-    )
+def count(store: Store, project_id: int, column: str, *, tag: str | None = None) -> int:
+    """Tasks in a project's column (with `tag`, if given)."""
+    sql = 'SELECT COUNT(*) FROM task WHERE project_id = ? AND "column" = ?'
+    params: list[object] = [project_id, column]
+    if tag:
+        sql += " AND EXISTS (SELECT 1 FROM json_each(task.tags) WHERE value = ?)"
+        params.append(tag)
+    return store.scalar(sql, params)
 
 
 def check_wip(store: Store, project: Project, column: str, *, force: bool) -> tuple[str, bool]:
@@ -91,15 +96,26 @@ def check_wip(store: Store, project: Project, column: str, *, force: bool) -> tu
 
 
 def columns(
-    store: Store, project: Project, *, tag: str | None = None, per_column: int | None = None
+    store: Store,
+    project: Project,
+    *,
+    tag: str | None = None,
+    windows: dict[str, int] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[Column]:
-    """The board of a project: each column's tasks in rank order with counts and limits."""
+    """The board of a project: each column's tasks in rank order with counts and limits.
+
+    `windows` caps how many cards a column reads (a view of 10,000 cards reads what it shows;
+    the count is still the whole column's); `only` names the columns to read."""
     from mlpm.services.tasks import list_tasks
 
     wip = limits(project)
     result = []
     for name in COLUMNS:
-        tasks = list_tasks(store, project=project, column=name, tag=tag)
-        shown = tasks if per_column is None else tasks[:per_column]
-        result.append(Column(name, shown, len(tasks), wip.get(name)))
+        if only is not None and name not in only:
+            continue
+        cap = (windows or {}).get(name)
+        tasks = list_tasks(store, project=project, column=name, tag=tag, limit=cap)
+        total = len(tasks) if cap is None else count(store, project.id, name, tag=tag)
+        result.append(Column(name, tasks, total, wip.get(name)))
     return result

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from mlpm.cli.output import clean
 from mlpm.models import Lesson, Task
 from mlpm.services.lessons import MARK_END, MARK_START
+from mlpm.text import clean
 
 MATCH_STYLE = "bold reverse"
 

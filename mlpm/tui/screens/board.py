@@ -108,20 +108,8 @@ def fetch_board(
     chosen = projects.get(store, project) if project else projects.current_or_none(store)
     if chosen is None:
         return BoardData(None, [])
-    if tag:
-        return BoardData(chosen, board.columns(store, chosen, tag=tag))
-    wip = board.limits(chosen)
-    columns = [
-        board.Column(
-            name,
-            tasks.list_tasks(store, project=chosen, column=name, limit=windows.get(name, WINDOW)),
-            board.count(store, chosen.id, name),
-            wip.get(name),
-        )
-        for name in COLUMNS
-        if only is None or name in only
-    ]
-    return BoardData(chosen, columns)
+    caps = {name: windows.get(name, WINDOW) for name in COLUMNS}
+    return BoardData(chosen, board.columns(store, chosen, tag=tag, windows=caps, only=only))
 
 
 def position_of(store: Store, project: Project, column: str, task_id: int) -> int:

@@ -13,11 +13,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
-from mlpm.cli.output import clean
 from mlpm.errors import MlpmError
 from mlpm.services import focus_stats
 from mlpm.services.focus_stats import FocusStats
 from mlpm.store import Store
+from mlpm.text import clean
 from mlpm.tui.screens.timer import ServiceScreen
 
 WINDOWS = (7, 14, 30, 90)

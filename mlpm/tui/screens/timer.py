@@ -24,11 +24,11 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, ProgressBar, Static
 
-from mlpm.cli.output import clean
 from mlpm.errors import MlpmError
 from mlpm.services import timer
 from mlpm.services.timer import KIND_NAMES, Session, Status, fmt_seconds
 from mlpm.store import Store
+from mlpm.text import clean
 
 TICK_SECONDS = 0.5
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from mlpm.cli.output import clean
+from mlpm.text import clean
 
 # One colour per curve, the same in the plot and in the legend line above it (plotext's own
 # legend sits inside the plot, over the curves).

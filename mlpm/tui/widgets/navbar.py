@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from mlpm.cli.output import clean
+from mlpm.text import clean
 
 
 class NavBar(Static):

@@ -1,0 +1,26 @@
+"""Text from users and outside tools, made safe to show in a terminal: shared by the CLI and
+the TUI. Nothing here interprets markup; control characters become visible escapes."""
+
+from __future__ import annotations
+
+import re
+
+_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+# C0/C1 controls and DEL are shown as visible escapes; tab and newline are kept where allowed.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))}
+# Bidirectional overrides and isolates can make text display in another order than it reads
+# ("Trojan Source"): shown as escapes too.
+_CONTROL.update(
+    {c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+)
+_CONTROL_KEEP_NL = {c: v for c, v in _CONTROL.items() if c not in (0x0A, 0x09)}
+
+
+def clean(text: str, *, multiline: bool = False) -> str:
+    """Text from users or outside made safe for a terminal: control characters escaped."""
+    return text.translate(_CONTROL_KEEP_NL if multiline else _CONTROL)
+
+
+def one_line(text: str) -> str:
+    """`clean` for list views: each line break (and the space around it) becomes one space."""
+    return clean(_BREAKS.sub(" ", text))
