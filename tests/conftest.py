@@ -73,8 +73,9 @@ def cli() -> Callable[..., Result]:
     return run
 
 
-def run_mlpm(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_mlpm(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m mlpm` in a real subprocess with the test's environment."""
     return subprocess.run(
         [sys.executable, "-m", "mlpm", *args],

@@ -17,8 +17,16 @@ def add(cli, text, *extra):
 
 def test_add_list_and_filters(cli, monkeypatch):
     cli("task", "add", "Speed up augmentation")
-    add(cli, "Measure pipeline throughput after every new transform", "-t", "data", "-c", "ml",
-        "--task", "1")
+    add(
+        cli,
+        "Measure pipeline throughput after every new transform",
+        "-t",
+        "data",
+        "-c",
+        "ml",
+        "--task",
+        "1",
+    )
     monkeypatch.setenv("MLPM_NOW", "2026-03-10T10:00:00+01:00")
     add(cli, "Talk to collaborators weekly", "-t", "team")
     listed = json.loads(cli("lesson", "list", "--json").stdout)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.errors import StoreError
 from mlpm.store import Store
 from mlpm.store.migrations import all_sets
 from tests.conftest import run_mlpm
@@ -40,8 +39,14 @@ def test_older_schema_is_backed_up_then_migrated(db_path, cli):
     with old.write("seed") as tx:
         tx.insert(
             "project",
-            {"slug": "old", "name": "old", "status": "active", "settings": "{}",
-             "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"},
+            {
+                "slug": "old",
+                "name": "old",
+                "status": "active",
+                "settings": "{}",
+                "created_at": "2026-01-01T00:00:00+00:00",
+                "updated_at": "2026-01-01T00:00:00+00:00",
+            },
         )
         tx.insert(
             "lesson",
@@ -129,8 +134,11 @@ for i in range(int(sys.argv[3])):
 def test_two_processes_adding_500_tasks_each_lose_none(db_path, cli):
     assert cli("project", "add", "asr").exit_code == 0
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), name, "500"],
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db_path), name, "500"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("left", "right")
     ]
     for proc in procs:

@@ -100,7 +100,10 @@ def test_board_prints_columns_with_counts_against_limits(cli):
 
 def test_edit_changes_fields(cli):
     cli("task", "add", "a", "-t", "x")
-    assert cli("task", "edit", "1", "--title", "b", "-e", "3", "--untag", "x", "-t", "y").exit_code == 0
+    assert (
+        cli("task", "edit", "1", "--title", "b", "-e", "3", "--untag", "x", "-t", "y").exit_code
+        == 0
+    )
     t = tasks_json(cli)[0]
     assert (t["title"], t["estimate"], t["tags"]) == ("b", 3, ["y"])
     assert cli("task", "edit", "1").exit_code == 2

@@ -88,8 +88,18 @@ def test_a_new_day_does_not_carry_tasks_over_silently(cli, monkeypatch):
     assert today["tasks"] == [] and today["to_review"] == 4
     assert "4 task(s) from earlier days wait for review" in cli("today").output
 
-    result = cli("today", "review", "--keep", "1,4", "--backlog", "2", "--drop", "3",
-                 "--reason", "the tuner made it pointless")
+    result = cli(
+        "today",
+        "review",
+        "--keep",
+        "1,4",
+        "--backlog",
+        "2",
+        "--drop",
+        "3",
+        "--reason",
+        "the tuner made it pointless",
+    )
     assert result.exit_code == 0, result.output
     assert [t["title"] for t in plan(cli)["tasks"]] == ["keep me", "in progress"]
     columns = {t["id"]: t["column"] for t in json.loads(cli("task", "list", "--json").stdout)}
@@ -130,9 +140,10 @@ def test_suggested_capacity_is_the_median_done_per_worked_day(cli, monkeypatch):
             cli("task", "done", str(task_id))
     next_day(monkeypatch, "2026-03-06T09:00:00+01:00")
     assert plan(cli)["suggested_capacity"] == 3
-    assert "suggested capacity: 3 tasks (median done per day over the last 3 worked days)" in cli(
-        "today"
-    ).output
+    assert (
+        "suggested capacity: 3 tasks (median done per day over the last 3 worked days)"
+        in cli("today").output
+    )
 
 
 def test_interactive_review_asks_about_each_task(cli, monkeypatch):
@@ -145,4 +156,6 @@ def test_interactive_review_asks_about_each_task(cli, monkeypatch):
     assert "keep, backlog or drop?" in result.output
     columns = {t["id"]: t["column"] for t in json.loads(cli("task", "list", "--json").stdout)}
     assert columns == {1: "today", 2: "backlog", 3: "dropped"}
-    assert json.loads(cli("task", "show", "3", "--json").stdout)["drop_reason"] == "no longer needed"
+    assert (
+        json.loads(cli("task", "show", "3", "--json").stdout)["drop_reason"] == "no longer needed"
+    )
