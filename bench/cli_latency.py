@@ -30,6 +30,12 @@ def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
+def mlpm_pkg() -> str:
+    import mlpm
+
+    return str(Path(mlpm.__file__).parent)
+
+
 def seed(home: Path, count: int) -> None:
     from mlpm.services import lessons, projects
     from mlpm.store import Store
@@ -58,6 +64,13 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="mlpm-bench-"))
     seed(home, args.tasks)
     env = {**os.environ, "MLPM_HOME": str(home), "NO_COLOR": "1"}
+    # Measure what an installed mlpm costs: bytecode compiled once, as pip does at install.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", mlpm_pkg()],
+        env=env,
+        check=False,
+    )
     mlpm = [sys.executable, "-m", "mlpm"]
     exe = shutil.which("mlpm")
     if exe:
