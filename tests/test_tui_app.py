@@ -30,6 +30,8 @@ from mlpm.tui.screens.help import HelpScreen  # noqa: E402
 
 # -- helpers used by every TUI test ---------------------------------------------------------
 
+WATCHERS = ("poll", "git")  # worker groups that run as long as the app does
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -37,12 +39,13 @@ def anyio_backend() -> str:
 
 
 async def settle(pilot: Pilot[Any], *, extra: float = 0.0) -> None:
-    """Wait until every worker but the live-refresh poller has finished, and a repaint."""
+    """Wait until every worker but the two watchers (live refresh, git HEAD) has finished,
+    and a repaint."""
     app = pilot.app
     deadline = time.monotonic() + 10
     await pilot.pause()
     while time.monotonic() < deadline:
-        busy = [w for w in app.workers if w.group != "poll" and w.is_running]
+        busy = [w for w in app.workers if w.group not in WATCHERS and w.is_running]
         if not busy:
             break
         await asyncio.sleep(0.02)

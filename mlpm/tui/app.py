@@ -31,6 +31,7 @@ from mlpm.store import Store
 
 R = TypeVar("R")
 POLL_SECONDS = 0.5
+GIT_POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,7 @@ class MlpmApp(App[None]):
         self._load_keymap()
         await self._reload_project()
         self._poll()
+        self._watch_git()
 
     def _load_keymap(self) -> None:
         """Remapped keys from `keymap.json` in the config dir: {"app.undo": "ctrl+u", ...}."""
@@ -268,6 +270,34 @@ class MlpmApp(App[None]):
             last = version
             if self._stop.wait(POLL_SECONDS):
                 return
+
+    @work(thread=True, exclusive=True, group="git", exit_on_error=False)
+    def _watch_git(self) -> None:
+        """Sync commits when the app opens and whenever a project's HEAD moves. Runs on its own
+        connection (git scans can take a second; the UI's database thread stays free)."""
+        from mlpm.services import commits
+
+        worker = get_current_worker()
+        store = Store.open(self._store.result().path)
+        tokens: dict[int, str | None] = {}
+        try:
+            while not worker.is_cancelled:
+                for project, outcome in commits.sync_moved(store, tokens):
+                    if isinstance(outcome, MlpmError):
+                        self.call_from_thread(
+                            self.notify,
+                            f"git: {project.slug}: {outcome}",
+                            severity="warning",
+                            markup=False,
+                        )
+                    elif outcome.new_links:
+                        self.call_from_thread(
+                            self.notify, f"git: {outcome.line}", markup=False, timeout=4
+                        )
+                if self._stop.wait(GIT_POLL_SECONDS):
+                    return
+        finally:
+            store.close()
 
     def data_changed(self) -> None:
         """Tell the screens to reload (the visible one now, the others when shown)."""
