@@ -13,7 +13,7 @@ from mlpm.tui.screens.stats import StatsScreen
 from mlpm.tui.screens.timer import TimerScreen
 
 T0 = datetime.fromisoformat("2026-03-02T10:00:00+01:00")  # MLPM_NOW in every test
-SIZE = (100, 30)
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["small", "large"])
 
 
 class Host(App[None]):
@@ -49,14 +49,17 @@ def week(store, project) -> list[int]:
     return ids
 
 
-def test_timer_running(snap_compare, db_path, week):
-    assert snap_compare(Host(TimerScreen(db_path)), terminal_size=SIZE, press=["_"])
+@SIZES
+def test_timer_running(snap_compare, db_path, week, size):
+    assert snap_compare(Host(TimerScreen(db_path)), terminal_size=size, press=["_"])
 
 
-def test_timer_idle_with_a_break_due(snap_compare, db_path, store, week):
+@SIZES
+def test_timer_idle_with_a_break_due(snap_compare, db_path, store, week, size):
     timer.stop(store, now=T0)  # interrupted at 10:00: a short break is offered next
-    assert snap_compare(Host(TimerScreen(db_path)), terminal_size=SIZE, press=["_"])
+    assert snap_compare(Host(TimerScreen(db_path)), terminal_size=size, press=["_"])
 
 
-def test_stats(snap_compare, db_path, week):
-    assert snap_compare(Host(StatsScreen(db_path, days=7)), terminal_size=(110, 40), press=["_"])
+@SIZES
+def test_stats(snap_compare, db_path, week, size):
+    assert snap_compare(Host(StatsScreen(db_path, days=7)), terminal_size=size, press=["_"])
