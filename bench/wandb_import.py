@@ -20,7 +20,7 @@ from pathlib import Path
 
 
 def write_runs(root: Path, runs: int, rows: int) -> int:
-    from mlpm.integrations.wandb_files import build_run
+    from mlpm.integrations.wandb_write import build_run
 
     total = 0
     start = 1_790_000_000.0
@@ -73,6 +73,7 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="mlpm-bench-"))
     os.environ["MLPM_HOME"] = str(root / "mlpm-home")
     os.environ.pop("MLPM_DB", None)
+    from mlpm.services import run_sync
     from mlpm.services import runs as service
     from mlpm.store import Store
 
@@ -86,12 +87,12 @@ def main() -> int:
             )
         store = Store.open(root / "bench.db")
         began = time.perf_counter()
-        report = service.sync_local(store, [root / "wandb"])
+        report = run_sync.sync_local(store, [root / "wandb"])
         cold = time.perf_counter() - began
         warned = len(report.warnings)
         print(f"cold import:     {cold:6.2f} s  ({report.added} added, {warned} warnings)")
         began = time.perf_counter()
-        report = service.sync_local(store, [root / "wandb"])
+        report = run_sync.sync_local(store, [root / "wandb"])
         warm = time.perf_counter() - began
         print(f"unchanged sync:  {warm:6.2f} s  ({report.unchanged} unchanged)")
         first = service.list_runs(store)[0].id

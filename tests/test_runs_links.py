@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mlpm.integrations import wandb_files as wf
-from mlpm.services import projects, tasks
+from mlpm.integrations import wandb_write as ww
+from mlpm.services import projects, run_sync, tasks
 from mlpm.services import runs as service
 from mlpm.store import Store
 from tests.test_wandb_support import WandbRuns, git, runs_copy, wandb_runs
@@ -37,7 +38,7 @@ def _link_commit(store: Store, task_id: int, sha: str, repo: Path) -> None:
 @pytest.fixture
 def synced(store: Store, runs_copy: WandbRuns) -> WandbRuns:
     projects.add(store, "asr", repo_path=str(runs_copy.repo))
-    service.sync_local(store)
+    run_sync.sync_local(store)
     return runs_copy
 
 
@@ -81,7 +82,7 @@ def test_links_survive_a_re_sync(store, synced):
     service.link(store, "no-git", task.id)
     path = synced.file("no-git")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    report = service.sync_local(store)
+    report = run_sync.sync_local(store)
     assert report.updated == 1
     assert [r.label for r in service.runs_for_task(store, task.id)] == ["no-git"]
 
@@ -108,7 +109,7 @@ def test_history_is_read_once_then_served_from_the_cache(store, synced, monkeypa
 def _group_run(root: Path, run_id: str, minute: int, runtime: int, **summary) -> None:
     run_dir = root / f"offline-run-20260301_12{minute:02d}00-{run_id}"
     run_dir.mkdir(parents=True)
-    data = wf.build_run(
+    data = ww.build_run(
         run_id,
         name=run_id,
         group="aug",
@@ -126,7 +127,7 @@ def test_a_run_much_slower_per_epoch_than_its_group_is_flagged(store, tmp_path, 
         _group_run(root, f"ok{i}", i, runtime, throughput=1000.0 + i)
     _group_run(root, "slow", 10, 9000, throughput=1001.0)  # 50x slower per epoch
     _group_run(root, "fine", 11, 183, throughput=1002.0)
-    service.sync_local(store, [root])
+    run_sync.sync_local(store, [root])
     flags = service.regression_flags(store, service.group_runs(store, "aug"))
     assert set(flags) == {"slow"}
     assert "runtime/epoch" in flags["slow"] and "significantly worse" in flags["slow"]
@@ -143,7 +144,7 @@ def test_a_lower_throughput_and_a_worse_key_metric_are_flagged(store, tmp_path):
         _group_run(root, f"ok{i}", i, 180, throughput=1000.0 + i, wer=0.10 + i / 1000)
     _group_run(root, "thin", 10, 181, throughput=200.0, wer=0.101)
     _group_run(root, "bad", 11, 181, throughput=1001.0, wer=0.30)
-    service.sync_local(store, [root])
+    run_sync.sync_local(store, [root])
     runs = service.group_runs(store, "aug")
     flags = service.regression_flags(store, runs, metric="wer")
     assert set(flags) == {"thin", "bad"}
@@ -156,7 +157,7 @@ def test_metric_columns_and_values_for_a_runs_table(store, tmp_path):
     root = tmp_path / "wandb"
     _group_run(root, "a", 0, 100, throughput=10.0, val={"wer": 0.2})
     _group_run(root, "b", 1, 100, throughput=float("nan"))
-    service.sync_local(store, [root])
+    run_sync.sync_local(store, [root])
     runs = service.group_runs(store, "aug")
     assert service.metric_keys(runs) == ["epoch", "loss", "throughput", "val.wer"]
     assert service.metric_values(runs, "throughput") == [10.0]  # NaN left out

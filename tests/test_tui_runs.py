@@ -1,7 +1,7 @@
 """The Runs screen, driven with Pilot on runs imported from real `.wandb` files.
 
-The files are written directly in wandb's offline format (`wandb_files.build_run`, as the W&B
-tests and benchmark do), then imported with `runs.sync_local`, as `mlpm runs sync` does.
+The files are written directly in wandb's offline format (`wandb_write.build_run`, as the W&B
+tests and benchmark do), then imported with `run_sync.sync_local`, as `mlpm runs sync` does.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
 
-from mlpm.integrations.wandb_files import build_run
-from mlpm.services import comparisons
+from mlpm.integrations.wandb_write import build_run
+from mlpm.services import comparisons, run_sync
 from mlpm.services import runs as run_service
 from mlpm.store import Store
 from mlpm.tui import app as app_module
@@ -88,7 +88,7 @@ def write_runs(root: Path) -> Path:
 @pytest.fixture
 def imported(store: Store, project, tmp_path: Path) -> list[run_service.Run]:
     """The runs of SPECS, imported into the test's database."""
-    report = run_service.sync_local(store, [write_runs(tmp_path / "runs")])
+    report = run_sync.sync_local(store, [write_runs(tmp_path / "runs")])
     assert report.added == len(SPECS) and not report.warnings
     return run_service.list_runs(store)
 
@@ -200,7 +200,7 @@ async def test_runs_synced_by_another_process_show_up_with_their_flags(
             runtime=9000,
         )
         (run_dir / "run-aug9.wandb").write_bytes(data)
-        run_service.sync_local(store, [run_dir.parent])  # as `mlpm runs sync` elsewhere
+        run_sync.sync_local(store, [run_dir.parent])  # as `mlpm runs sync` elsewhere
         for _ in range(60):
             await settle(pilot)
             if "aug9" in order(screen) and cell(screen, "aug9", "Flag"):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mlpm.integrations import wandb_files as wf
+from mlpm.integrations import wandb_write as ww
 from tests.test_wandb_support import ENDLESS, WandbRuns, runs_copy, wandb_env, wandb_runs
 
 __all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
@@ -164,7 +165,7 @@ def test_a_header_only_file_is_a_crashed_run_named_after_its_file(tmp_path: Path
 def test_a_record_spanning_blocks_and_a_big_config_round_trip(tmp_path: Path):
     config = {f"k{i}": "x" * 100 for i in range(1500)}  # ~170 KB: past the head window
     history = [{"loss": 1.0 / (i + 1), "blob": "y" * 50_000 if i == 3 else i} for i in range(9)]
-    data = wf.build_run("big", name="big", config=config, history=history, runtime=7)
+    data = ww.build_run("big", name="big", config=config, history=history, runtime=7)
     path = tmp_path / "run-big.wandb"
     path.write_bytes(data)
     info = wf.read_run(path)
@@ -177,7 +178,7 @@ def test_an_old_layout_with_json_files_and_flat_keys(tmp_path: Path):
     """0.17-0.19 kept wandb-metadata.json (and 0.17 wandb-summary.json) next to the file."""
     run_dir = tmp_path / "run-20240101_000000-old1"
     (run_dir / "files").mkdir(parents=True)
-    data = wf.build_run(
+    data = ww.build_run(
         "old1",
         name="old",
         history=[{"loss": 0.5}],
@@ -209,10 +210,10 @@ def test_an_old_layout_with_json_files_and_flat_keys(tmp_path: Path):
 
 
 def test_invalid_utf8_in_names_is_replaced_and_reported(tmp_path: Path):
-    run = wf.pb_field(1, "u1") + wf.pb_field(3, "p") + wf.pb_field(8, b"bad\xff\xfename")
-    writer = wf.RecordWriter()
-    writer.add(wf.pb_field(1, 1) + wf.pb_field(wf.R_RUN, run))
-    writer.add(wf.pb_field(1, 2) + wf.pb_field(wf.R_EXIT, b""))
+    run = ww.pb_field(1, "u1") + ww.pb_field(3, "p") + ww.pb_field(8, b"bad\xff\xfename")
+    writer = ww.RecordWriter()
+    writer.add(ww.pb_field(1, 1) + ww.pb_field(wf.R_RUN, run))
+    writer.add(ww.pb_field(1, 2) + ww.pb_field(wf.R_EXIT, b""))
     path = tmp_path / "run-u1.wandb"
     path.write_bytes(writer.getvalue())
     info = wf.read_run(path)
@@ -223,7 +224,7 @@ def test_invalid_utf8_in_names_is_replaced_and_reported(tmp_path: Path):
 def test_huge_histories_are_thinned_evenly_keeping_the_last_point(tmp_path, monkeypatch):
     monkeypatch.setattr(wf, "MAX_POINTS", 100)
     path = tmp_path / "run-long.wandb"
-    path.write_bytes(wf.build_run("long", history=({"x": float(i)} for i in range(1003))))
+    path.write_bytes(ww.build_run("long", history=({"x": float(i)} for i in range(1003))))
     series, _ = wf.read_history(path)
     points = series["x"]
     assert len(points) <= 101 and points[0] == (0, 0.0) and points[-1] == (1002, 1002.0)
@@ -319,7 +320,7 @@ def test_full_reads_find_summary_keys_logged_long_before_the_end(tmp_path: Path)
     rows = [{"loss": 1.0 / (i + 1)} for i in range(3000)]
     rows[100]["val_loss"] = 0.5  # logged once, early (but after the first row)
     path = tmp_path / "run-early.wandb"
-    path.write_bytes(wf.build_run("early", history=rows, config={"lr": 0.1}))
+    path.write_bytes(ww.build_run("early", history=rows, config={"lr": 0.1}))
     assert path.stat().st_size > 4 * wf.BLOCK
     quick = wf.read_run(path)
     assert quick.config == {"lr": 0.1} and quick.summary["loss"] == pytest.approx(1 / 3000)
@@ -330,7 +331,7 @@ def test_full_reads_find_summary_keys_logged_long_before_the_end(tmp_path: Path)
 def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Path):
     """Bytes flipped inside records whose chunks still carry a valid CRC (a buggy writer):
     wrong wire types, bad lengths, impossible timestamps. The reader keeps what decodes."""
-    source = wf.build_run(
+    source = ww.build_run(
         "fz",
         name="n",
         group="g",
@@ -348,7 +349,7 @@ def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Pa
     path = tmp_path / "run-fz.wandb"
     rng = random.Random(7)
     for _ in range(300):
-        writer = wf.RecordWriter()
+        writer = ww.RecordWriter()
         for record in records:
             damaged = bytearray(record)
             if rng.random() < 0.3:

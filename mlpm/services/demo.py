@@ -85,9 +85,9 @@ def _curve(rng: random.Random, final: float, epochs: int, seconds: float) -> lis
 
 def build(home: Path) -> Demo:
     """Fill `home` with a demo database and repository; return what was made."""
-    from mlpm.integrations import wandb_files
+    from mlpm.integrations import wandb_write
     from mlpm.services import commits as commit_links
-    from mlpm.services import comparisons, lessons, projects, runs, tasks, timer, today
+    from mlpm.services import comparisons, lessons, projects, run_sync, tasks, timer, today
     from mlpm.stats.props import two_proportions
 
     home.mkdir(parents=True, exist_ok=True)
@@ -181,7 +181,7 @@ def build(home: Path) -> Demo:
         run_id = f"{group[:4]}{seed}{made:02d}x"
         begun = start + timedelta(days=day, hours=1)
         history = _curve(rng, final, 20, seconds)
-        data = wandb_files.build_run(
+        data = wandb_write.build_run(
             run_id,
             project="speech",
             entity="ada",
@@ -226,7 +226,7 @@ def build(home: Path) -> Demo:
         )
     write_run("specaug-cpu-aug", "specaugment", 4, 0.86, 900.0, shas[ids[5]], 6)
     with _at(now):
-        runs.sync_local(store, [wandb_dir], project_id=project.id)
+        run_sync.sync_local(store, [wandb_dir], project_id=project.id)
         compared = comparisons.compare_runs(
             store,
             [],
