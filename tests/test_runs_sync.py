@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlpm.integrations import wandb_files as wf
-from mlpm.services import projects
+from mlpm.services import projects, run_sync
 from mlpm.services import runs as service
 from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
 
@@ -84,9 +84,9 @@ def test_bad_files_warn_once_each_and_the_good_runs_still_import(cli, runs_copy:
 
 
 def test_a_failed_write_leaves_no_half_written_rows(store, runs_copy: WandbRuns, monkeypatch):
-    monkeypatch.setattr(service, "_UPSERT_FILE", "INSERT INTO no_such_table VALUES (?)")
+    monkeypatch.setattr(run_sync, "_UPSERT_FILE", "INSERT INTO no_such_table VALUES (?)")
     with pytest.raises(Exception, match="no_such_table"):
-        service.sync_local(store, [runs_copy.repo / "wandb"])
+        run_sync.sync_local(store, [runs_copy.repo / "wandb"])
     assert store.scalar("SELECT COUNT(*) FROM run") == 0
     assert store.scalar("SELECT COUNT(*) FROM run_file") == 0
 

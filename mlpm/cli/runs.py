@@ -53,17 +53,17 @@ def sync(
 ) -> None:
     """Import runs from W&B directories (default: wandb/ in the project's repository)."""
     from mlpm.errors import UsageError
-    from mlpm.services import runs as service
+    from mlpm.services import run_sync
 
     store = open_store()
     if remote:
         if paths or full:
             raise UsageError("give either PATHs (and --full) or --remote, not both")
-        report = service.sync_remote(store, remote, metadata=metadata)
+        report = run_sync.sync_remote(store, remote, metadata=metadata)
     else:
         if metadata:
             raise UsageError("--metadata goes with --remote")
-        report = service.sync_local(store, paths, full=full)
+        report = run_sync.sync_local(store, paths, full=full)
     for message in report.warnings:
         warn(message)
     if as_json:

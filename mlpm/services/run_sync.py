@@ -1,0 +1,267 @@
+"""Import tracker runs: local W&B directories (`.wandb` files) or the W&B API.
+
+Runs land in the `run` table; each local file's size and mtime go to `run_file`, so an
+unchanged file is skipped at the next sync. Querying imported runs is `mlpm.services.runs`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlpm import clock
+from mlpm.errors import NotFound, UsageError
+from mlpm.services.runs import db_path, display_path
+
+if TYPE_CHECKING:
+    from mlpm.integrations.wandb_files import RunInfo
+    from mlpm.store import Store
+
+_RUN_COLUMNS = (
+    "id, source, project_id, entity, wandb_project, name, group_name, job_type, tags, notes,"
+    " state, exit_code, start_time, runtime, config, summary, commit_sha, git_remote, host,"
+    " program, args, wandb_version, path, imported_at, updated_at"
+)
+_UPSERT_RUN = (
+    f"INSERT INTO run ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 25)})"
+    " ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(
+        f"{c} = excluded.{c}"
+        for c in _RUN_COLUMNS.replace(" ", "").split(",")
+        if c not in ("id", "imported_at", "project_id")
+    )
+    + ", project_id = COALESCE(excluded.project_id, run.project_id)"
+)
+_UPSERT_FILE = (
+    "INSERT INTO run_file (path, size, mtime_ns, run_id, state, problem, synced_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size,"
+    " mtime_ns = excluded.mtime_ns, run_id = excluded.run_id, state = excluded.state,"
+    " problem = excluded.problem, synced_at = excluded.synced_at"
+)
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one `runs sync` did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    files: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _row(info: RunInfo, project_id: int | None, now: str) -> tuple[Any, ...]:
+    return (
+        info.run_id,
+        info.source,
+        project_id,
+        info.entity,
+        info.project,
+        info.name,
+        info.group,
+        info.job_type,
+        json.dumps(info.tags),
+        info.notes,
+        info.state,
+        info.exit_code,
+        info.start_time,
+        info.runtime,
+        json.dumps(info.config, default=str),
+        json.dumps(info.summary, default=str),
+        info.commit,
+        info.remote,
+        info.host,
+        info.program,
+        json.dumps(info.args),
+        info.wandb_version,
+        info.path,
+        now,
+        now,
+    )
+
+
+def default_paths(store: Store) -> list[Path]:
+    """`wandb/` in the current project's repository."""
+    from mlpm.services import projects
+
+    project = projects.current(store)
+    if not project.repo_path:
+        raise UsageError(
+            f"project {project.slug!r} has no repository path: give the W&B directory, "
+            "e.g. `mlpm runs sync path/to/wandb`"
+        )
+    return [Path(project.repo_path) / "wandb"]
+
+
+def _current_project_id(store: Store) -> int | None:
+    from mlpm.services import projects
+
+    project = projects.current_or_none(store)
+    return project.id if project else None
+
+
+def sync_local(
+    store: Store,
+    paths: Sequence[Path | str] = (),
+    *,
+    project_id: int | None = None,
+    full: bool = False,
+) -> SyncReport:
+    """Import runs from W&B directories (or `.wandb` files). Unchanged files are skipped.
+
+    Every readable run is imported; each file with a problem adds one warning. All rows are
+    written in one transaction, so an interruption leaves nothing half-written. Long files
+    are read at their head and tail only; `full` reads every record of every file (and
+    re-reads unchanged files), for a summary with keys last logged long before the end.
+    """
+    from mlpm.integrations import wandb_files
+
+    roots = [Path(p) for p in paths] or default_paths(store)
+    for root in roots:
+        if not root.exists():
+            raise NotFound(f"no such file or directory: {display_path(db_path(root))}")
+    # Absolute, symlink-free paths: history is read later from any directory, and
+    # `wandb/latest-run` must not import a run a second time under another name.
+    roots = [root.resolve() for root in roots]
+    if project_id is None:
+        project_id = _current_project_id(store)
+    known = {
+        row["path"]: row for row in store.query("SELECT path, size, mtime_ns, state FROM run_file")
+    }
+    existing = {row["id"] for row in store.query("SELECT id FROM run")}
+    report = SyncReport()
+    now = clock.stamp()
+    run_rows: dict[str, tuple[Any, ...]] = {}
+    file_rows: list[tuple[Any, ...]] = []
+    for file in wandb_files.find_run_files(roots):
+        report.files += 1
+        key = db_path(file)
+        try:
+            stat = os.stat(file)
+        except OSError as exc:
+            report.warnings.append(f"{display_path(key)}: cannot read: {exc.strerror}")
+            continue
+        seen = known.get(key)
+        if (
+            seen is not None
+            and seen["size"] == stat.st_size
+            and seen["mtime_ns"] == stat.st_mtime_ns
+            and seen["state"] != "running"
+            and not full
+        ):
+            report.unchanged += 1
+            continue
+        try:
+            info = wandb_files.read_run(file, full=full)
+        except wandb_files.WandbFileError as exc:
+            report.warnings.append(f"{display_path(key)}: {exc}")
+            file_rows.append((key, stat.st_size, stat.st_mtime_ns, None, None, str(exc), now))
+            continue
+        except Exception as exc:  # a reader bug must not stop the other files' import
+            if os.environ.get("MLPM_DEBUG"):
+                raise
+            report.warnings.append(
+                f"{display_path(key)}: skipped (internal error: {type(exc).__name__}: {exc})"
+            )
+            continue
+        info.path = key
+        if info.problems:
+            report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
+        if info.run_id in existing or info.run_id in run_rows:
+            report.updated += 1
+        else:
+            report.added += 1
+        run_rows[info.run_id] = _row(info, project_id, now)
+        problem = "; ".join(info.problems) or None
+        file_rows.append(
+            (key, stat.st_size, stat.st_mtime_ns, info.run_id, info.state, problem, now)
+        )
+    if file_rows:
+        with store.write("runs sync", undoable=False) as tx:
+            tx.store.conn.executemany(_UPSERT_RUN, list(run_rows.values()))
+            tx.store.conn.executemany(_UPSERT_FILE, file_rows)
+            tx.note(
+                "run",
+                "sync",
+                {"added": report.added, "updated": report.updated, "files": report.files},
+            )
+    return report
+
+
+def sync_remote(
+    store: Store,
+    address: str,
+    *,
+    api: Any = None,
+    metadata: bool = False,
+    project_id: int | None = None,
+) -> SyncReport:
+    """Import runs of `ENTITY/PROJECT` through `wandb.Api`, those created since the last sync.
+
+    `api` stands in for `wandb.Api()` (tests); without it wandb is imported here.
+    """
+    from mlpm.integrations import wandb_api
+
+    entity, project = wandb_api.parse_address(address)
+    address = f"{entity}/{project}"
+    if project_id is None:
+        project_id = _current_project_id(store)
+    since = store.scalar("SELECT last_created_at FROM remote_sync WHERE address = ?", (address,))
+    existing = {row["id"]: row["source"] for row in store.query("SELECT id, source FROM run")}
+    report = SyncReport()
+    now = clock.stamp()
+    rows: dict[str, tuple[Any, ...]] = {}
+    last = since
+    for info, created_at in wandb_api.fetch_runs(
+        entity, project, since=since, api=api, metadata=metadata
+    ):
+        if since and created_at == since and info.run_id in existing:
+            continue  # the last run of the previous sync, asked for again by `$gte`
+        report.files += 1
+        if created_at and (last is None or created_at > last):
+            last = created_at
+        if existing.get(info.run_id, "remote") != "remote":
+            report.unchanged += 1  # imported from its local files, which say more
+            continue
+        if info.problems:
+            report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")
+        if info.run_id in existing or info.run_id in rows:
+            report.updated += 1
+        else:
+            report.added += 1
+        rows[info.run_id] = _row(info, project_id, now)
+    # Runs still running at the last sync were created before `since`: refresh them one by one.
+    running = [
+        row["id"]
+        for row in store.query(
+            "SELECT id FROM run WHERE source = 'remote' AND state = 'running' AND entity = ?"
+            " AND wandb_project = ?",
+            (entity, project),
+        )
+        if row["id"] not in rows
+    ]
+    for info in wandb_api.refetch_runs(entity, project, running, api=api, metadata=metadata):
+        if info.problems:
+            report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")
+            continue
+        report.updated += 1
+        rows[info.run_id] = _row(info, project_id, now)
+    with store.write(f"runs sync --remote {address}", undoable=False) as tx:
+        tx.store.conn.executemany(_UPSERT_RUN, list(rows.values()))
+        tx.store.conn.execute(
+            "INSERT INTO remote_sync (address, last_created_at, synced_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(address) DO UPDATE SET last_created_at = excluded.last_created_at,"
+            " synced_at = excluded.synced_at",
+            (address, last, now),
+        )
+        if rows:
+            tx.note("run", "sync", {"remote": address, "added": report.added})
+    return report
