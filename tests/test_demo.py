@@ -42,3 +42,15 @@ def test_demo_refuses_a_folder_with_files(tmp_path):
     assert result.returncode == 1
     assert "not empty" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_task_show_lists_runs_with_their_key_metric(tmp_path):
+    home = tmp_path / "demo"
+    assert run_mlpm("demo", "--dir", str(home), "--no-open").returncode == 0
+    db = str(home / "demo.db")
+    tasks = json.loads(run_mlpm("--db", db, "task", "list", "--all", "--json").stdout)
+    baseline = next(t for t in tasks if t["title"].startswith("Baseline"))
+    shown = json.loads(run_mlpm("--db", db, "task", "show", str(baseline["id"]), "--json").stdout)
+    assert {r["key_metric"]["name"] for r in shown["runs"]} == {"val/acc"}
+    text = run_mlpm("--db", db, "task", "show", str(baseline["id"])).stdout
+    assert "baseline-s1  finished  val/acc 0." in text

@@ -138,10 +138,11 @@ def show(task_id: int, as_json: bool) -> None:
             click.echo(f"    {str(data.get('sha', ''))[:10]}  {summary}{flag}")
     if details.runs:
         click.echo("  runs")
-        for r in details.runs:
-            data = r.to_json()
-            name = clean(str(data.get("name") or data.get("id")))
-            click.echo(f"    {clean(str(data.get('id')))}  {name}  {data.get('state', '')}")
+        for run in details.to_json()["runs"]:
+            name = clean(str(run.get("name") or run.get("id")))
+            metric = run.get("key_metric")
+            shown = f"  {clean(metric['name'])} {metric['value']:.4g}" if metric else ""
+            click.echo(f"    {clean(str(run.get('id')))}  {name}  {run.get('state', '')}{shown}")
     if details.lessons:
         click.echo("  lessons")
         for lesson in details.lessons:

@@ -476,6 +476,27 @@ def default_metrics(run: Run, limit: int = 4) -> list[str]:
     ][:limit]
 
 
+_QUALITY = ("acc", "f1", "wer", "cer", "bleu", "auc", "map", "iou", "loss", "error", "score")
+_SPLIT = ("val", "valid", "eval", "test", "dev")
+_BOOKKEEPING = ("epoch", "step", "runtime", "seconds", "time", "lr", "learning_rate", "throughput")
+
+
+def key_metric(run: Run) -> tuple[str, float] | None:
+    """The summary number that best says how a run did (a validation/test quality metric
+    before anything else; never epoch, step, timing or learning rate), or None."""
+    best: tuple[int, str, float] | None = None
+    for key, value in flatten(run.summary):
+        number = _number(value)
+        if number is None or key.startswith("_"):
+            continue
+        lowered = key.lower()
+        score = 3 * any(w in lowered for w in _QUALITY) + 2 * any(w in lowered for w in _SPLIT)
+        score -= 10 * any(w in lowered for w in _BOOKKEEPING)
+        if best is None or score > best[0]:
+            best = (score, key, number)
+    return None if best is None or best[0] < 0 else (best[1], best[2])
+
+
 def format_runtime(seconds: float | None) -> str:
     if seconds is None:
         return "–"

@@ -27,8 +27,16 @@ class TaskDetails:
             "days": self.days,
             "lessons": [lesson.to_json() for lesson in self.lessons],
             "commits": [c.to_json() for c in self.commits],
-            "runs": [r.to_json() for r in self.runs],
+            "runs": [{**r.to_json(), "key_metric": _key_metric(r)} for r in self.runs],
         }
+
+
+def _key_metric(run: Any) -> dict[str, Any] | None:
+    """The run's headline number (`runs.key_metric`), as {"name", "value"}."""
+    from mlpm.services.runs import key_metric
+
+    found = key_metric(run)
+    return None if found is None else {"name": found[0], "value": found[1]}
 
 
 def _optional(module: str, function: str, store: Store, task_id: int) -> list[Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.text import Text
 
+from mlpm.services.runs import key_metric
 from mlpm.services.task_details import TaskDetails
 from mlpm.tui.render import estimate, literal, tags
 from mlpm.tui.widgets.textview import TextView
@@ -58,6 +59,10 @@ def details_text(details: TaskDetails) -> Text:
         for run in details.runs:
             text.append_text(literal(_attr(run, "name") or _attr(run, "id"), "cyan"))
             text.append(f" {_attr(run, 'state')}", style="dim")
+            if found := key_metric(run):
+                text.append("  ")
+                text.append_text(literal(found[0], "dim"))
+                text.append(f" {found[1]:.4g}")
             text.append("\n")
         text.rstrip()
     if details.lessons:
