@@ -3,6 +3,7 @@ under two writers at once."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 import subprocess
@@ -179,3 +180,26 @@ def test_text_is_stored_exactly_as_given(store, project, text):
 
     change = tasks.add(store, text)
     assert tasks.get(store, change.task.id).title == text
+
+
+def test_two_connections_in_one_process_keep_their_wal_while_the_cli_writes(db_path, cli):
+    """The TUI holds two connections; a CLI command in another process must neither delete
+    their WAL nor have its writes lost (SQLite's locks die with any close() of the file)."""
+    cli("project", "add", "asr")
+    first, second = Store.open(db_path), Store.open(db_path)
+    from mlpm.services import tasks
+
+    tasks.add(first, "from the app")
+    assert run_mlpm("--db", str(db_path), "task", "add", "from the cli").returncode == 0
+    assert db_path.with_name(db_path.name + "-wal").exists()
+    titles = {t.title for t in tasks.list_tasks(second)}
+    assert titles == {"from the app", "from the cli"}
+    tasks.add(second, "again from the app")
+    first.close()
+    second.close()
+    listed = run_mlpm("--db", str(db_path), "task", "list", "--json")
+    assert {t["title"] for t in json.loads(listed.stdout)} == {
+        "from the app",
+        "from the cli",
+        "again from the app",
+    }

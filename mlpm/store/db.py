@@ -17,7 +17,6 @@ from typing import Any
 from mlpm import clock
 from mlpm.errors import StoreError
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS_TABLE = "_sqlite_migrations"
 BUSY_TIMEOUT_MS = 30_000
 # Primary key of each table the event log can restore; `id` unless listed.
@@ -39,16 +38,12 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _check_header(path: Path) -> None:
+def _check_path(path: Path) -> None:
+    """Refuse what cannot be a database file, without opening it: closing any descriptor of
+    the file would drop the POSIX locks SQLite holds on it for other connections of this
+    process (the TUI keeps two), letting another process delete their WAL."""
     if not path.is_file():
         raise StoreError(f"{path} is not a file")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(16)
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-    if head and head != SQLITE_MAGIC:
-        raise StoreError(f"{path} is not an SQLite database")
 
 
 def _as_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -71,7 +66,7 @@ class Store:
 
         db_path = Path(path).expanduser() if path else default_db_path()
         if db_path.exists():
-            _check_header(db_path)
+            _check_path(db_path)
         else:
             _create_private_file(db_path)
         try:
@@ -83,6 +78,8 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise StoreError(f"{db_path} is not an SQLite database") from None
             raise StoreError(f"cannot open {db_path}: {exc}") from None
         store = cls(conn, db_path)
         if migrate:
