@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.Abort:
         _fail("aborted", 1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `mlpm task`: the group's help, as --help would print it (not an error line).
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
     except click.UsageError as exc:
         where = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
         _fail(exc.format_message() + where, exc.exit_code)
@@ -113,6 +117,11 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(f"database error: {exc}", 1)
     except sqlite3.DatabaseError as exc:
         _fail(f"database error: {exc}", 1)
+    except OverflowError:
+        _fail("a number is out of range (too large or too small)", 2)
+    except OSError as exc:
+        target = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{target}", 1)
     except Exception as exc:
         if os.environ.get("MLPM_DEBUG"):
             raise
