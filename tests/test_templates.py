@@ -154,3 +154,13 @@ def test_the_wheel_ships_the_templates(tmp_path):
         text=True,
     )
     assert where.stdout.startswith(str(target))
+
+
+def test_init_keeps_a_capacity_the_user_chose_and_says_what_missed_today(cli):
+    assert cli("config", "set", "capacity_tasks", "2").exit_code == 0
+    result = cli("init", "speech")
+    assert result.exit_code == 0, result.output
+    assert json.loads(cli("config", "list", "--json").stdout)["capacity_tasks"] == 2
+    assert "day capacity" not in result.output
+    assert "today is full: 1 starter task(s) stay in the backlog" in result.output
+    assert len(json.loads(cli("today", "--json").stdout)["tasks"]) == 2

@@ -33,7 +33,8 @@ def offer_template() -> None:
     repo = _repo_here()
     default_name = Path(repo).name if repo else "my-project"
     name = click.prompt("project name", default=default_name)
-    project, template = templates.create_project(open_store(), name, choice, repo_path=repo)
+    made = templates.create_project(open_store(), name, choice, repo_path=repo)
+    project, template = made.project, made.template
     click.echo(
         f"created {clean(project.slug)} from {template.name}: {len(template.tasks)} tasks, "
         f"{len(template.checklist)} checklist lessons"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, style
+from mlpm.cli.output import clean, emit_json, style, warn
 
 
 @click.group()
@@ -101,7 +101,7 @@ def init(name: str | None, template_name: str, repo: str | None, paused: bool) -
     repo_path = os.path.abspath(repo) if repo else _repo_here()
     name = name or Path(repo_path or os.getcwd()).name
     entity, wandb_project = _wandb_project(repo_path)
-    project, t = templates.create_project(
+    made = templates.create_project(
         open_store(),
         name,
         template_name,
@@ -110,10 +110,15 @@ def init(name: str | None, template_name: str, repo: str | None, paused: bool) -
         wandb_project=wandb_project,
         paused=paused,
     )
+    project, t = made.project, made.template
     click.echo(
         f"created project {clean(project.slug)} from {t.name}: "
         f"{len(t.tasks)} starter tasks, {len(t.checklist)} checklist lessons"
     )
+    if made.capacity_set:
+        click.echo(f"  day capacity: {t.capacity.tasks} tasks, {t.capacity.pomodoros} pomodoros")
+    if made.not_today:
+        warn(f"today is full: {len(made.not_today)} starter task(s) stay in the backlog")
     if repo_path:
         click.echo(f"  repository: {clean(repo_path)}")
     if wandb_project:

@@ -3,7 +3,6 @@ directory, creating a project from one, and turning a project's lessons into a n
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +16,16 @@ from mlpm.store import Store
 
 if TYPE_CHECKING:
     from mlpm.services.template_model import Template
+
+
+@dataclass(slots=True)
+class Created:
+    """What `create_project` made, and what it could not do as the template asked."""
+
+    project: Any
+    template: Template
+    capacity_set: bool  # the template's day size became the user's (none was set before)
+    not_today: list[str]  # starter tasks meant for Today that stayed in the backlog
 
 
 @dataclass(slots=True)
@@ -89,16 +98,20 @@ def create_project(
     wandb_entity: str | None = None,
     wandb_project: str | None = None,
     paused: bool = False,
-) -> tuple[Any, Template]:
+) -> Created:
     """Create a project from a template in one transaction: its limits, starter tasks and
-    checklist (as lessons). Refuses an existing project."""
+    checklist (as lessons). Refuses an existing project. The template's day size becomes the
+    user's only when they have not chosen one (capacity is personal, not per project)."""
     from mlpm.services import projects, settings, tasks
 
     template = load(template_name)
     slug = projects.slugify(projects._validate_name(name))
     if store.one("SELECT 1 FROM project WHERE slug = ?", (slug,)):
         raise MlpmError(f"a project named {slug!r} already exists; choose another name")
-    first_project = store.scalar("SELECT COUNT(*) FROM project") == 0
+    chosen = store.scalar(
+        "SELECT COUNT(*) FROM setting WHERE key IN ('capacity_tasks', 'capacity_pomodoros')"
+    )
+    not_today: list[str] = []
     now = clock.stamp()
     wip = {col: {"limit": w.limit, "hard": w.hard} for col, w in template.wip.items()}
     project_settings = {"wip": wip, "template": template.name}
@@ -120,7 +133,7 @@ def create_project(
             },
         )
         settings._put(tx, "current_project", slug)
-        if first_project:  # a fresh user starts from the template's day size
+        if not chosen:  # a fresh user starts from the template's day size
             settings._put(tx, "capacity_tasks", template.capacity.tasks)
             settings._put(tx, "capacity_pomodoros", template.capacity.pomodoros)
         for rank, starter in enumerate(template.tasks, start=1):
@@ -139,8 +152,10 @@ def create_project(
                 },
             )
             if starter.column != "backlog":
-                with contextlib.suppress(Refused):  # it joins today only if the day has room
+                try:  # it joins today only if the day has room
                     tasks._move(tx, tasks.get(store, task_id), starter.column)
+                except Refused:
+                    not_today.append(starter.title)
         for item in template.checklist:
             tx.insert(
                 "lesson",
@@ -152,7 +167,7 @@ def create_project(
                     "created_at": now,
                 },
             )
-    return projects.by_id(store, project_id), template
+    return Created(projects.by_id(store, project_id), template, not chosen, not_today)
 
 
 def from_lessons(store: Store, project_name: str, *, name: str | None = None) -> str:
