@@ -159,3 +159,20 @@ def test_interactive_review_asks_about_each_task(cli, monkeypatch):
     assert (
         json.loads(cli("task", "show", "3", "--json").stdout)["drop_reason"] == "no longer needed"
     )
+
+
+def test_move_reports_the_position_the_task_really_has(cli):
+    for title in "abcd":
+        add(cli, title, "--today")
+    assert "task 1 is now at position 4" in cli("today", "move", "1", "7").output
+    assert [t["title"] for t in plan(cli)["tasks"]] == ["b", "c", "d", "a"]
+
+
+def test_review_refuses_contradictions_and_ids_not_waiting(cli, monkeypatch):
+    add(cli, "a", "--today")
+    next_day(monkeypatch)
+    both = cli("today", "review", "--keep", "1", "--drop", "1", "--reason", "x")
+    assert both.exit_code == 2 and "both --keep and --drop" in both.output
+    stranger = cli("today", "review", "--keep", "1,999")
+    assert stranger.exit_code == 2 and "not waiting for review: 999" in stranger.output
+    assert plan(cli)["to_review"] == 1  # nothing was decided

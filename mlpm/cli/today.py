@@ -81,8 +81,8 @@ def move(task_id: int, position: int) -> None:
     """Move a planned task to POSITION (1 = most important)."""
     from mlpm.services import today as day
 
-    day.move_to(open_store(), task_id, position)
-    click.echo(f"task {task_id} is now at position {position}")
+    now_at = day.move_to(open_store(), task_id, position)
+    click.echo(f"task {task_id} is now at position {now_at}")
 
 
 @today.command("remove")
@@ -138,7 +138,14 @@ def review(
     decisions: dict[int, str] = {}
     for action, ids in (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids))):
         for task_id in ids:
+            if decisions.get(task_id, action) != action:
+                raise UsageError(
+                    f"task {task_id} is given both --{decisions[task_id]} and --{action}"
+                )
             decisions[task_id] = action
+    unknown = sorted(set(decisions) - {e.task.id for e in stale})
+    if unknown:
+        raise UsageError(f"not waiting for review: {', '.join(map(str, unknown))}")
     if "drop" in decisions.values() and not (reason or "").strip():
         raise UsageError("--drop needs --reason")
     if all_action:
@@ -166,9 +173,6 @@ def review(
         for message in day.review(store, e.task.id, action, reason=why, force=force):
             warn(message)
         click.echo(f"#{e.task.id}: {action}")
-    unknown = set(decisions) - {e.task.id for e in stale}
-    if unknown:
-        warn(f"not waiting for review: {', '.join(map(str, sorted(unknown)))}")
 
 
 @today.command("history")

@@ -262,12 +262,14 @@ def add(store: Store, task_id: int, *, at: int | None = None, force: bool = Fals
     return warnings
 
 
-def move_to(store: Store, task_id: int, position: int) -> None:
-    """Move a planned task to `position` (1 = top)."""
+def move_to(store: Store, task_id: int, position: int) -> int:
+    """Move a planned task to `position` (1 = top; past the end means last); return where it
+    now is."""
     if _position_of(store, task_id) is None:
         raise MlpmError(f"task {task_id} is not in today's plan (add it with `mlpm today add`)")
     with store.write(f"today move {task_id} {position}") as tx:
         _reposition(tx, task_id, position)
+    return _position_of(store, task_id) or position
 
 
 def _reposition(tx: Tx, task_id: int, position: int) -> None:
