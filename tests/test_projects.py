@@ -62,3 +62,12 @@ def test_task_commands_without_any_project_say_what_to_do(cli):
     result = cli("task", "add", "x")
     assert result.exit_code == 1
     assert "mlpm project add" in result.output
+
+
+def test_names_in_any_script_get_a_usable_slug(cli):
+    assert cli("project", "add", "日本語プロジェクト").exit_code == 0
+    assert cli("project", "add", "Modèle ASR", "--paused").exit_code == 0
+    slugs = [p["slug"] for p in json.loads(cli("project", "list", "--json").stdout)]
+    assert slugs == ["日本語プロジェクト", "modele-asr"]
+    assert cli("task", "add", "x", "-p", "日本語プロジェクト").exit_code == 0
+    assert cli("project", "add", "!!!").exit_code == 2

@@ -19,9 +19,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {"wip": {"doing": {"limit": 2, "hard": True}}
 
 
 def slugify(name: str) -> str:
-    """A short, stable handle for a project name ("My ASR model" -> "my-asr-model")."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+    """A short, stable handle for a project name ("My ASR model" -> "my-asr-model",
+    "Modèle ASR" -> "modele-asr"; letters of any script are kept: "日本語" -> "日本語")."""
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", name):
+        # Accents on Latin letters go (è -> e); marks that belong to other scripts stay.
+        if unicodedata.combining(ch) and kept and kept[-1].isascii():
+            continue
+        kept.append(ch)
+    text = unicodedata.normalize("NFKC", "".join(kept)).lower()
+    return re.sub(r"[\W_]+", "-", text).strip("-")[:60]
 
 
 def list_projects(store: Store, *, status: str | None = None) -> list[Project]:
