@@ -290,3 +290,30 @@ def test_a_session_running_past_the_end_of_work_hours_warns(store, task_id):
     late = datetime.fromisoformat("2026-03-02T17:50:00+01:00")
     started = timer.start(store, task_id, now=late)
     assert started.warnings == ["this session ends at 18:15, after your work hours (09:00-18:00)"]
+
+
+def test_a_break_is_offered_only_soon_after_a_finished_focus_session(store, task_id):
+    timer.start(store, task_id, now=T0)
+    assert timer.status(store, now=at(25)).next_kind == "short_break"  # ran its planned time
+    assert timer.status(store, now=at(39)).next_kind == "short_break"  # still soon after
+    assert timer.status(store, now=at(40)).next_kind == "focus"  # a long break's length later
+    assert timer.status(store, now=at(40)).next_minutes == 25
+    assert timer.status(store, now=at(60 * 24 * 2)).next_kind == "focus"  # days later
+
+
+def test_no_break_after_an_interrupted_focus_session(store, task_id):
+    timer.start(store, task_id, now=T0)
+    timer.stop(store, now=T0)  # stopped at once: interrupted at 00:00
+    state = timer.status(store, now=T0)
+    assert (state.next_kind, state.next_minutes) == ("focus", 25)
+    timer.start(store, task_id, now=at(1))
+    timer.stop(store, "meeting", now=at(10))
+    assert timer.status(store, now=at(60 * 48)).next_kind == "focus"  # two days later
+
+
+def test_a_kept_going_session_earns_its_break(store, task_id):
+    timer.start(store, task_id, now=T0)
+    timer.keep_going(store, now=at(20))
+    timer.stop(store, now=at(40))  # 15 minutes of overtime: finished
+    assert timer.status(store, now=at(41)).next_kind == "short_break"
+    assert timer.status(store, now=at(56)).next_kind == "focus"

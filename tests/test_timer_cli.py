@@ -219,3 +219,10 @@ def test_keep_going_from_the_cli_counts_the_overtime(cli, planned, monkeypatch):
     again = cli("timer", "keep-going")
     assert again.exit_code == 1
     assert "no focus session has just run its full time" in again.stderr
+
+
+def test_status_after_a_session_stopped_at_once_says_focus_next(cli, planned, monkeypatch):
+    assert cli("timer", "start").exit_code == 0
+    assert cli("timer", "stop").exit_code == 0  # interrupted at 00:00
+    status = cli("timer", "status").stdout
+    assert "next: focus session" in status and "break" not in status

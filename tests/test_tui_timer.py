@@ -280,3 +280,17 @@ def test_bare_mlpm_timer_on_a_terminal_opens_timer_mode(db_path: Path, planned):
             proc.wait()
         os.close(master)
     assert b"train [bold]baseline[/bold]" in re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen)
+
+
+async def test_after_an_old_interrupted_session_the_screen_offers_focus_not_a_break(
+    db_path: Path, store, planned, monkeypatch
+):
+    timer.start(store, planned, now=T0)
+    timer.stop(store, "left early", now=T0 + timedelta(minutes=3))
+    move_clock(monkeypatch, 60 * 48)  # two days later
+    app = Host(lambda: TimerScreen(db_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert text(app.screen, "#timer-next").startswith("next: focus session (25 min)")
+        assert digits(app.screen) == "25:00"
+        assert text(app.screen, "#timer-offer") == "f: start a focus session"

@@ -56,7 +56,9 @@ def test_timer_running(snap_compare, db_path, week, size):
 
 @SIZES
 def test_timer_idle_with_a_break_due(snap_compare, db_path, store, week, size):
-    timer.stop(store, now=T0)  # interrupted at 10:00: a short break is offered next
+    timer.stop(store, now=T0 - timedelta(minutes=6))  # interrupted: earns no break
+    timer.start(store, week[0], minutes=5, now=T0 - timedelta(minutes=5))
+    # ...but this one ran its planned time, ending at 10:00: a short break is offered next
     assert snap_compare(Host(TimerScreen(db_path)), terminal_size=size, press=["_"])
 
 

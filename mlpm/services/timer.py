@@ -348,8 +348,8 @@ def status(store: Store, now: datetime | None = None) -> Status:
     minutes = sum(s.elapsed(now) for s in today if s.is_focus and not s.is_running) / 60
     if current is not None and current.is_focus:
         next_kind = next_break_kind_after(store, today, extra=1)
-    elif current is None and (last := last_ended(store)) is not None and last.is_focus:
-        # A focus session just ended: a break comes next (offered, not forced).
+    elif current is None and _break_earned(store, last_ended(store), now):
+        # A focus session just ran its time: a break comes next (offered, not forced).
         next_kind = next_break_kind_after(store, today, extra=0)
     else:
         next_kind = "focus"
@@ -373,6 +373,16 @@ def status(store: Store, now: datetime | None = None) -> Status:
         cycle_length=every,
         can_keep_going=can_keep_going,
     )
+
+
+def _break_earned(store: Store, last: Session | None, now: datetime) -> bool:
+    """A break is earned by a focus session that finished (ran its planned time, or was kept
+    going), and offered only until a long break's length has passed since it ended; after an
+    interrupted session or a long pause, a focus session comes next."""
+    if last is None or not last.is_focus or last.outcome != "finished" or last.ended_at is None:
+        return False
+    window = timedelta(minutes=int(settings.get(store, "timer.long_break_minutes")))
+    return now < last.ended_at + window
 
 
 def _cycle_position(done: int, every: int) -> int:
