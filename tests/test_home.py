@@ -34,3 +34,17 @@ def test_first_run_can_be_skipped(cli, monkeypatch):
     result = cli(input="\n")
     assert result.exit_code == 0
     assert json.loads(cli("project", "list", "--json").stdout) == []
+
+
+def test_first_run_names_a_broken_template_instead_of_offering_it(cli, monkeypatch):
+    from mlpm.services import templates
+
+    templates.user_dir().mkdir(parents=True)
+    (templates.user_dir() / "bad.toml").write_text('name = "bad"\ncolour = 1\n')
+    monkeypatch.setattr(home, "interactive", lambda: True)
+    monkeypatch.setattr("mlpm.tui.app.run", lambda path, **kw: None)
+    result = cli(input="bad\nminimal\nmine\n")
+    assert result.exit_code == 0, result.output
+    assert "bad.toml: colour, line 2" in result.output
+    assert "(minimal, ml-experiment)" in result.output
+    assert json.loads(cli("project", "list", "--json").stdout)[0]["slug"] == "mine"

@@ -8,7 +8,8 @@ import sys
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean
+from mlpm.cli.output import clean, warn
+from mlpm.errors import MlpmError
 
 
 def interactive() -> bool:
@@ -22,11 +23,22 @@ def offer_template() -> None:
     from mlpm.cli.project import _repo_here
     from mlpm.services import templates
 
-    names = [t.name for t in templates.available()]
+    names = []
+    for item in templates.available():
+        try:
+            templates.load(item.name)
+        except MlpmError as exc:  # a broken user template is named, not offered
+            warn(str(exc))
+        else:
+            names.append(item.name)
     click.echo("Welcome to mlpm. There is no project yet.")
     click.echo("Start one from a template (" + ", ".join(names) + "), or press Enter to skip.")
     choice = click.prompt(
-        "template", default="", show_default=False, type=click.Choice([*names, ""])
+        "template",
+        default="",
+        show_default=False,
+        show_choices=False,
+        type=click.Choice([*names, ""]),
     )
     if not choice:
         return
