@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mlpm.errors import UsageError
 from mlpm.integrations import wandb_files as wf
 from mlpm.services import projects, run_sync
 from mlpm.services import runs as service
@@ -207,3 +208,24 @@ def test_sync_full_re_reads_unchanged_files(cli, runs_copy: WandbRuns):
     assert "0 added, 4 updated, 0 unchanged" in again.stdout
     mixed = cli("runs", "sync", "--full", "--remote", "a/b")
     assert mixed.exit_code == 2 and "not both" in mixed.stderr
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 1001], ids=["empty", "blank", "huge"])
+def test_a_bad_metric_name_is_a_one_line_error(cli, store, runs_copy: WandbRuns, name):
+    assert cli("runs", "sync", str(runs_copy.repo / "wandb")).exit_code == 0
+    result = cli("runs", "show", "base-b", "-m", name)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: a metric name ") and result.stderr.count("\n") == 1
+    assert "internal error" not in result.output
+    with pytest.raises(UsageError):
+        service.history(store, service.get_run(store, "base-b").id, [name])
+    # the history cache is untouched: the other metrics still read back
+    assert "(40 points" in cli("runs", "show", "base-b", "-m", "loss").stdout
+
+
+@pytest.mark.parametrize("name", [".", "loss.", "\x00", "val..acc", "_step.x", "lóss\u202e"])
+def test_odd_metric_names_are_simply_not_logged(cli, runs_copy: WandbRuns, name):
+    assert cli("runs", "sync", str(runs_copy.repo / "wandb")).exit_code == 0
+    result = cli("runs", "show", "base-b", "-m", "loss", "-m", name)
+    assert result.exit_code == 0, result.output
+    assert "(not logged)" in result.stdout and "(40 points" in result.stdout

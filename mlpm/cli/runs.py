@@ -144,6 +144,7 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
     from mlpm.errors import MlpmError
     from mlpm.services import runs as service
 
+    service.check_metric_names(metrics)
     store = open_store()
     run = service.get_run(store, run_ref)
     keys = list(metrics) or service.default_metrics(run)

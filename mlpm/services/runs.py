@@ -289,6 +289,18 @@ def _from_cache(store: Store, path: str, keys: Sequence[str]) -> dict[str, list[
     return out
 
 
+MAX_METRIC_NAME = 1_000
+
+
+def check_metric_names(keys: Iterable[str]) -> None:
+    """Refuse metric names no run can have logged (an empty name is also the cache's index)."""
+    for key in keys:
+        if not key.strip():
+            raise UsageError("a metric name cannot be empty")
+        if len(key) > MAX_METRIC_NAME:
+            raise UsageError(f"a metric name is at most {MAX_METRIC_NAME:,} characters")
+
+
 def history(
     store: Store, run_id: str, keys: Sequence[str], *, api: Any = None
 ) -> dict[str, list[tuple[int, float]]]:
@@ -298,6 +310,7 @@ def history(
     path, size and mtime), so later calls for any key are a query. Remote runs are read
     through the W&B API in a subprocess (or `api`, in tests).
     """
+    check_metric_names(keys)
     run = get_run(store, run_id)
     if not run.path:
         raise MlpmError(f"run {run.id} has no history source")
