@@ -17,6 +17,14 @@ from mlpm import clock
 from mlpm.store import Store
 
 PROJECT = "Speech recognition"
+CHORES = [
+    [],
+    ["Pin the CUDA and torch versions"],
+    ["Move dataset paths into the config", "Delete stale checkpoints"],
+    [],
+    ["Add a README section on evaluation"],
+    ["Rotate the W&B API key", "Fix the flaky data-loader test"],
+]
 
 
 @dataclass(slots=True)
@@ -98,8 +106,8 @@ def build(home: Path) -> Demo:
     db = home / "demo.db"
     store = Store.open(db)
     rng = random.Random(7)
-    now = clock.now().replace(hour=9, minute=30, second=0, microsecond=0)
-    start = now - timedelta(days=7)
+    now = clock.now().replace(second=0, microsecond=0)
+    start = (now - timedelta(days=7)).replace(hour=9, minute=30)
 
     with _at(start):
         project = projects.add(store, PROJECT, repo_path=str(repo))
@@ -152,8 +160,8 @@ def build(home: Path) -> Demo:
             )
         with _at(morning + timedelta(hours=3)):
             tasks.done(store, task_id)
-            for chore in range(day % 3):  # small chores: some days finish more than others
-                tasks.done(store, tasks.add(store, f"Chore {day}.{chore}: tidy configs").task.id)
+            for chore in CHORES[day][: day % 3]:  # some days finish more than others
+                tasks.done(store, tasks.add(store, chore, estimate=1, tags=["chore"]).task.id)
     with _at(start + timedelta(days=5, hours=2)):
         tasks.drop(store, ids[10], "the learning-rate sweep tunes the beam too")
         _commit(
@@ -283,7 +291,7 @@ def build(home: Path) -> Demo:
         home=home,
         db=db,
         repo=repo,
-        tasks=len(ids),
+        tasks=store.scalar("SELECT COUNT(*) FROM task"),
         commits=int(_git(repo, "rev-list", "--count", "HEAD")),
         runs=made,
         comparisons=2,
