@@ -158,3 +158,15 @@ def test_bidi_overrides_cannot_reorder_what_is_shown(cli):
     out = cli("task", "list").output
     assert "\u202e" not in out and "pay \\u202eevil\\u202c now" in out
     assert json.loads(cli("task", "show", "1", "--json").stdout)["title"] == title
+
+
+def test_repeating_a_move_says_nothing_changed(cli):
+    cli("task", "add", "a")
+    cli("task", "done", "1")
+    again = cli("task", "done", "1")
+    assert again.exit_code == 0
+    assert "task 1 is already done: nothing to do" in again.output
+    assert cli("board", "limit", "doing", "0").exit_code == 2
+    assert cli("--db", "", "task", "list").exit_code == 2
+    shown = cli("task", "show", "1").output
+    assert "estimate  none" in shown

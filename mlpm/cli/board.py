@@ -86,12 +86,12 @@ def limit(column: str, limit: str, mode: str, project: str | None) -> None:
 
     store = open_store()
     p = projects.resolve(store, project)
-    if limit.lower() in ("none", "off", "0"):
+    if limit.lower() in ("none", "off"):
         value = None
     elif limit.isdigit():
         value = int(limit)
     else:
-        raise UsageError(f"invalid limit {limit!r}: a whole number, or 'none'")
+        raise UsageError(f"invalid limit {limit!r}: a whole number from 1, or 'none'")
     rules.set_limit(store, p, column, value, hard=mode == "hard")
     shown = "removed" if value is None else f"{value} ({mode})"
     click.echo(f"WIP limit for {column.lower()} in {clean(p.slug)}: {shown}")

@@ -19,7 +19,12 @@ def open_store() -> Store:
     root.ensure_object(dict)
     store = root.obj.get("store")
     if store is None:
-        store = Store.open(root.obj.get("db"))
+        chosen = root.obj.get("db")
+        if chosen is not None and not chosen.strip():
+            from mlpm.errors import UsageError
+
+            raise UsageError("--db (or MLPM_DB) is empty: give a file path")
+        store = Store.open(chosen)
         root.obj["store"] = store
         root.call_on_close(store.close)
     return store

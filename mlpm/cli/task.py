@@ -34,6 +34,9 @@ def task_line(t: Task, *, show_column: bool = True) -> str:
 def report(change: Change, verb: str) -> None:
     for message in change.warnings:
         warn(message)
+    if not change.moved:
+        click.echo(f"task {change.task.id} is already {change.task.column}: nothing to do")
+        return
     click.echo(f"{verb} task {change.task.id}: {clean(change.task.title)}")
 
 
@@ -113,7 +116,10 @@ def show(task_id: int, as_json: bool) -> None:
     click.echo(f"  project   {clean(t.project)}")
     status = t.column + (f" — {clean(t.drop_reason or '')}" if t.column == "dropped" else "")
     click.echo(f"  column    {status}")
-    click.echo(f"  estimate  {t.estimate if t.estimate is not None else '–'} pomodoros")
+    if t.estimate is None:
+        click.echo("  estimate  none")
+    else:
+        click.echo(f"  estimate  {t.estimate} pomodoro{'s' * (t.estimate != 1)}")
     if t.tags:
         click.echo("  tags      " + " ".join(f"#{clean(tag)}" for tag in t.tags))
     click.echo(f"  created   {t.created_at}")

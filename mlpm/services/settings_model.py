@@ -60,5 +60,6 @@ def validate_setting(key: str, raw: str) -> Any:
         model = Settings.model_validate({key: raw})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise UsageError(f"invalid value {raw!r} for {key}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"invalid value {raw!r} for {key}: {message}") from None
     return getattr(model, field)

@@ -28,6 +28,7 @@ class Change:
 
     task: Task
     warnings: list[str] = field(default_factory=list)
+    moved: bool = True  # False when the task was already where it was asked to go
 
 
 def clean_title(title: str) -> str:
@@ -192,6 +193,8 @@ def move(
     """Move a task to a column under the board's rules (WIP limits, today's capacity)."""
     column = board.column_name(column)
     task = get(store, task_id)
+    if task.column == column:
+        return Change(task, moved=False)
     with store.write(command or f"task move {task_id} {column}") as tx:
         warnings = _move(tx, task, column, force=force, reason=reason)
     return Change(get(store, task_id), warnings)
@@ -199,7 +202,10 @@ def move(
 
 def start(store: Store, task_id: int, *, force: bool = False) -> Change:
     change = move(store, task_id, "doing", force=force, command=f"task start {task_id}")
-    _record_code_state(store, task_id)
+    if change.moved:  # note HEAD and a dirty tree, so a result traces to its code state
+        from mlpm.services.commits import record_code_state
+
+        record_code_state(store, task_id, "task start")
     return change
 
 
@@ -211,17 +217,6 @@ def drop(store: Store, task_id: int, reason: str, *, force: bool = False) -> Cha
     return move(
         store, task_id, "dropped", force=force, reason=reason, command=f"task drop {task_id}"
     )
-
-
-def _record_code_state(store: Store, task_id: int) -> None:
-    """Note HEAD and a dirty tree when work starts (the git integration, when present)."""
-    try:
-        from mlpm.services import commits
-    except ImportError:
-        return
-    record = getattr(commits, "record_code_state", None)
-    if record is not None:
-        record(store, task_id, "task start")
 
 
 def _move(

@@ -95,4 +95,5 @@ def parse(text: str, source: Path | str) -> Template:
         field = ".".join(str(p) for p in loc) or "(top level)"
         line = _line_of(text, loc)
         where = f", line {line}" if line else ""
-        raise MlpmError(f"{source}: {field}{where}: {error['msg']}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise MlpmError(f"{source}: {field}{where}: {message}") from None
