@@ -322,6 +322,7 @@ def test_commits_name_only_tasks_of_projects_in_that_repository(
     other_repo = init_repo(tmp_path / "other")
     projects.add(store, "other", repo_path=str(other_repo.path))
     foreign = tasks.add(store, "elsewhere", project="other").task.id  # task 4
+    (repo.path / "src").mkdir(exist_ok=True)
     same = projects.add(store, "same-repo", repo_path=str(repo.path / "src"))
     shared = tasks.add(store, "same repository", project=same.slug).task.id  # task 5
     repo.commit(f"Touches mlpm#1, mlpm#{foreign} and mlpm#{shared}")

@@ -71,3 +71,14 @@ def test_names_in_any_script_get_a_usable_slug(cli):
     assert slugs == ["日本語プロジェクト", "modele-asr"]
     assert cli("task", "add", "x", "-p", "日本語プロジェクト").exit_code == 0
     assert cli("project", "add", "!!!").exit_code == 2
+
+
+def test_archived_projects_take_no_tasks_and_repos_must_exist(cli, tmp_path):
+    cli("project", "add", "asr")
+    cli("project", "add", "old", "--paused")
+    cli("project", "archive", "old")
+    refused = cli("task", "add", "x", "-p", "old")
+    assert refused.exit_code == 1 and "archived" in refused.output
+    missing = cli("project", "edit", "--repo", str(tmp_path / "nope"))
+    assert missing.exit_code == 2 and "no such folder" in missing.output
+    assert cli("project", "edit", "--repo", "").exit_code == 0

@@ -58,7 +58,9 @@ async def test_a_missing_repository_is_one_notice_not_a_crash(
     db_path: Path, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tui_app, "GIT_POLL_SECONDS", 0.1)
+    (tmp_path / "gone").mkdir()
     projects.add(store, "asr", repo_path=str(tmp_path / "gone"))
+    (tmp_path / "gone").rmdir()  # the repository moved away after the project was made
     app = tui_app.MlpmApp(db_path, screen="board")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

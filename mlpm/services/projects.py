@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from typing import Any
@@ -92,6 +93,14 @@ def _check_active_limit(store: Store, *, adding: str) -> None:
         )
 
 
+def _validate_repo(path: str | None) -> str | None:
+    """A repository path must be an existing folder (the git integration says if it is a
+    repository); an empty string clears it."""
+    if path and not os.path.isdir(path):
+        raise UsageError(f"no such folder: {path}")
+    return path or None
+
+
 def _validate_name(name: str) -> str:
     name = name.strip()
     if not name:
@@ -113,6 +122,7 @@ def add(
 ) -> Project:
     """Create a project (active unless `paused`); the first project becomes the current one."""
     name = _validate_name(name)
+    repo_path = _validate_repo(repo_path)
     slug = slugify(name)
     if store.one("SELECT 1 FROM project WHERE slug = ?", (slug,)):
         raise MlpmError(f"a project named {slug!r} already exists")
@@ -172,7 +182,7 @@ def edit(
     if new_name is not None:
         changes["name"] = _validate_name(new_name)
     if repo_path is not None:
-        changes["repo_path"] = repo_path or None
+        changes["repo_path"] = _validate_repo(repo_path)
     if wandb_entity is not None:
         changes["wandb_entity"] = wandb_entity or None
     if wandb_project is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlpm import clock
-from mlpm.errors import NotFound, UsageError
+from mlpm.errors import MlpmError, NotFound, UsageError
 from mlpm.models import Project, Task
 from mlpm.services import board, projects
 from mlpm.store import Store, Tx
@@ -120,6 +120,10 @@ def add(
     if len(notes) > MAX_NOTES:
         raise UsageError(f"notes are at most {MAX_NOTES:,} characters")
     target = projects.resolve(store, project)
+    if target.status == "archived":
+        raise MlpmError(
+            f"project {target.slug} is archived; activate it first (mlpm project activate)"
+        )
     now = clock.stamp()
     with store.write("task add") as tx:
         key = tx.insert(
