@@ -229,3 +229,111 @@ def test_odd_metric_names_are_simply_not_logged(cli, runs_copy: WandbRuns, name)
     result = cli("runs", "show", "base-b", "-m", "loss", "-m", name)
     assert result.exit_code == 0, result.output
     assert "(not logged)" in result.stdout and "(40 points" in result.stdout
+
+
+def _truncated_copy(source: Path, folder: Path, size: int = 3000) -> Path:
+    """The first `size` bytes of a run's file, in another run folder, same embedded run id."""
+    folder.mkdir(parents=True)
+    copy = folder / f"run-{folder.name.rsplit('-', 1)[-1]}.wandb"
+    copy.write_bytes(source.read_bytes()[:size])
+    return copy
+
+
+def _shown(cli, run_id: str) -> dict:
+    return json.loads(cli("runs", "show", run_id, "-m", "loss", "--json").stdout)
+
+
+def test_a_truncated_duplicate_synced_later_never_replaces_the_finished_run(
+    cli, runs_copy: WandbRuns
+):
+    original = runs_copy.file("base-b")
+    assert cli("runs", "sync", str(runs_copy.repo / "wandb")).exit_code == 0
+    run_id = wf.read_run(original).run_id
+    before = _shown(cli, run_id)
+    wb = runs_copy.root / "wb"
+    trunc = _truncated_copy(original, wb / "offline-run-20261124_103000-trunc1")
+    assert wf.read_run(trunc).run_id == run_id and wf.read_run(trunc).state != "finished"
+
+    result = cli("runs", "sync", str(wb))
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated" in result.stdout and "1 duplicate ignored" in result.stdout
+    (warning,) = _warnings(result)
+    assert run_id in warning and str(original) in warning and str(trunc) in warning
+    after = _shown(cli, run_id)
+    assert after["state"] == "finished" and after["path"] == str(original)
+    assert after["runtime"] == before["runtime"] and after["summary"] == before["summary"]
+    assert after["history"] == before["history"]
+    # the ignored copy is remembered: no second warning, nothing changes
+    again = cli("runs", "sync", str(wb))
+    assert _warnings(again) == [] and _shown(cli, run_id)["path"] == str(original)
+    assert "0 updated" in cli("runs", "sync", str(original.parent)).stdout
+
+
+@pytest.mark.parametrize("stamp", ["20000101_000000", "20991231_235959"], ids=["first", "last"])
+def test_two_copies_in_one_sync_keep_the_finished_one_whichever_comes_first(
+    cli, runs_copy: WandbRuns, stamp
+):
+    original = runs_copy.file("base-a")
+    wandb_dir = runs_copy.repo / "wandb"
+    trunc = _truncated_copy(original, wandb_dir / f"offline-run-{stamp}-trunc1")
+    result = cli("runs", "sync", str(wandb_dir))
+    assert result.exit_code == 0, result.output
+    assert "4 added, 0 updated, 0 unchanged, 1 duplicate ignored (5 files)" in result.stdout
+    run_id = wf.read_run(original).run_id
+    naming = [w for w in _warnings(result) if str(trunc) in w]
+    assert len(naming) == 1 and str(original) in naming[0] and run_id in naming[0]
+    shown = _shown(cli, run_id)
+    assert (shown["state"], shown["path"]) == ("finished", str(original))
+    assert len(shown["history"]["loss"]) == 30
+
+
+def test_a_crashed_copy_with_more_records_beats_a_shorter_one(cli, runs_copy: WandbRuns):
+    killed = runs_copy.file("killed")
+    folder = runs_copy.root / "wb" / "offline-run-20261124_103000-short1"
+    short = _truncated_copy(killed, folder, size=killed.stat().st_size // 2)
+    old = killed.stat().st_mtime - 3600
+    os.utime(short, (old, old))  # long silent: crashed, not running
+    assert cli("runs", "sync", str(folder)).exit_code == 0
+    run_id = wf.read_run(killed).run_id
+    assert _shown(cli, run_id)["path"] == str(short)
+    result = cli("runs", "sync", str(killed.parent))
+    assert "0 added, 1 updated" in result.stdout
+    assert any(str(short) in w and str(killed) in w for w in _warnings(result))
+    assert _shown(cli, run_id)["path"] == str(killed)
+
+
+def test_a_resync_of_the_original_repairs_a_run_a_duplicate_had_replaced(
+    cli, store, runs_copy: WandbRuns
+):
+    """A database an earlier mlpm damaged: the run row took a truncated copy's data while
+    the original's file fingerprint stayed, so the original looked unchanged."""
+    original = runs_copy.file("base-b")
+    assert cli("runs", "sync", str(original.parent)).exit_code == 0
+    run_id = wf.read_run(original).run_id
+    trunc = _truncated_copy(original, runs_copy.root / "wb" / "offline-run-20261124_1030-trunc1")
+    info = wf.read_run(trunc)
+    info.path = str(trunc)
+    with store.write("old runs sync", undoable=False) as tx:
+        tx.store.conn.execute(run_sync._UPSERT_RUN, run_sync._row(info, None, "2026-11-24"))
+    assert _shown(cli, run_id)["state"] != "finished"
+
+    result = cli("runs", "sync", str(original.parent))
+    assert "0 added, 1 updated, 0 unchanged" in result.stdout
+    shown = _shown(cli, run_id)
+    assert (shown["state"], shown["path"]) == ("finished", str(original))
+    assert len(shown["history"]["loss"]) == 40
+    assert "1 unchanged" in cli("runs", "sync", str(original.parent)).stdout
+
+
+def test_a_folder_without_runs_says_so(cli, runs_copy: WandbRuns, tmp_path: Path):
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "sub" / "notes.txt").write_text("no runs here\n")
+    result = cli("runs", "sync", str(empty))
+    assert result.exit_code == 0, result.output
+    assert _warnings(result) == [f"warning: no W&B run files (*.wandb) under {empty}"]
+    both = cli("runs", "sync", str(empty), str(runs_copy.repo / "wandb"))
+    assert "4 added" in both.stdout and len([w for w in _warnings(both) if "no W&B" in w]) == 1
+    data = json.loads(cli("runs", "sync", str(empty), "--json").stdout)
+    assert data["files"] == 0
+    assert data["warnings"] == [f"no W&B run files (*.wandb) under {empty}"]

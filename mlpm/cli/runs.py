@@ -69,8 +69,14 @@ def sync(
     if as_json:
         emit_json(report.to_json())
         return
+    duplicates = (
+        f", {report.duplicates} duplicate{'' if report.duplicates == 1 else 's'} ignored"
+        if report.duplicates
+        else ""
+    )
     click.echo(
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        f"{duplicates}"
         f" ({report.files} {'run' if remote else 'file'}{'' if report.files == 1 else 's'})"
     )
 

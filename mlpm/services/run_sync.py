@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlpm import clock
 from mlpm.errors import NotFound, UsageError
-from mlpm.services.runs import db_path, display_path
+from mlpm.services.runs import REMOTE_PREFIX, db_path, display_path, fs_path
 
 if TYPE_CHECKING:
     from mlpm.integrations.wandb_files import RunInfo
@@ -51,6 +51,7 @@ class SyncReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # files ignored: another file holds a better copy of their run
     files: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -108,6 +109,65 @@ def _current_project_id(store: Store) -> int | None:
     return project.id if project else None
 
 
+DUPLICATE = "duplicate of run "  # how run_file.problem marks a file ignored as a duplicate
+
+
+@dataclass(slots=True)
+class _Copy:
+    """One file's copy of a run, as good as its state, size and runtime say."""
+
+    path: str  # as stored
+    state: str | None
+    size: int | None
+    runtime: float | None
+
+    def rank(self) -> tuple[bool, int, float]:
+        """Finished beats running or crashed; then more records (a longer file), later end."""
+        return (self.state == "finished", self.size or 0, self.runtime or 0.0)
+
+    def describe(self) -> str:
+        size = "size unknown" if self.size is None else f"{self.size:,} bytes"
+        return f"{display_path(self.path)} ({self.state or 'unknown'}, {size})"
+
+
+def _local_copy_exists(path: str | None) -> bool:
+    if not path or path.startswith(REMOTE_PREFIX):
+        return False
+    try:
+        return fs_path(path).is_file()
+    except OSError:
+        return False
+
+
+def _file_row(
+    key: str,
+    stat: os.stat_result,
+    run_id: str | None,
+    state: str | None,
+    problem: str | None,
+    now: str,
+) -> tuple[Any, ...]:
+    return (key, stat.st_size, stat.st_mtime_ns, run_id, state, problem, now)
+
+
+def _files(roots: Sequence[Path], report: SyncReport) -> Iterator[Path]:
+    """The run files under each root; a root without any adds a warning."""
+    from mlpm.integrations import wandb_files
+
+    given: set[Path] = set()
+    for root in roots:
+        found = False
+        for file in wandb_files.find_run_files([root]):
+            found = True
+            if file not in given:  # overlapping roots: each file once
+                given.add(file)
+                yield file
+        if not found:
+            report.warnings.append(
+                f"no W&B run files (*.wandb) under {display_path(db_path(root))}"
+            )
+
+
 def sync_local(
     store: Store,
     paths: Sequence[Path | str] = (),
@@ -121,6 +181,10 @@ def sync_local(
     written in one transaction, so an interruption leaves nothing half-written. Long files
     are read at their head and tail only; `full` reads every record of every file (and
     re-reads unchanged files), for a summary with keys last logged long before the end.
+
+    A run id met in two files (a copied or truncated run folder) keeps the better copy
+    (see `_Copy.rank`), with one warning naming both; the other file is remembered as a
+    duplicate and skipped while unchanged.
     """
     from mlpm.integrations import wandb_files
 
@@ -134,14 +198,22 @@ def sync_local(
     if project_id is None:
         project_id = _current_project_id(store)
     known = {
-        row["path"]: row for row in store.query("SELECT path, size, mtime_ns, state FROM run_file")
+        row["path"]: row
+        for row in store.query("SELECT path, size, mtime_ns, run_id, state, problem FROM run_file")
     }
-    existing = {row["id"] for row in store.query("SELECT id FROM run")}
+    stored = {
+        row["id"]: row
+        for row in store.query(
+            "SELECT run.id, run.path, run.state, run.runtime, run_file.size FROM run"
+            " LEFT JOIN run_file ON run_file.path = run.path"
+        )
+    }
     report = SyncReport()
     now = clock.stamp()
     run_rows: dict[str, tuple[Any, ...]] = {}
-    file_rows: list[tuple[Any, ...]] = []
-    for file in wandb_files.find_run_files(roots):
+    file_rows: dict[str, tuple[Any, ...]] = {}
+    chosen: dict[str, _Copy] = {}  # run id -> the copy this sync keeps
+    for file in _files(roots, report):
         report.files += 1
         key = db_path(file)
         try:
@@ -150,12 +222,20 @@ def sync_local(
             report.warnings.append(f"{display_path(key)}: cannot read: {exc.strerror}")
             continue
         seen = known.get(key)
+        owner = stored.get(seen["run_id"]) if seen and seen["run_id"] else None
         if (
             seen is not None
             and seen["size"] == stat.st_size
             and seen["mtime_ns"] == stat.st_mtime_ns
             and seen["state"] != "running"
             and not full
+            # the file still holds its run's row, or was set aside as a duplicate: a file
+            # whose run row now points at another source is read again (and may win back)
+            and (
+                owner is None
+                or owner["path"] == key
+                or (seen["problem"] or "").startswith(DUPLICATE)
+            )
         ):
             report.unchanged += 1
             continue
@@ -163,7 +243,7 @@ def sync_local(
             info = wandb_files.read_run(file, full=full)
         except wandb_files.WandbFileError as exc:
             report.warnings.append(f"{display_path(key)}: {exc}")
-            file_rows.append((key, stat.st_size, stat.st_mtime_ns, None, None, str(exc), now))
+            file_rows[key] = _file_row(key, stat, None, None, str(exc), now)
             continue
         except Exception as exc:  # a reader bug must not stop the other files' import
             if os.environ.get("MLPM_DEBUG"):
@@ -173,21 +253,45 @@ def sync_local(
             )
             continue
         info.path = key
+        copy = _Copy(key, info.state, stat.st_size, info.runtime)
+        rival = chosen.get(info.run_id)
+        row = stored.get(info.run_id)
+        if rival is None and row and row["path"] != key and _local_copy_exists(row["path"]):
+            rival = _Copy(row["path"], row["state"], row["size"], row["runtime"])
+        if rival is not None and copy.rank() <= rival.rank():
+            problem = f"{DUPLICATE}{info.run_id} in {rival.path}"
+            if seen is None or seen["problem"] != problem:  # warn once, not at every sync
+                report.warnings.append(
+                    f"run {info.run_id} is in two files: kept {rival.describe()},"
+                    f" ignored {copy.describe()}"
+                )
+            report.duplicates += 1
+            file_rows[key] = _file_row(key, stat, info.run_id, info.state, problem, now)
+            continue
+        if rival is not None:
+            report.warnings.append(
+                f"run {info.run_id} is in two files: kept {copy.describe()},"
+                f" ignored {rival.describe()}"
+            )
+            if rival.path in file_rows:  # read earlier in this sync: set it aside
+                report.duplicates += 1
+                file_rows[rival.path] = (
+                    *file_rows[rival.path][:5],
+                    f"{DUPLICATE}{info.run_id} in {key}",
+                    now,
+                )
         if info.problems:
             report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
-        if info.run_id in existing or info.run_id in run_rows:
-            report.updated += 1
-        else:
-            report.added += 1
+        chosen[info.run_id] = copy
         run_rows[info.run_id] = _row(info, project_id, now)
         problem = "; ".join(info.problems) or None
-        file_rows.append(
-            (key, stat.st_size, stat.st_mtime_ns, info.run_id, info.state, problem, now)
-        )
+        file_rows[key] = _file_row(key, stat, info.run_id, info.state, problem, now)
+    report.added = sum(run_id not in stored for run_id in run_rows)
+    report.updated = len(run_rows) - report.added
     if file_rows:
         with store.write("runs sync", undoable=False) as tx:
             tx.store.conn.executemany(_UPSERT_RUN, list(run_rows.values()))
-            tx.store.conn.executemany(_UPSERT_FILE, file_rows)
+            tx.store.conn.executemany(_UPSERT_FILE, list(file_rows.values()))
             tx.note(
                 "run",
                 "sync",
