@@ -341,3 +341,121 @@ def test_saved_run_comparison_joins_the_runs_task(cli, db_path: Path, project) -
     items = json.loads(cli("sig", "log", "--task", str(task.id), "--json").stdout)
     assert len(items) == 1 and items[0]["kind"] == "runs"
     assert items[0]["label_a"] == "g1" and items[0]["metric"] == "val/acc"
+
+
+def test_three_tied_runs_a_side_are_no_detectable_difference(cli) -> None:
+    r = cli("sig", "seeds", "1,1,1", "2,2,2")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("no detectable difference")
+    assert "Mann-Whitney U: statistic 9, p = 0.1 " in r.stdout
+    assert "nan" not in r.stdout  # Hedges' g is undefined here: not shown
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("0.75", "0.79", "--n", "3"), "A: 0.75 × 3 = 2.25 is not a whole number of correct"),
+        (("0.70", "1", "--n", "3"), "A: 0.7 × 3 = 2.1 is not a whole number of correct"),
+        (("0.5", "0.79", "--n", "3"), "A: 0.5 × 3 = 1.5 is not a whole number of correct"),
+    ],
+)
+def test_props_refuses_accuracies_that_are_no_whole_count(cli, args, message) -> None:
+    r = cli("sig", "props", *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"error: {message}") and r.stderr.count("\n") == 1
+
+
+def test_props_takes_the_precision_as_typed(cli) -> None:
+    """0.7 (one decimal) on 3 examples can be 2/3; 0.70 (two decimals) cannot."""
+    r = cli("sig", "props", "0.7", "1", "--n", "3", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["extra"]["count_a"] == 2 and data["detectable"] is None
+    assert "too small to detect any possible gain" in data["verdict_text"]
+    assert cli("sig", "props", "0.751", "0.79", "--n", "1000").exit_code == 0
+
+
+def test_props_with_no_correct_answers_prints_no_nan(cli) -> None:
+    r = cli("sig", "props", "0", "0", "--n", "10")
+    assert r.exit_code == 0, r.output
+    assert "test: Fisher's exact test: p = 1 " in r.stdout and "nan" not in r.stdout
+
+
+def test_huge_values_are_refused_and_no_warning_reaches_the_terminal() -> None:
+    from tests.conftest import run_mlpm
+
+    big = run_mlpm("sig", "seeds", "1e308,1e308,-1e308", "1,2,3")
+    assert big.returncode == 2 and big.stdout == ""
+    assert big.stderr == (
+        "error: A: value 1 is 1e+308, too large for the arithmetic (magnitudes above 1e+75 "
+        "overflow); rescale the scores\n"
+    )
+    # scipy warns about "catastrophic cancellation" on a constant side: not our user's problem
+    quiet = run_mlpm("sig", "seeds", "1,1,1", "1,2,3")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("1,,2,3", "1,2,3"), "error: A: value 2 is empty (check the commas)"),
+        (("1,2,3", "4,5,6,"), "error: B: value 4 is empty (check the commas)"),
+        (("nosuchfile.txt", "1,2,3"), "error: A: nosuchfile.txt: no such file"),
+        (("1,2,3", "4,5,6", "--alpha", "1e-320"), "error: alpha must be between 1e-06 and 0.5"),
+        (("1,2,3", "4,5,6", "--alpha", "0.9"), "error: alpha must be between 1e-06 and 0.5"),
+        (("1,2,3", "4,5,6", "--cv", "5"), "error: --cv 5 needs the 5 fold scores of each"),
+        (("1,2,3,4,5,6", "2,3,4,5,6,7", "--cv", "4"), "error: --cv 4 needs the 4 fold scores"),
+    ],
+)
+def test_seeds_bad_input_is_one_line(cli, args, message) -> None:
+    r = cli("sig", "seeds", *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(message) and r.stderr.count("\n") == 1
+
+
+def test_cv_takes_repeated_k_fold_scores(cli) -> None:
+    a = "0.80,0.82,0.81,0.79,0.80,0.83"
+    b = "0.82,0.83,0.83,0.80,0.82,0.85"
+    data = json.loads(cli("sig", "seeds", a, b, "--cv", "3", "--json").stdout)
+    assert data["n_a"] == 6 and data["extra"]["test_train_ratio"] == pytest.approx(0.5)
+
+
+def test_runs_refuses_both_directions(cli, db_path: Path) -> None:
+    cli("sig", "log")
+    _add_runs(db_path)
+    r = cli(
+        "sig",
+        "runs",
+        "--group-a",
+        "g1",
+        "--group-b",
+        "g2",
+        "--metric",
+        "val/acc",
+        "--higher-is-better",
+        "--lower-is-better",
+    )
+    assert r.exit_code == 2
+    assert r.stderr == "error: give --higher-is-better or --lower-is-better, not both\n"
+    lower = cli(
+        "sig",
+        "runs",
+        "--group-a",
+        "g1",
+        "--group-b",
+        "g2",
+        "--metric",
+        "val/acc",
+        "--lower-is-better",
+        "--json",
+    )
+    assert json.loads(lower.stdout)["higher_is_better"] is False
+
+
+def test_preds_refuses_nan_labels(cli, tmp_path: Path) -> None:
+    fa, fb = tmp_path / "a.csv", tmp_path / "b.csv"
+    fa.write_text("id,y_true,y_pred\n1,cat,cat\n2,dog,dog\n3,dog,cat\n")
+    fb.write_text("id,y_pred\n1,cat\n2,nan\n3,dog\n")
+    r = cli("sig", "preds", str(fa), str(fb))
+    assert r.exit_code == 2
+    assert "row 2 (y_pred): 'nan' looks like a missing value (NaN), not a label" in r.stderr

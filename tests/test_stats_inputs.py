@@ -97,3 +97,43 @@ def test_read_table(tmp_path: Path) -> None:
     bad = _csv(tmp_path / "v.csv", "d,a,b", ["x,1,inf"])
     with pytest.raises(UsageError, match="line 2: value 2 is inf"):
         read_table(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"), [("1,,2,3", 2), ("1,2,3,", 4), (",1,2", 1), ("1; ;2", 2), ("1, ,2", 2)]
+)
+def test_an_empty_value_is_refused_saying_where(text: str, where: int) -> None:
+    with pytest.raises(UsageError, match=rf"^A: value {where} is empty"):
+        parse_numbers(text, "A")
+
+
+def test_separators_with_spaces_are_not_empty_values() -> None:
+    assert parse_numbers(" 1 , 2 ;3\n4 ", "A") == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("name", ["nosuchfile.txt", "scores.csv", "runs/a", "x.json"])
+def test_a_missing_file_is_called_a_missing_file(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UsageError, match=rf"^A: {tmp_path}/{name}: no such file$"):
+        parse_numbers(f"{tmp_path}/{name}", "A")
+    with pytest.raises(UsageError, match="no such file"):
+        parse_numbers(name, "A")
+
+
+@pytest.mark.parametrize("value", ["1e308", "-1e300", "2e75"])
+def test_numbers_too_large_for_the_arithmetic_are_refused(value: str) -> None:
+    with pytest.raises(UsageError, match=r"^A: value 3 is .*too large for the arithmetic"):
+        parse_numbers(f"1,2,{value}", "A")
+    assert parse_numbers("1e75,-1e75,3", "A") == [1e75, -1e75, 3]
+
+
+@pytest.mark.parametrize("label", ["nan", "NaN", "-nan"])
+def test_nan_is_not_a_label(tmp_path: Path, label: str) -> None:
+    bad = _csv(tmp_path / "p.csv", "id,y_true,y_pred", ["1,a,a", f"2,a,{label}"])
+    with pytest.raises(UsageError, match=r"row 2 \(y_pred\): .* looks like a missing value"):
+        read_predictions(bad)
+
+
+def test_huge_per_example_scores_are_refused(tmp_path: Path) -> None:
+    bad = _csv(tmp_path / "s.csv", "id,score", ["1,0.5", "2,1e300"])
+    with pytest.raises(UsageError, match=r"row 2 \(score\): 1e\+300 is too large"):
+        read_predictions(bad)

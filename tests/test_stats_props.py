@@ -88,3 +88,45 @@ def test_refuses_values_that_are_not_proportions(bad: float) -> None:
 def test_refuses_empty_test_set() -> None:
     with pytest.raises(UsageError, match="--n"):
         two_proportions(0.5, 0.6, 0)
+
+
+@pytest.mark.parametrize(
+    ("acc", "n", "places"),
+    [(0.75, 3, None), (0.79, 3, None), (0.7, 3, 2), (0.5, 7, None), (0.7512, 1000, None)],
+)
+def test_refuses_an_accuracy_that_is_no_whole_count(acc: float, n: int, places: int | None) -> None:
+    with pytest.raises(UsageError, match="is not a whole number of correct answers"):
+        two_proportions(acc, 0.5 if n % 2 == 0 else 1.0, n, places=(places, None))
+
+
+def test_the_message_shows_the_arithmetic() -> None:
+    with pytest.raises(UsageError) as info:
+        two_proportions(0.75, 0.79, 3)
+    assert str(info.value).startswith("A: 0.75 × 3 = 2.25 is not a whole number of correct answers")
+
+
+@pytest.mark.parametrize(
+    ("acc", "n", "count"), [(0.751, 1000, 751), (0.333, 3, 1), (0.67, 3, 2), (0.7, 3, 2)]
+)
+def test_accepts_an_accuracy_rounded_to_the_digits_given(acc: float, n: int, count: int) -> None:
+    r = two_proportions(acc, 0.0, n)
+    assert r.extra["count_a"] == count
+
+
+def test_detectable_gain_is_never_more_than_possible() -> None:
+    """With 3 examples a side no accuracy gain can be detected: say so, not "1.08"."""
+    r = two_proportions(1 / 3, 2 / 3, 3)
+    assert r.verdict == "no_difference"
+    assert r.verdict_text == (
+        "no detectable difference (this data is too small to detect any possible gain)"
+    )
+    assert r.to_json()["detectable"] is None
+
+
+def test_fisher_odds_ratio_undefined_is_not_nan() -> None:
+    r = two_proportions(0.0, 0.0, 10)
+    assert r.test == "Fisher's exact test" and r.p_value == 1.0
+    assert r.statistic is None
+    from mlpm.stats.report import render
+
+    assert "nan" not in render(r)

@@ -44,8 +44,8 @@ def test_unpaired_matches_scipy_on_other_data() -> None:
     assert r.p_value == pytest.approx(ref.pvalue, rel=REL)
     ci = ref.confidence_interval(0.9)
     assert (r.ci_low, r.ci_high) == pytest.approx((ci.low, ci.high), rel=REL)
-    mw = stats.mannwhitneyu(b, a)
-    assert r.extra["p_mann_whitney"] == pytest.approx(mw.pvalue, rel=REL)
+    # These lists have ties: the exact permutation p of U, not the normal approximation.
+    assert r.extra["p_mann_whitney"] == pytest.approx(_permutation_p(a, b), rel=REL)
     assert r.verdict == "no_difference"
     assert "could only detect a gain of" in r.verdict_text
 
@@ -206,3 +206,75 @@ def test_probability_of_superiority_with_its_ci() -> None:
     assert r.extra["p_b_better_convincing"] is False
     flipped = compare_samples(a, b, higher_is_better=False)
     assert flipped.extra["p_b_better"] == pytest.approx(1 - u / 64, rel=REL)
+
+
+def _permutation_p(a: list[float], b: list[float]) -> float:
+    """scipy's exact two-sided permutation p of the Mann-Whitney U of B."""
+    import numpy as np
+    from scipy import stats
+
+    def u_of_b(x: list[float], y: list[float], axis: int = -1) -> float:
+        return stats.mannwhitneyu(y, x, method="asymptotic", axis=axis).statistic
+
+    return stats.permutation_test(
+        (a, b), u_of_b, permutation_type="independent", n_resamples=np.inf, vectorized=True
+    ).pvalue
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([1, 1, 1], [2, 2, 2]),
+        ([0.7, 0.7, 0.71, 0.72], [0.71, 0.73, 0.73, 0.74, 0.74]),
+        ([3, 1, 2, 2, 5, 4, 4, 4], [4, 6, 5, 5, 7, 2]),
+    ],
+)
+def test_mann_whitney_with_ties_is_the_exact_permutation_p(a: list, b: list) -> None:
+    r = compare_samples(a, b)
+    assert r.extra["p_mann_whitney"] == pytest.approx(_permutation_p(a, b), rel=REL)
+    assert r.extra["mann_whitney_method"].startswith("ties: exact over all")
+
+
+def test_three_constant_runs_a_side_are_no_detectable_difference() -> None:
+    """1,1,1 vs 2,2,2: the rank test decides, and 3 + 3 runs cannot go below p = 0.1."""
+    r = compare_samples([1, 1, 1], [2, 2, 2])
+    assert r.test == "Mann-Whitney U"
+    assert r.p_value == pytest.approx(0.1, rel=REL)
+    assert r.verdict == "no_difference"
+    assert r.effect_size is None  # Hedges' g is undefined (no variance), not "nan"
+
+
+def test_mann_whitney_without_ties_is_scipys_exact() -> None:
+    from scipy import stats
+
+    a, b = [0.1, 0.5, 0.3, 0.9, 0.7, 0.2, 0.4, 0.6, 0.8], [0.55, 0.95, 0.85, 0.75, 0.65, 1.0]
+    r = compare_samples(a, b)
+    ref = stats.mannwhitneyu(b, a, method="exact")
+    assert r.extra["p_mann_whitney"] == pytest.approx(ref.pvalue, rel=REL)
+    assert r.extra["mann_whitney_method"] == "exact"
+
+
+def test_mann_whitney_with_ties_and_many_splits_is_a_seeded_monte_carlo() -> None:
+    a = [round(0.70 + (i % 5) / 100, 2) for i in range(14)]
+    b = [round(0.72 + (i % 5) / 100, 2) for i in range(14)]
+    one, two = compare_samples(a, b, seed=7), compare_samples(a, b, seed=7)
+    assert one.extra["p_mann_whitney"] == two.extra["p_mann_whitney"]
+    assert "Monte-Carlo permutation, 10000 resamples, seed 7" in one.extra["mann_whitney_method"]
+    assert one.extra["p_mann_whitney"] == pytest.approx(_permutation_p_mc(a, b), abs=0.01)
+
+
+def _permutation_p_mc(a: list[float], b: list[float]) -> float:
+    import numpy as np
+    from scipy import stats
+
+    def u_of_b(x: list[float], y: list[float], axis: int = -1) -> float:
+        return stats.mannwhitneyu(y, x, method="asymptotic", axis=axis).statistic
+
+    return stats.permutation_test(
+        (a, b),
+        u_of_b,
+        permutation_type="independent",
+        n_resamples=99_999,
+        vectorized=True,
+        rng=np.random.default_rng(0),
+    ).pvalue

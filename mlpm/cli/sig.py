@@ -73,7 +73,8 @@ def _finish(
 
 
 @click.group()
-def sig() -> None:
+@click.pass_context
+def sig(ctx: click.Context) -> None:
     """Significance checks: is B really better than A, or lucky?
 
     Every check prints a verdict first ("B is better than A", "no detectable difference",
@@ -84,19 +85,25 @@ def sig() -> None:
     ci_low, ci_high, effect_size, effect_name, verdict (b_better, a_better, equivalent,
     no_difference, too_few), verdict_text, n_a, n_b, alpha, seed, warnings, others, extra.
     """
+    import warnings
+
+    # Caveats are reported in the result's own words; numpy/scipy warnings never reach the
+    # terminal (the statistics functions silence them too, for the TUI).
+    ctx.with_resource(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
 
 
 @sig.command("props")
-@click.argument("acc_a", type=float)
-@click.argument("acc_b", type=float)
+@click.argument("acc_a")
+@click.argument("acc_b")
 @click.option("--n", "n_a", type=int, required=True, help="Test examples behind A (and B).")
 @click.option("--n-b", type=int, help="Test examples behind B, when different.")
 @click.option("--same-test-set", is_flag=True, help="A and B were scored on the same examples.")
 @_direction
 @_common
 def props(
-    acc_a: float,
-    acc_b: float,
+    acc_a: str,
+    acc_b: str,
     n_a: int,
     n_b: int | None,
     same_test_set: bool,
@@ -107,30 +114,40 @@ def props(
     save: bool,
     task_id: int | None,
 ) -> None:
-    """Two accuracies from summary numbers: `mlpm sig props 0.75 0.79 --n 1000`."""
-    from mlpm.stats.props import two_proportions
+    """Two accuracies from summary numbers: `mlpm sig props 0.75 0.79 --n 1000`.
 
+    Each accuracy times its n must be a whole number of correct answers, to the precision
+    the accuracy is written with (0.751 on 1000 examples is fine; 0.75 on 3 is refused).
+    """
+    from mlpm.stats.checks import finite_list
+    from mlpm.stats.props import decimals, two_proportions
+
+    (p_a,), (p_b,) = finite_list([acc_a], "A"), finite_list([acc_b], "B")
     result = two_proportions(
-        acc_a,
-        acc_b,
+        p_a,
+        p_b,
         n_a,
         n_b,
         alpha=alpha,
         margin=margin,
         higher_is_better=not lower_is_better,
         same_test_set=same_test_set,
+        places=(decimals(acc_a.strip()), decimals(acc_b.strip())),
     )
     _finish(
         result,
         as_json=as_json,
         save=save,
         task_id=task_id,
-        inputs={"acc_a": acc_a, "acc_b": acc_b, "n_a": n_a, "n_b": n_b or n_a},
+        inputs={"acc_a": p_a, "acc_b": p_b, "n_a": n_a, "n_b": n_b or n_a},
     )
 
 
-def _cv_ratio(cv: str | None, test_ratio: float | None) -> tuple[str | None, float | None]:
-    """('5x2', None), ('nb', ratio) or (None, None) from --cv / --test-ratio."""
+def _cv_ratio(
+    cv: str | None, test_ratio: float | None, n_scores: int = 0
+) -> tuple[str | None, float | None]:
+    """('5x2', None), ('nb', ratio) or (None, None) from --cv / --test-ratio. With --cv k the
+    scores must be the k fold scores of one or more repetitions (a multiple of k)."""
     from mlpm.errors import UsageError
 
     if cv is not None and test_ratio is not None:
@@ -148,6 +165,11 @@ def _cv_ratio(cv: str | None, test_ratio: float | None) -> tuple[str | None, flo
         raise UsageError(f"--cv takes the number of folds k, or 5x2 (got {cv!r})") from None
     if k < 2:
         raise UsageError(f"--cv needs at least 2 folds (got {k})")
+    if n_scores % k:
+        raise UsageError(
+            f"--cv {k} needs the {k} fold scores of each repetition (a multiple of {k} values "
+            f"a side); got {n_scores}"
+        )
     return "nb", 1 / (k - 1)
 
 
@@ -187,7 +209,7 @@ def seeds(
     from mlpm.stats.inputs import parse_numbers
 
     a, b = parse_numbers(scores_a, "A"), parse_numbers(scores_b, "B")
-    mode, ratio = _cv_ratio(cv, test_ratio)
+    mode, ratio = _cv_ratio(cv, test_ratio, max(len(a), len(b)))
     higher = not lower_is_better
     if mode == "5x2":
         from mlpm.errors import UsageError
@@ -505,12 +527,11 @@ def regression(
 @click.option("--unpaired", is_flag=True, help="Do not pair runs, even when a key matches.")
 @click.option(
     "--higher-is-better",
-    "higher",
-    flag_value=True,
-    default=None,
+    "higher_flag",
+    is_flag=True,
     help="Higher metric is better (default: guessed from the name).",
 )
-@click.option("--lower-is-better", "higher", flag_value=False, help="Lower metric is better.")
+@click.option("--lower-is-better", "lower_flag", is_flag=True, help="Lower metric is better.")
 @click.option("--margin", type=float, help="Equivalence margin.")
 @click.option("--seed", type=int, help="Resampling seed.")
 @_common
@@ -522,7 +543,8 @@ def runs(
     group_b: str | None,
     pair_by: str | None,
     unpaired: bool,
-    higher: bool | None,
+    higher_flag: bool,
+    lower_flag: bool,
     margin: float | None,
     seed: int | None,
     alpha: float,
@@ -540,6 +562,9 @@ def runs(
     from mlpm.errors import UsageError
     from mlpm.services.comparisons import compare_runs
 
+    if higher_flag and lower_flag:
+        raise UsageError("give --higher-is-better or --lower-is-better, not both")
+    higher = True if higher_flag else (False if lower_flag else None)
     side_a, side_b = list(runs_a), list(runs_b)
     if not side_b and group_b is None:
         if len(side_a) == 2 and group_a is None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mlpm.stats.checks import quiet
+
 DEFAULT_SEED = 1234
 DEFAULT_BOOTSTRAP = 1000
 STRICT_THRESHOLD = 0.2
@@ -55,6 +57,7 @@ def _ratios(sorted_a: Any, sorted_b: Any, grid: tuple[Any, Any, Any]) -> Any:
         return violated / total
 
 
+@quiet
 def aso(
     scores_a: Any,
     scores_b: Any,

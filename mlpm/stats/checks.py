@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from typing import Any
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from mlpm.errors import UsageError
+
+# Fourth powers of larger values (Welch's degrees of freedom square the variances) overflow
+# float64, whose largest value is about 1.8e308.
+MAX_MAGNITUDE = 1e75
+ALPHA_MIN, ALPHA_MAX = 1e-6, 0.5
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def quiet(func: F) -> F:
+    """Run `func` with every warning (numpy's RuntimeWarning, scipy's small-sample warnings)
+    silenced: a check reports its caveats in its own words, never as library noise."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _too_big(name: str, where: str, number: float) -> UsageError:
+    return UsageError(
+        f"{name}: value {where} is {number:g}, too large for the arithmetic (magnitudes above "
+        f"{MAX_MAGNITUDE:g} overflow); rescale the scores"
+    )
 
 
 def finite_list(values: Sequence[float], name: str) -> list[float]:
@@ -19,6 +48,8 @@ def finite_list(values: Sequence[float], name: str) -> list[float]:
             raise UsageError(f"{name}: value {i} ({value!r}) is not a number") from None
         if not math.isfinite(number):
             raise UsageError(f"{name}: value {i} is {number} (NaN or infinite values are refused)")
+        if abs(number) > MAX_MAGNITUDE:
+            raise _too_big(name, str(i), number)
         out.append(number)
     if not out:
         raise UsageError(f"{name}: no values")
@@ -41,12 +72,16 @@ def as_array(values: Sequence[float], name: str) -> Any:
             f"{name}: value {where}{more} is NaN or infinite ({bad.size} bad of {arr.size}); "
             "NaN or infinite values are refused"
         )
+    big = np.flatnonzero(np.abs(arr) > MAX_MAGNITUDE)
+    if big.size:
+        raise _too_big(name, str(int(big[0]) + 1), float(arr[big[0]]))
     return arr
 
 
 def check_alpha(alpha: float) -> float:
-    if not 0 < alpha < 1:
-        raise UsageError(f"alpha must be between 0 and 1 (got {alpha})")
+    """Refuse a level outside [1e-6, 0.5]: smaller ones make 100% CIs and infinite bounds."""
+    if not ALPHA_MIN <= alpha <= ALPHA_MAX:
+        raise UsageError(f"alpha must be between {ALPHA_MIN:g} and {ALPHA_MAX:g} (got {alpha!r})")
     return alpha
 
 

@@ -12,21 +12,45 @@ from pathlib import Path
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.stats.checks import finite_list
+from mlpm.stats.checks import MAX_MAGNITUDE, finite_list
 
-_SPLIT = re.compile(r"[,;\s]+")
+_NUMBERS = re.compile(r"[-+0-9.,;eE\s]*")
+_PATH_ENDINGS = (".txt", ".csv", ".tsv", ".json", ".jsonl", ".dat")
+_MISSING_LABELS = {"nan", "-nan", "+nan"}
+
+
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or "\\" in text or text.lower().endswith(_PATH_ENDINGS)
+
+
+def _values(source: str, name: str) -> list[str]:
+    """The values in `source`, split on commas, semicolons or whitespace; an empty value (two
+    commas in a row, or a comma at either end) is refused, saying where."""
+    values: list[str] = []
+    pieces = re.split(r"[,;]", source)
+    for piece in pieces:
+        words = piece.split()
+        if not words and len(pieces) > 1:
+            raise UsageError(f"{name}: value {len(values) + 1} is empty (check the commas)")
+        values.extend(words)
+    return values
 
 
 def parse_numbers(text: str, name: str) -> list[float]:
     """Numbers separated by commas or spaces, or the path of a file holding them."""
     source = text
     path = Path(text).expanduser()
-    if not re.fullmatch(r"[-+0-9.,;eE\s]*", text) and path.is_file():
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{name}: cannot read {text}: {exc}") from None
-    parts = [p for p in _SPLIT.split(source.strip()) if p]
+    if not _NUMBERS.fullmatch(text):
+        if path.is_file():
+            try:
+                source = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"{name}: cannot read {text}: {exc}") from None
+        elif path.is_dir():
+            raise UsageError(f"{name}: {text} is a directory, not a file of numbers")
+        elif _looks_like_path(text.strip()):
+            raise UsageError(f"{name}: {text}: no such file")
+    parts = _values(source.strip(), name)
     if not parts:
         raise UsageError(f"{name}: no numbers given")
     return finite_list(parts, name)
@@ -54,6 +78,11 @@ def _score(value: Any, where: str) -> float:
         raise UsageError(f"{where}: {value!r} is not a number") from None
     if not math.isfinite(number):
         raise UsageError(f"{where}: {number} (NaN or infinite values are refused)")
+    if abs(number) > MAX_MAGNITUDE:
+        raise UsageError(
+            f"{where}: {number:g} is too large for the arithmetic (magnitudes above "
+            f"{MAX_MAGNITUDE:g} overflow); rescale the scores"
+        )
     return number
 
 
@@ -68,7 +97,10 @@ def _label(value: Any, where: str) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "item"):  # numpy scalar
         return _label(value.item(), where)
-    return str(value).strip()
+    text = str(value).strip()
+    if text.lower() in _MISSING_LABELS:
+        raise UsageError(f"{where}: {text!r} looks like a missing value (NaN), not a label")
+    return text
 
 
 def _columns(rows: list[dict[str, Any]], path: str, have: set[str]) -> PredFile:

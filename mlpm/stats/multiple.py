@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlpm.errors import UsageError
+from mlpm.stats.checks import quiet
 
 METHODS = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}
 
 
+@quiet
 def adjust(p_values: Sequence[float], method: str = "holm") -> list[float]:
     """Adjusted p-values, in the input order (Holm controls the family-wise error; BH the
     false discovery rate)."""
@@ -87,6 +89,7 @@ class RankResult:
         )
 
 
+@quiet
 def friedman_nemenyi(
     table: Sequence[Sequence[float]],
     models: Sequence[str],
@@ -175,6 +178,7 @@ class BaselineRow:
     verdict_text: str
 
 
+@quiet
 def against_baseline(
     columns: dict[str, Sequence[float]],
     baseline: str,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, same_length
+from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet, same_length
 from mlpm.stats.fmt import num, pval
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide, too_few
@@ -72,6 +72,7 @@ def _wilcoxon(d: Any) -> TestLine:
     )
 
 
+@quiet
 def paired_samples(
     a: Sequence[float],
     b: Sequence[float],
@@ -201,6 +202,7 @@ def paired_samples(
     )
 
 
+@quiet
 def nadeau_bengio(
     a: Sequence[float],
     b: Sequence[float],
@@ -317,6 +319,7 @@ def _folds_power(gain: float, var: float, ratio: float, alpha: float) -> str:
     return f"about {math.ceil(1 / room)} folds would detect a gain of {num(gain, 3)} (80% power)"
 
 
+@quiet
 def five_by_two(
     a: Sequence[float],
     b: Sequence[float],

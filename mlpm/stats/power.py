@@ -93,4 +93,6 @@ def mde_z(se: float, alpha: float, power: float = POWER) -> float:
 def describe_n(n: float, unit: str) -> str:
     if not math.isfinite(n):
         return f"no number of {unit} (the gain is zero or cannot be reached)"
+    if n > 1e9:
+        return f"more than a billion {unit}"
     return f"about {math.ceil(n):,} {unit}"

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mlpm.stats.checks import check_alpha, check_margin
+from mlpm.stats.checks import check_alpha, check_margin, quiet
 from mlpm.stats.fmt import monte_carlo_p, num, pval
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide
@@ -195,6 +195,7 @@ def resample_scores(
     }
 
 
+@quiet
 def compare_predictions(
     y_true: Any,
     pred_a: Any,
@@ -232,6 +233,8 @@ def compare_predictions(
     p_disc = (b + c) / n
     se = math.sqrt(max(p_disc - diff**2, 0.0) / n)
     detectable = mde_z(se, alpha) if se > 0 else None
+    if detectable is not None and detectable > max(res["acc_a"], 1 - res["acc_a"]):
+        detectable = math.inf  # larger than any accuracy difference that is possible
     warnings: list[str] = []
     if b + c == 0:
         warnings.append(

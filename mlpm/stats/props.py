@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from mlpm.errors import UsageError
-from mlpm.stats.checks import check_alpha, check_margin
+from mlpm.stats.checks import check_alpha, check_margin, quiet
 from mlpm.stats.fmt import num
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide
@@ -55,12 +55,39 @@ def cohens_h(p_a: float, p_b: float) -> float:
     return 2 * math.asin(math.sqrt(p_b)) - 2 * math.asin(math.sqrt(p_a))
 
 
-def _count(p: float, n: int, name: str) -> int:
+def decimals(value: float | str) -> int:
+    """Decimal places a number was written with ('0.75' -> 2, '7.5e-1' -> 2, '1' -> 0); a
+    float counts the digits of its shortest form (0.75 -> 2)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        exponent = Decimal(value if isinstance(value, str) else repr(value)).as_tuple().exponent
+    except InvalidOperation:
+        return 0
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _count(p: float, n: int, name: str, places: int | None = None) -> int:
+    """The whole number of correct answers behind accuracy `p` on `n` examples.
+
+    `p` is read to the precision it was given with (`places` decimals, by default those of
+    its shortest form): 0.751 on 1000 examples is 751, 0.333 on 3 is 1, but 0.75 on 3 is
+    refused, since no whole count k has k/3 within 0.005 of 0.75.
+    """
     if not math.isfinite(p) or not 0 <= p <= 1:
         raise UsageError(f"{name} must be a proportion between 0 and 1 (got {p})")
-    return round(p * n)
+    places = decimals(p) if places is None else places
+    exact = p * n
+    count = round(exact)
+    if abs(count - exact) > n * 0.5 * 10.0**-places + 1e-9 * n:
+        raise UsageError(
+            f"{name}: {p:g} × {n} = {exact:.6g} is not a whole number of correct answers "
+            "(check --n, or give the accuracy with more decimals)"
+        )
+    return count
 
 
+@quiet
 def two_proportions(
     p_a: float,
     p_b: float,
@@ -73,10 +100,13 @@ def two_proportions(
     same_test_set: bool = False,
     label_a: str = "A",
     label_b: str = "B",
+    places: tuple[int | None, int | None] = (None, None),
 ) -> Result:
     """Compare two accuracies measured on n_a and n_b examples (independent test sets).
 
     The pooled z-test decides, or Fisher's exact test when an expected cell count is below 5.
+    `places`: the decimals each accuracy was typed with (default: those of its shortest form);
+    an accuracy that is no whole count of its examples at that precision is refused.
     """
     from scipy.stats import fisher_exact, norm
 
@@ -86,13 +116,14 @@ def two_proportions(
     for n, name in ((n_a, "--n"), (n_b, "--n-b")):
         if n < 1:
             raise UsageError(f"{name} must be a positive number of examples (got {n})")
-    x_a, x_b = _count(p_a, n_a, "A"), _count(p_b, n_b, "B")
+    x_a, x_b = _count(p_a, n_a, label_a, places[0]), _count(p_b, n_b, label_b, places[1])
     q_a, q_b = x_a / n_a, x_b / n_b
     diff = q_b - q_a
     z, p_z = pooled_z(x_a, n_a, x_b, n_b)
     table = [[x_b, n_b - x_b], [x_a, n_a - x_a]]
     fisher = fisher_exact(table)
     odds, p_f = float(fisher.statistic), float(fisher.pvalue)
+    odds_stat = None if math.isnan(odds) else odds  # 0/0: no successes or no failures at all
     total, successes = n_a + n_b, x_a + x_b
     expected = [successes * n / total for n in (n_a, n_b)] + [
         (total - successes) * n / total for n in (n_a, n_b)
@@ -105,8 +136,10 @@ def two_proportions(
     from mlpm.stats.power import describe_n, mde_z, n_mcnemar, n_two_proportions
 
     detectable = mde_z(se, alpha) if se > 0 else None
+    if detectable is not None and detectable > max(q_a, 1 - q_a):
+        detectable = math.inf  # larger than any accuracy difference that is possible
     if small:
-        test, stat, p = "Fisher's exact test", odds, p_f
+        test, stat, p = "Fisher's exact test", odds_stat, p_f
         why = "summary numbers, independent test sets, small counts (an expected cell below 5)"
     else:
         test, stat, p = "two-proportion z-test (pooled)", z, p_z
@@ -123,7 +156,14 @@ def two_proportions(
         label_b=label_b,
     )
     z_line = TestLine("two-proportion z-test (pooled)", z, p_z)
-    fisher_line = TestLine("Fisher's exact test", odds, p_f, note="statistic: odds ratio (B vs A)")
+    fisher_line = TestLine(
+        "Fisher's exact test",
+        odds_stat,
+        p_f,
+        note="statistic: odds ratio (B vs A)"
+        if odds_stat is not None
+        else "the odds ratio is undefined: no correct (or no wrong) answers on either side",
+    )
     others = [z_line if small else fisher_line]
     n_unpaired = n_two_proportions(h, alpha)
     power = (
@@ -141,9 +181,9 @@ def two_proportions(
             "A and B were measured on the same test set: a paired test is "
             "impossible without per-example predictions (the disagreement counts)",
         )
-    for p_in, x, n, name in ((p_a, x_a, n_a, "A"), (p_b, x_b, n_b, "B")):
+    for p_in, x, n, name in ((p_a, x_a, n_a, label_a), (p_b, x_b, n_b, label_b)):
         if abs(p_in * n - x) > 1e-6 * n:
-            warnings.append(f"{name}: {p_in} of {n} is not a whole count; used {x}/{n}")
+            warnings.append(f"{name}: {p_in:g} of {n} read as {x}/{n} correct")
     return Result(
         kind="props",
         test=test,

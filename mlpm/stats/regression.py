@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mlpm.stats.checks import quiet
+
 MIN_BASELINE = 4
 HEURISTIC_FACTOR = 1.5  # with too few baseline runs: flag only a 50% (or worse) change
 
@@ -48,6 +50,7 @@ def _worse_factor(ratio: float, higher_is_better: bool) -> float:
     return ratio
 
 
+@quiet
 def regression_check(
     baseline: Sequence[float],
     value: float | Sequence[float],

@@ -41,7 +41,9 @@ def bootstrap_mean(
     n = d.size
     centre = float(d.mean())
     # Centred float32 values halve memory traffic; sums are accumulated in float64.
-    values = (d - centre).astype(np.float32)
+    centred = d - centre
+    wide = n and float(np.abs(centred).max()) > 1e30  # beyond float32's range (3.4e38) when summed
+    values = centred if wide else centred.astype(np.float32)
     starts = range(0, resamples, chunk)
     seeds = np.random.SeedSequence(seed).spawn(len(starts))
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlpm.stats.checks import check_alpha, check_margin
+from mlpm.stats.checks import check_alpha, check_margin, quiet
 from mlpm.stats.fmt import num
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide
 
 
+@quiet
 def compare_example_scores(
     scores_a: Any,
     scores_b: Any,

@@ -4,14 +4,89 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant
+from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet
 from mlpm.stats.fmt import num, pval
 from mlpm.stats.result import Result, TestLine
 from mlpm.stats.verdict import decide, too_few
 
 MIN_RUNS = 3
+EXACT_SPLITS = 200_000  # Mann-Whitney: enumerate every split of the pooled runs up to this many
+PERMUTATION_MAX_N = 200  # with ties and more splits: Monte-Carlo permutation up to n_a + n_b
+MW_RESAMPLES = 10_000
+
+
+@dataclass(slots=True)
+class MannWhitney:
+    u: float  # U of B: pairs where B beats A, ties counting half
+    p_value: float
+    p_text: str
+    p_is_bound: bool
+    method: str
+    resamples: int | None = None
+
+
+def mann_whitney(x: Any, y: Any, *, seed: int) -> MannWhitney:
+    """Two-sided Mann-Whitney U of B (y) against A (x).
+
+    Without ties: scipy's exact distribution when the splits are few, else the normal
+    approximation. With ties the exact null distribution changes, and the normal approximation
+    is poor on small samples, so the p-value comes from the permutation distribution of the
+    midrank sum: every split of the pooled runs when there are at most EXACT_SPLITS, else a
+    seeded Monte-Carlo permutation (n_a + n_b <= PERMUTATION_MAX_N), else the tie-corrected
+    normal approximation.
+    """
+    import numpy as np
+    from scipy.stats import mannwhitneyu, rankdata
+
+    n_a, n_b = int(x.size), int(y.size)
+    n = n_a + n_b
+    pooled = np.concatenate([x, y])
+    splits = math.comb(n, n_b)
+    if np.unique(pooled).size == n:
+        exact = splits <= EXACT_SPLITS
+        res = mannwhitneyu(y, x, alternative="two-sided", method="exact" if exact else "asymptotic")
+        p = float(res.pvalue)
+        method = "exact" if exact else "normal approximation"
+        return MannWhitney(float(res.statistic), p, pval(p), False, method)
+    doubled = np.rint(2 * rankdata(pooled)).astype(np.int64)  # twice the midranks: integers
+    u = int(doubled[n_a:].sum()) / 2 - n_b * (n_b + 1) / 2
+    # Two-sided p = 2 min(P(S >= s), P(S <= s)) for the rank sum S of the smaller side (as
+    # scipy's permutation_test); the tails swap with the side, so either side gives the same p.
+    k = min(n_a, n_b)
+    side = doubled[:n_a] if n_a <= n_b else doubled[n_a:]
+    observed = int(side.sum())
+
+    def tails(sums: Any) -> int:
+        return min(int(np.count_nonzero(sums >= observed)), int(np.count_nonzero(sums <= observed)))
+
+    if splits <= EXACT_SPLITS:
+        from itertools import chain, combinations
+
+        idx = np.fromiter(
+            chain.from_iterable(combinations(range(n), k)), dtype=np.intp, count=splits * k
+        ).reshape(splits, k)
+        p = min(1.0, 2 * tails(doubled[idx].sum(axis=1)) / splits)
+        return MannWhitney(u, p, pval(p), False, f"ties: exact over all {splits:,} splits")
+    if n <= PERMUTATION_MAX_N:
+        rng = np.random.default_rng(seed)
+        sums = np.empty(MW_RESAMPLES, dtype=np.int64)
+        chunk = 1000
+        for start in range(0, MW_RESAMPLES, chunk):
+            rows = min(chunk, MW_RESAMPLES - start)
+            perm = rng.permuted(np.tile(doubled, (rows, 1)), axis=1)
+            sums[start : start + rows] = perm[:, :k].sum(axis=1)
+        hits = tails(sums)
+        p = min(1.0, 2 * (hits + 1) / (MW_RESAMPLES + 1))
+        bound = hits == 0
+        text = f"<= {pval(p)} (2/(R+1), R = {MW_RESAMPLES})" if bound else pval(p)
+        method = f"ties: Monte-Carlo permutation, {MW_RESAMPLES} resamples, seed {seed}"
+        return MannWhitney(u, p, text, bound, method, MW_RESAMPLES)
+    res = mannwhitneyu(y, x, alternative="two-sided", method="asymptotic")
+    p = float(res.pvalue)
+    return MannWhitney(float(res.statistic), p, pval(p), False, "ties: normal approximation")
 
 
 def hedges_g(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
@@ -21,7 +96,7 @@ def hedges_g(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     a, b = np.asarray(a, float), np.asarray(b, float)
     n_a, n_b = a.size, b.size
     pooled = math.sqrt(((n_a - 1) * a.var(ddof=1) + (n_b - 1) * b.var(ddof=1)) / (n_a + n_b - 2))
-    if pooled == 0:
+    if pooled == 0 or not math.isfinite(pooled):
         return math.nan, math.nan
     d = (b.mean() - a.mean()) / pooled
     return float(d), float(d * (1 - 3 / (4 * (n_a + n_b) - 9)))
@@ -45,6 +120,7 @@ def superiority_ci(
     return percentile_ci(u / (n * m), alpha)
 
 
+@quiet
 def unpaired_samples(
     a: Sequence[float],
     b: Sequence[float],
@@ -96,11 +172,12 @@ def unpaired_samples(
             **base,
         )
     warnings: list[str] = []
-    mwu = stats.mannwhitneyu(y, x, alternative="two-sided")
+    seed = DEFAULT_SEED if seed is None else seed
+    mwu = mann_whitney(x, y, seed=seed)
     sd_a = 0.0 if is_constant(x) else float(x.std(ddof=1))
     sd_b = 0.0 if is_constant(y) else float(y.std(ddof=1))
     se = math.sqrt(sd_a**2 / n_a + sd_b**2 / n_b)
-    prob_b = float(mwu.statistic) / (n_a * n_b)
+    prob_b = mwu.u / (n_a * n_b)
     d, g = hedges_g(x, y)
     one_sided = p_student = None
     if se > 0:
@@ -112,15 +189,18 @@ def unpaired_samples(
     others = [
         TestLine(
             "Mann-Whitney U",
-            float(mwu.statistic),
-            float(mwu.pvalue),
-            note=f"U of B; P(B>A) = {num(prob_b)}",
+            mwu.u,
+            mwu.p_value,
+            p_text=mwu.p_text,
+            note=f"U of B; P(B>A) = {num(prob_b)}"
+            + ("" if mwu.method == "exact" else f"; {mwu.method}"),
         ),
     ]
     if se > 0:
         others.append(
             TestLine("Student's t (equal variances)", float(student.statistic), p_student)
         )
+    p_text, p_is_bound = "", False
     if se == 0:
         identical = base["difference"] == 0
         if identical:
@@ -131,8 +211,9 @@ def unpaired_samples(
                 "zero variance on both sides: a t-test is meaningless here; the "
                 "verdict uses Mann-Whitney U"
             )
-            test, stat, p = "Mann-Whitney U", float(mwu.statistic), float(mwu.pvalue)
-            why = "zero variance on both sides, so the rank test decides"
+            test, stat, p = "Mann-Whitney U", mwu.u, mwu.p_value
+            p_text, p_is_bound = mwu.p_text, mwu.p_is_bound
+            why = f"zero variance on both sides, so the rank test decides ({mwu.method})"
         ci = (base["difference"], base["difference"])
         eq_ci = ci
         detectable = None
@@ -159,7 +240,6 @@ def unpaired_samples(
         label_a=label_a,
         label_b=label_b,
     )
-    seed = DEFAULT_SEED if seed is None else seed
     sign = 1.0 if higher_is_better else -1.0
     fwd = aso(sign * y, sign * x, seed=seed)  # does B dominate A?
     back = aso(sign * x, sign * y, seed=seed)
@@ -233,10 +313,11 @@ def unpaired_samples(
         verdict_text=text,
         statistic=stat,
         p_value=p,
-        p_text=pval(p),
+        p_text=p_text or pval(p),
+        p_is_bound=p_is_bound,
         ci_low=ci[0],
         ci_high=ci[1],
-        effect_size=g,
+        effect_size=None if math.isnan(g) else g,
         effect_name="Hedges' g",
         detectable=detectable,
         power_text=power,
@@ -255,8 +336,9 @@ def unpaired_samples(
             "p_b_better": better,
             "p_b_better_ci": [low, high],
             "p_b_better_convincing": convincing,
-            "mann_whitney_u": float(mwu.statistic),
-            "p_mann_whitney": float(mwu.pvalue),
+            "mann_whitney_u": mwu.u,
+            "p_mann_whitney": mwu.p_value,
+            "mann_whitney_method": mwu.method,
             "p_student": p_student,
             "p_welch_one_sided": one_sided,
             "aso_eps_min_b_over_a": fwd.eps_min,

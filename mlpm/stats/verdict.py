@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from mlpm.stats.fmt import num, signed
 
 
@@ -22,7 +24,7 @@ def decide(
     With a margin, A and B are "equivalent" when the (1 - 2 alpha) CI of the difference lies
     inside (-margin, +margin) (two one-sided tests). Otherwise B (or A) is better when p < alpha
     in its favour, else there is no detectable difference, with the smallest difference this
-    data could have detected (80% power) when it is known.
+    data could have detected (80% power) when it is known (infinite: none is possible).
     """
     if margin is not None and equivalence_ci is not None:
         low, high = equivalence_ci
@@ -33,7 +35,9 @@ def decide(
         winner, loser = (label_b, label_a) if b_wins else (label_a, label_b)
         return ("b_better" if b_wins else "a_better"), f"{winner} is better than {loser}"
     text = "no detectable difference"
-    if detectable is not None:
+    if detectable is not None and math.isinf(detectable):
+        text += " (this data is too small to detect any possible gain)"
+    elif detectable is not None:
         text += f" (this data could only detect a gain of {num(abs(detectable), 3)} or more)"
     if margin is not None:
         text += f"; not shown equivalent within ±{num(margin)}"
