@@ -459,3 +459,29 @@ def test_preds_refuses_nan_labels(cli, tmp_path: Path) -> None:
     r = cli("sig", "preds", str(fa), str(fb))
     assert r.exit_code == 2
     assert "row 2 (y_pred): 'nan' looks like a missing value (NaN), not a label" in r.stderr
+
+
+def test_adjust_and_regression_can_be_saved(cli, db_path: Path, project) -> None:
+    from mlpm.services import tasks
+
+    store = Store.open(db_path)
+    task = tasks.add(store, "ablations").task
+    store.close()
+    adjusted = cli("sig", "adjust", ".01", ".04", ".03", ".005", ".2", "--save")
+    assert adjusted.exit_code == 0, adjusted.output
+    assert adjusted.stdout.splitlines()[-1] == "saved as comparison 1"
+    flagged = cli(
+        "sig", "regression", "18", "900", "--lower-is-better", "--save", "--task", str(task.id)
+    )
+    assert flagged.exit_code == 0 and "saved as comparison 2" in flagged.stdout
+    items = json.loads(cli("sig", "log", "--json").stdout)
+    assert [(c["kind"], c["verdict"]) for c in items] == [
+        ("regression", "regression"),
+        ("adjust", "differ"),
+    ]
+    assert items[0]["task_id"] == task.id
+    assert items[1]["verdict_text"] == "2 of 5 significant after Holm (alpha 0.05)"
+    alone = cli("sig", "regression", "18", "900", "--task", str(task.id))
+    assert alone.exit_code == 2 and "--task goes with --save" in alone.stderr
+    bad = cli("sig", "adjust", ".01", ".2", "--alpha", "0.7")
+    assert bad.exit_code == 2 and "alpha must be between" in bad.stderr

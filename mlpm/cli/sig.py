@@ -72,6 +72,22 @@ def _finish(
         click.echo(f"saved as comparison {data['saved_id']}")
 
 
+def _save_record(
+    record: dict[str, Any], *, save: bool, task_id: int | None, inputs: dict
+) -> int | None:
+    """Save a check whose result is not a `Result` (adjusted p-values, a regression check)."""
+    from mlpm.errors import UsageError
+
+    if task_id is not None and not save:
+        raise UsageError("--task goes with --save")
+    if not save:
+        return None
+    from mlpm.cli.context import open_store
+    from mlpm.services import comparisons
+
+    return comparisons.save(open_store(), record, inputs=inputs, task_id=task_id).id
+
+
 @click.group()
 @click.pass_context
 def sig(ctx: click.Context) -> None:
@@ -455,9 +471,15 @@ def multi(
 @click.option(
     "--method", type=click.Choice(["holm", "bonferroni", "bh"]), default="holm", show_default=True
 )
-@click.option("--alpha", type=float, default=0.05, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def adjust_(p_values: tuple[str, ...], method: str, alpha: float, as_json: bool) -> None:
+@_common
+def adjust_(
+    p_values: tuple[str, ...],
+    method: str,
+    alpha: float,
+    as_json: bool,
+    save: bool,
+    task_id: int | None,
+) -> None:
     """Adjust p-values for several comparisons (Holm by default)."""
     from mlpm.stats.checks import check_alpha, finite_list
     from mlpm.stats.fmt import pval
@@ -466,55 +488,100 @@ def adjust_(p_values: tuple[str, ...], method: str, alpha: float, as_json: bool)
     check_alpha(alpha)
     raw = finite_list([p for text in p_values for p in text.replace(",", " ").split()], "p-values")
     adjusted = adjust(raw, method)
-    if as_json:
-        emit_json(
-            {
-                "method": method,
-                "alpha": alpha,
-                "p_values": raw,
-                "adjusted": adjusted,
-                "significant": [p < alpha for p in adjusted],
-            }
-        )
-        return
     hits = sum(p < alpha for p in adjusted)
-    click.echo(f"{hits} of {len(raw)} significant after {METHODS[method]} (alpha {alpha:g})")
+    headline = f"{hits} of {len(raw)} significant after {METHODS[method]} (alpha {alpha:g})"
+    out: dict[str, Any] = {
+        "method": method,
+        "alpha": alpha,
+        "p_values": raw,
+        "adjusted": adjusted,
+        "significant": [p < alpha for p in adjusted],
+    }
+    saved = _save_record(
+        {
+            **out,
+            "kind": "adjust",
+            "test": f"{METHODS[method]} adjustment",
+            "verdict": "differ" if hits else "no_difference",
+            "verdict_text": headline,
+            "label_a": f"{len(raw)} p-values",
+            "label_b": "",
+            "n_a": len(raw),
+            "p_value": min(adjusted),
+        },
+        save=save,
+        task_id=task_id,
+        inputs={"p_values": raw, "method": method},
+    )
+    if saved is not None:
+        out["saved_id"] = saved
+    if as_json:
+        emit_json(out)
+        return
+    click.echo(headline)
     for p, q in zip(raw, adjusted, strict=True):
         click.echo(f"  p = {pval(p)} -> adjusted {pval(q)}{'  *' if q < alpha else ''}")
+    if saved is not None:
+        click.echo(f"saved as comparison {saved}")
 
 
 @sig.command("regression")
 @click.argument("baseline")
 @click.argument("value")
 @click.option("--lower-is-better", is_flag=True, help="Lower is better (runtime per epoch).")
-@click.option("--alpha", type=float, default=0.05, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_common
 def regression(
-    baseline: str, value: str, lower_is_better: bool, alpha: float, as_json: bool
+    baseline: str,
+    value: str,
+    lower_is_better: bool,
+    alpha: float,
+    as_json: bool,
+    save: bool,
+    task_id: int | None,
 ) -> None:
     """Is VALUE (one or more new runs) significantly worse than the BASELINE runs?"""
     from mlpm.stats.checks import check_alpha
     from mlpm.stats.inputs import parse_numbers
     from mlpm.stats.regression import regression_check
+    from mlpm.stats.result import finite_or_none
 
     check_alpha(alpha)
     base, new = parse_numbers(baseline, "baseline"), parse_numbers(value, "value")
     res = regression_check(
         base, new if len(new) > 1 else new[0], higher_is_better=not lower_is_better, alpha=alpha
     )
+    text = ("REGRESSION: " if res.flagged else "ok: ") + res.message
+    out: dict[str, Any] = {
+        "flagged": res.flagged,
+        "p_value": res.p_value,
+        "ratio": finite_or_none(res.ratio),
+        "message": res.message,
+    }
+    saved = _save_record(
+        {
+            **out,
+            "kind": "regression",
+            "test": "regression check",
+            "verdict": "regression" if res.flagged else "ok",
+            "verdict_text": text,
+            "alpha": alpha,
+            "label_a": "baseline",
+            "label_b": "new",
+            "n_a": len(base),
+            "n_b": len(new),
+        },
+        save=save,
+        task_id=task_id,
+        inputs={"baseline": base, "value": new, "higher_is_better": not lower_is_better},
+    )
+    if saved is not None:
+        out["saved_id"] = saved
     if as_json:
-        from mlpm.stats.result import finite_or_none
-
-        emit_json(
-            {
-                "flagged": res.flagged,
-                "p_value": res.p_value,
-                "ratio": finite_or_none(res.ratio),
-                "message": res.message,
-            }
-        )
+        emit_json(out)
         return
-    click.echo(clean(("REGRESSION: " if res.flagged else "ok: ") + res.message))
+    click.echo(clean(text))
+    if saved is not None:
+        click.echo(f"saved as comparison {saved}")
 
 
 @sig.command("runs")
