@@ -170,3 +170,12 @@ def test_repeating_a_move_says_nothing_changed(cli):
     assert cli("--db", "", "task", "list").exit_code == 2
     shown = cli("task", "show", "1").output
     assert "estimate  none" in shown
+
+
+def test_a_limit_below_what_a_column_holds_is_set_with_a_warning(cli):
+    for title in "abc":
+        cli("task", "add", title)
+    result = cli("board", "limit", "backlog", "2")
+    assert result.exit_code == 0
+    assert "warning: Backlog already holds 3 tasks, over the new limit of 2" in result.output
+    assert "Backlog 3/2" in cli("board", "--width", "100").output

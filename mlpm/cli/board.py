@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, fit, style, terminal_width
+from mlpm.cli.output import clean, emit_json, fit, style, terminal_width, warn
 
 
 @click.group(invoke_without_command=True)
@@ -92,6 +92,7 @@ def limit(column: str, limit: str, mode: str, project: str | None) -> None:
         value = int(limit)
     else:
         raise UsageError(f"invalid limit {limit!r}: a whole number from 1, or 'none'")
-    rules.set_limit(store, p, column, value, hard=mode == "hard")
+    if over := rules.set_limit(store, p, column, value, hard=mode == "hard"):
+        warn(over)
     shown = "removed" if value is None else f"{value} ({mode})"
     click.echo(f"WIP limit for {column.lower()} in {clean(p.slug)}: {shown}")

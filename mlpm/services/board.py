@@ -48,10 +48,10 @@ def limits(project: Project) -> dict[str, Limit]:
     return {col: Limit(int(v["limit"]), bool(v.get("hard", False))) for col, v in raw.items()}
 
 
-def set_limit(
-    store: Store, project: Project, column: str, limit: int | None, *, hard: bool
-) -> Project:
-    """Set (or with `limit=None` remove) a column's WIP limit for a project."""
+def set_limit(store: Store, project: Project, column: str, limit: int | None, *, hard: bool) -> str:
+    """Set (or with `limit=None` remove) a column's WIP limit for a project. Returns a warning
+    when the column already holds more than the new limit ("" otherwise): nothing moves, but
+    no task can enter it until it is back under."""
     from mlpm.services import projects
 
     column = column_name(column)
@@ -64,7 +64,10 @@ def set_limit(
     else:
         wip[column] = {"limit": limit, "hard": hard}
     projects.update_settings(store, project, new, command=f"board limit {column}")
-    return projects.by_id(store, project.id)
+    held = count(store, project.id, column)
+    if limit is not None and held > limit:
+        return f"{column.capitalize()} already holds {held} tasks, over the new limit of {limit}"
+    return ""
 
 
 def count(store: Store, project_id: int, column: str, *, tag: str | None = None) -> int:
