@@ -144,7 +144,7 @@ def show(task_id: int, as_json: bool) -> None:
             click.echo(f"    {str(data.get('sha', ''))[:10]}  {summary}{flag}")
     if details.runs:
         click.echo("  runs")
-        for run in details.to_json()["runs"]:
+        for run in details.runs_json():
             name = clean(str(run.get("name") or run.get("id")))
             metric = run.get("key_metric")
             shown = f"  {clean(metric['name'])} {metric['value']:.4g}" if metric else ""

@@ -20,6 +20,10 @@ class TaskDetails:
     commits: list[Any] = field(default_factory=list)
     runs: list[Any] = field(default_factory=list)
 
+    def runs_json(self) -> list[dict[str, Any]]:
+        """The task's runs, each with its headline number (`key_metric`)."""
+        return [{**r.to_json(), "key_metric": _key_metric(r)} for r in self.runs]
+
     def to_json(self) -> dict[str, Any]:
         return {
             **self.task.to_json(),
@@ -27,7 +31,7 @@ class TaskDetails:
             "days": self.days,
             "lessons": [lesson.to_json() for lesson in self.lessons],
             "commits": [c.to_json() for c in self.commits],
-            "runs": [{**r.to_json(), "key_metric": _key_metric(r)} for r in self.runs],
+            "runs": self.runs_json(),
         }
 
 
