@@ -7,27 +7,7 @@ them costs nothing, and sqlite-utils is loaded only when something is pending.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One named, append-only schema step. `apply` receives a `sqlite_utils.Database`."""
-
-    name: str
-    apply: Callable[[Any], None]
-
-
-def sql(*statements: str) -> Callable[[Any], None]:
-    """A migration step made of plain SQL statements."""
-
-    def run(db: Any) -> None:
-        for statement in statements:
-            db.execute(statement)
-
-    return run
+from mlpm.store.migrations.step import Migration
 
 
 def all_sets() -> dict[str, list[Migration]]:

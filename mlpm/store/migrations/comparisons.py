@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlpm.store.migrations import Migration, sql
+from mlpm.store.migrations.step import Migration, sql
 
 m001_comparisons = sql(
     """

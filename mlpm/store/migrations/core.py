@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlpm.store.migrations import Migration, sql
+from mlpm.store.migrations.step import Migration, sql
 
 m001_initial = sql(
     """

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from mlpm.store.migrations import Migration, sql
+from mlpm.store.migrations.step import Migration, sql
 
 m001_git = sql(
     """

@@ -3,7 +3,7 @@ history cache. Append only."""
 
 from __future__ import annotations
 
-from mlpm.store.migrations import Migration, sql
+from mlpm.store.migrations.step import Migration, sql
 
 m001_runs = sql(
     """

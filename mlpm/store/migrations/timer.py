@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlpm.store.migrations import Migration, sql
+from mlpm.store.migrations.step import Migration, sql
 
 # One row per focus session or break. A row is running while `ended_at` is NULL; the partial
 # unique index lets at most one row be running, whatever process tries to start another.
