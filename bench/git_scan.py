@@ -98,7 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["MLPM_HOME"] = str(root / "home")
-        from mlpm.services import commits
+        from mlpm.services import commit_scan
 
         repo = root / "repo"
         started = time.perf_counter()
@@ -118,7 +118,7 @@ def main() -> None:
                 store.close()
             store, project = fresh_store(root, repo, n)
             before = cpu()
-            result = commits.sync(store, project)
+            result = commit_scan.sync(store, project)
             after = cpu()
             full_times.append(result.seconds)
             full_cpu.append((after[0] - before[0], after[1] - before[1]))
@@ -129,9 +129,9 @@ def main() -> None:
         for i in range(10):
             (repo / "f.txt").write_text(f"new {i}\n")
             subprocess.run(["git", "commit", "-qam", f"new {i} mlpm#3"], cwd=repo, check=True)
-        incremental = commits.sync(store, project)
+        incremental = commit_scan.sync(store, project)
         assert incremental.new_commits == 10 and incremental.new_links == 10, incremental
-        unchanged = commits.sync(store, project)
+        unchanged = commit_scan.sync(store, project)
         store.close()
 
     # Best of N: on a shared machine the minimum is the least disturbed run.

@@ -32,7 +32,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="mlpm-bench-timer-"))
     os.environ["MLPM_HOME"] = str(home)
     os.environ["MLPM_NOW"] = "2026-03-02T10:00:00+01:00"
-    from mlpm.services import focus_stats, projects, tasks, timer
+    from mlpm.services import focus_stats, in_progress, projects, tasks, timer
     from mlpm.store import Store
 
     store = Store.open()
@@ -66,8 +66,8 @@ def main() -> None:
     print(f"{len(rows):,} ended focus sessions over {DAYS} days, {TASKS} tasks, one running")
     status_ms = timed(lambda: timer.status(store), 200)
     print(f"timer.status (one timer-mode tick):  {status_ms:6.2f} ms")
-    progress_ms = timed(lambda: timer.task_in_progress(store), 200)
-    print(f"timer.task_in_progress:              {progress_ms:6.2f} ms")
+    progress_ms = timed(lambda: in_progress.of_timer(store), 200)
+    print(f"in_progress.of_timer:               {progress_ms:6.2f} ms")
     for days in (14, 90, 365):
         ms = timed(lambda d=days: focus_stats.summary(store, d), 20)
         print(f"focus_stats.summary({days:>3} days):       {ms:6.2f} ms")

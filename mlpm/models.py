@@ -6,9 +6,19 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlpm.errors import UsageError
+
 COLUMNS = ("backlog", "today", "doing", "done", "dropped")
 OPEN_COLUMNS = ("backlog", "today", "doing")
 PROJECT_STATUSES = ("active", "paused", "archived")
+
+
+def column_name(text: str) -> str:
+    """Normalise a column name given by a user; UsageError for an unknown one."""
+    value = text.strip().lower()
+    if value not in COLUMNS:
+        raise UsageError(f"unknown column {text!r}; columns: {', '.join(COLUMNS)}")
+    return value
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ import pytest
 
 from mlpm.integrations import git_hook
 from mlpm.integrations.git_log import RepoError
-from mlpm.services import commits, tasks
+from mlpm.services import commit_scan, commits, tasks
 from mlpm.store import Store
 from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401
 
@@ -42,7 +42,7 @@ def test_a_real_commit_gets_the_trailer_of_the_task_in_progress(
     tasks.start(store, 2)
     sha = repo.commit("Tune the loader")
     assert message(repo) == "Tune the loader\n\nTask: 2"
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     assert [(c.sha, c.source) for c in commits.commits_for_task(store, 2)] == [(sha, "trailer")]
 
 

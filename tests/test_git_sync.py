@@ -12,7 +12,7 @@ import pytest
 
 from mlpm.errors import MlpmError, NotFound, UsageError
 from mlpm.integrations.git_log import RepoError
-from mlpm.services import commits, projects, tasks
+from mlpm.services import code_state, commit_scan, commits, head_watch, in_progress, projects, tasks
 from mlpm.store import Store
 from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401
 
@@ -26,16 +26,16 @@ def test_first_scan_then_incremental_scans(store: Store, asr, repo: GitRepo) -> 
     one = repo.commit("Add loader\n\nTask: 1\n")
     two = repo.commit("Speed up mlpm#2, see mlpm#1")
     repo.commit("Unrelated\n\nTask: 999\n")  # no such task: no link
-    first = commits.sync(store, asr)
+    first = commit_scan.sync(store, asr)
     assert (first.full, first.scanned, first.new_commits, first.new_links) == (True, 3, 3, 3)
     assert linked(store, 1) == {one: ("trailer", True), two: ("reference", True)}
     assert linked(store, 2) == {two: ("reference", True)}
 
-    again = commits.sync(store, asr)
+    again = commit_scan.sync(store, asr)
     assert again.up_to_date and again.new_commits == 0
 
     three = repo.commit("More\n\nTask: 3")
-    later = commits.sync(store, asr)
+    later = commit_scan.sync(store, asr)
     assert (later.full, later.scanned, later.new_commits, later.new_links) == (False, 1, 1, 1)
     assert linked(store, 3) == {three: ("trailer", True)}
     rows = store.query(
@@ -48,7 +48,7 @@ def test_a_scan_writes_one_event_however_many_commits(store: Store, asr, repo: G
     for i in range(30):
         repo.commit(f"c{i} mlpm#1")
     before = store.scalar("SELECT COUNT(*) FROM event")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     events = store.query("SELECT * FROM event WHERE id > (SELECT MAX(id) - 5 FROM event)")
     assert store.scalar("SELECT COUNT(*) FROM event") == before + 1
     assert events[-1]["action"] == "note" and events[-1]["undoable"] == 0
@@ -63,11 +63,11 @@ def test_all_local_branches_and_a_detached_head_are_scanned(
     repo.git("checkout", "-q", "main")
     repo.git("checkout", "-q", "--detach")
     detached = repo.commit("experiment on a detached HEAD mlpm#1")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     assert linked(store, 1) == {feature: ("reference", True), detached: ("reference", True)}
 
     repo.git("checkout", "-q", "main")  # the detached commit is left behind
-    result = commits.sync(store, asr)
+    result = commit_scan.sync(store, asr)
     assert result.unreachable == 1
     assert linked(store, 1) == {feature: ("reference", True), detached: ("reference", False)}
 
@@ -80,7 +80,7 @@ def test_merges_are_stored_with_both_parents(store: Store, asr, repo: GitRepo) -
     repo.commit("main moves on")
     repo.git("merge", "-q", "--no-ff", "-m", "Merge side\n\nTask: 1", "side")
     merge = repo.head()
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     (found,) = commits.commits_for_task(store, 1)
     assert found.sha == merge and found.is_merge and len(found.parents) == 2
     assert linked(store, 2) == {side: ("reference", True)}
@@ -94,39 +94,39 @@ def test_rebase_marks_old_commits_unreachable_and_keeps_links(
     old = repo.commit("feature\n\nTask: 1\n", file="feature.txt")
     repo.git("checkout", "-q", "main")
     repo.commit("main moves on")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     repo.git("checkout", "-q", "feature")
     repo.git("rebase", "-q", "main")
     new = repo.head()
     assert new != old
-    result = commits.sync(store, asr)
+    result = commit_scan.sync(store, asr)
     assert (result.full, result.new_commits, result.unreachable) == (False, 1, 1)
     assert linked(store, 1) == {new: ("trailer", True), old: ("trailer", False)}
     assert [c.sha for c in commits.commits_for_task(store, 1)] == [new, old]  # reachable first
 
     repo.git("reset", "-q", "--hard", old)  # the branch goes back: reachable again
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     assert linked(store, 1)[old] == ("trailer", True)
 
 
 def test_force_push_with_garbage_collected_history(store: Store, asr, repo: GitRepo) -> None:
     repo.commit("base")
     dropped = repo.commit("will be dropped mlpm#1")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     repo.git("reset", "-q", "--hard", "HEAD~1")
     kept = repo.commit("replacement mlpm#1")
     repo.git("reflog", "expire", "--expire=now", "--all")
     repo.git("gc", "-q", "--prune=now")
-    result = commits.sync(store, asr)  # the old tip no longer exists: a full comparison
+    result = commit_scan.sync(store, asr)  # the old tip no longer exists: a full comparison
     assert result.full and result.unreachable == 1
     assert linked(store, 1) == {kept: ("reference", True), dropped: ("reference", False)}
 
 
 def test_a_repository_with_no_commits(store: Store, asr, repo: GitRepo) -> None:
-    result = commits.sync(store, asr)
+    result = commit_scan.sync(store, asr)
     assert result.empty and result.scanned == 0 and "no commits yet" in result.line
     sha = repo.commit("first mlpm#1")
-    assert commits.sync(store, asr).new_commits == 1
+    assert commit_scan.sync(store, asr).new_commits == 1
     assert linked(store, 1) == {sha: ("reference", True)}
 
 
@@ -138,11 +138,11 @@ def test_a_shallow_clone_then_deepened(tmp_path: Path, store: Store, repo: GitRe
     )
     project = projects.add(store, "shallow", repo_path=str(clone))
     tasks.add(store, "t", project="shallow")
-    result = commits.sync(store, project)
+    result = commit_scan.sync(store, project)
     assert result.shallow and result.scanned == 2 and "shallow" in result.line
     assert set(linked(store, 1)) == set(shas[-2:])
     GitRepo(clone).git("fetch", "-q", "--unshallow")
-    deeper = commits.sync(store, project)
+    deeper = commit_scan.sync(store, project)
     assert deeper.full and not deeper.shallow and deeper.new_commits == 4
     assert set(linked(store, 1)) == set(shas)
 
@@ -151,16 +151,16 @@ def test_missing_then_moved_repository_keeps_links(
     tmp_path: Path, store: Store, asr, repo: GitRepo
 ) -> None:
     sha = repo.commit("work\n\nTask: 1")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     moved = tmp_path / "moved"
     shutil.move(str(repo.path), moved)
     with pytest.raises(RepoError, match=r"not found .*moved or deleted.*project edit"):
-        commits.sync(store, asr)
+        commit_scan.sync(store, asr)
     assert linked(store, 1) == {sha: ("trailer", True)}  # untouched
 
     project = projects.edit(store, "asr", repo_path=str(moved))
     GitRepo(moved).commit("more mlpm#1")
-    result = commits.sync(store, project)
+    result = commit_scan.sync(store, project)
     assert result.moved_from == str(repo.path.resolve()) and not result.full
     assert result.new_commits == 1 and result.new_links == 1
     repos = {r["repo"] for r in store.query("SELECT repo FROM task_commit")}
@@ -172,10 +172,10 @@ def test_a_path_that_is_not_a_repository(tmp_path: Path, store: Store) -> None:
     (tmp_path / "plain").mkdir()
     project = projects.add(store, "plain", repo_path=str(tmp_path / "plain"))
     with pytest.raises(RepoError, match="is not a git repository"):
-        commits.sync(store, project)
+        commit_scan.sync(store, project)
     bare = projects.add(store, "norepo")
     with pytest.raises(MlpmError, match=r"has no repository.*--repo"):
-        commits.sync(store, bare)
+        commit_scan.sync(store, bare)
 
 
 # -- linking by hand ------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_link_commit_by_hand(store: Store, asr, repo: GitRepo) -> None:
     with pytest.raises(NotFound):
         commits.link_commit(store, 99, sha)
     assert store.scalar("SELECT COUNT(*) FROM task_commit") == 1
-    commits.sync(store, asr)  # a later scan keeps the manual link as it is
+    commit_scan.sync(store, asr)  # a later scan keeps the manual link as it is
     assert linked(store, 2) == {sha: ("manual", True)}
 
 
@@ -207,7 +207,7 @@ def test_link_a_stored_commit_while_the_repository_is_away(
     tmp_path: Path, store: Store, asr, repo: GitRepo
 ) -> None:
     sha = repo.commit("stored by a scan")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     shutil.move(str(repo.path), tmp_path / "elsewhere")
     assert commits.link_commit(store, 3, sha[:10]).sha == sha
     with pytest.raises(RepoError, match="not found"):
@@ -219,7 +219,7 @@ def test_link_a_stored_commit_while_the_repository_is_away(
 
 def test_record_code_state(store: Store, asr, repo: GitRepo) -> None:
     sha = repo.commit("one")
-    state = commits.record_code_state(store, 1, "task start")
+    state = code_state.record(store, 1, "task start")
     assert state is not None
     assert (state.head_sha, state.branch, state.dirty, state.reason) == (
         sha,
@@ -228,8 +228,8 @@ def test_record_code_state(store: Store, asr, repo: GitRepo) -> None:
         "task start",
     )
     (repo.path / "f.txt").write_text("uncommitted\n")
-    assert commits.record_code_state(store, 1, "focus start").dirty is True
-    assert [s.reason for s in commits.code_states_for_task(store, 1)] == [
+    assert code_state.record(store, 1, "focus start").dirty is True
+    assert [s.reason for s in code_state.for_task(store, 1)] == [
         "task start",
         "focus start",
     ]
@@ -238,43 +238,43 @@ def test_record_code_state(store: Store, asr, repo: GitRepo) -> None:
 def test_starting_a_task_records_the_code_state(store: Store, asr, repo: GitRepo) -> None:
     sha = repo.commit("one")
     tasks.start(store, 2)
-    (state,) = commits.code_states_for_task(store, 2)
+    (state,) = code_state.for_task(store, 2)
     assert state.head_sha == sha and state.reason == "task start"
 
 
 def test_code_state_never_raises_without_a_repository(
     tmp_path: Path, store: Store, asr, repo: GitRepo
 ) -> None:
-    assert commits.record_code_state(store, 1, "task start") is not None  # no commits yet
-    assert commits.code_states_for_task(store, 1)[0].head_sha is None
+    assert code_state.record(store, 1, "task start") is not None  # no commits yet
+    assert code_state.for_task(store, 1)[0].head_sha is None
     shutil.rmtree(repo.path)
-    assert commits.record_code_state(store, 1, "task start") is None
+    assert code_state.record(store, 1, "task start") is None
     projects.add(store, "norepo")
     task = tasks.add(store, "x", project="norepo").task
-    assert commits.record_code_state(store, task.id, "task start") is None
-    assert commits.record_code_state(store, 12345, "task start") is None
+    assert code_state.record(store, task.id, "task start") is None
+    assert code_state.record(store, 12345, "task start") is None
 
 
 def test_task_in_progress_is_the_last_started_doing_task(
     store: Store, asr, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert commits.task_in_progress(store, asr) is None
+    assert in_progress.of_project(store, asr) is None
     tasks.start(store, 2)
-    assert commits.task_in_progress(store, asr) == 2
+    assert in_progress.of_project(store, asr) == 2
     monkeypatch.setenv("MLPM_NOW", "2026-03-02T11:00:00+01:00")
     tasks.start(store, 3)
-    assert commits.task_in_progress(store, asr) == 3
+    assert in_progress.of_project(store, asr) == 3
     tasks.done(store, 3)
-    assert commits.task_in_progress(store, asr) == 2
+    assert in_progress.of_project(store, asr) == 2
 
 
 def test_head_changed_for_a_project(store: Store, asr, repo: GitRepo) -> None:
     repo.commit("one")
-    token = commits.head_token(asr)
-    assert not commits.head_changed(asr, token)
+    token = head_watch.head_token(asr)
+    assert not head_watch.head_changed(asr, token)
     repo.commit("two")
-    assert commits.head_changed(asr, token)
-    assert commits.head_token(projects.add(store, "norepo")) is None
+    assert head_watch.head_changed(asr, token)
+    assert head_watch.head_token(projects.add(store, "norepo")) is None
 
 
 def test_the_running_focus_timer_s_task_takes_precedence(store: Store, asr, repo: GitRepo) -> None:
@@ -282,10 +282,10 @@ def test_the_running_focus_timer_s_task_takes_precedence(store: Store, asr, repo
 
     tasks.start(store, 2)
     timer.start(store, 3)
-    assert commits.task_in_progress(store, asr) == 3
-    assert commits.code_states_for_task(store, 3)[-1].reason == "focus start"
+    assert in_progress.of_project(store, asr) == 3
+    assert code_state.for_task(store, 3)[-1].reason == "focus start"
     other = projects.add(store, "other")
-    assert commits.task_in_progress(store, other) is None  # the timer's task is not its own
+    assert in_progress.of_project(store, other) is None  # the timer's task is not its own
 
 
 def test_undo_and_a_manual_link(store: Store, asr, repo: GitRepo) -> None:
@@ -312,7 +312,7 @@ def test_a_sha256_repository(tmp_path: Path, store: Store) -> None:
     sha = repo.commit("on sha-256\n\nTask: 1")
     project = projects.add(store, "s256", repo_path=str(path))
     tasks.add(store, "t", project="s256")
-    assert commits.sync(store, project).new_links == 1
+    assert commit_scan.sync(store, project).new_links == 1
     assert len(sha) == 64 and linked(store, 1) == {sha: ("trailer", True)}
 
 
@@ -326,6 +326,6 @@ def test_commits_name_only_tasks_of_projects_in_that_repository(
     same = projects.add(store, "same-repo", repo_path=str(repo.path / "src"))
     shared = tasks.add(store, "same repository", project=same.slug).task.id  # task 5
     repo.commit(f"Touches mlpm#1, mlpm#{foreign} and mlpm#{shared}")
-    commits.sync(store, asr)
+    commit_scan.sync(store, asr)
     assert len(linked(store, 1)) == 1 and len(linked(store, shared)) == 1
     assert linked(store, foreign) == {}

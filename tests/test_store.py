@@ -176,10 +176,10 @@ def _tables(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("text", ["[bold]x[/bold]", "\x1b[31mred\x1b]0;title\x07"])
 def test_text_is_stored_exactly_as_given(store, project, text):
-    from mlpm.services import tasks
+    from mlpm.services import task_query, tasks
 
     change = tasks.add(store, text)
-    assert tasks.get(store, change.task.id).title == text
+    assert task_query.get(store, change.task.id).title == text
 
 
 def test_two_connections_in_one_process_keep_their_wal_while_the_cli_writes(db_path, cli):
@@ -187,12 +187,12 @@ def test_two_connections_in_one_process_keep_their_wal_while_the_cli_writes(db_p
     their WAL nor have its writes lost (SQLite's locks die with any close() of the file)."""
     cli("project", "add", "asr")
     first, second = Store.open(db_path), Store.open(db_path)
-    from mlpm.services import tasks
+    from mlpm.services import task_query, tasks
 
     tasks.add(first, "from the app")
     assert run_mlpm("--db", str(db_path), "task", "add", "from the cli").returncode == 0
     assert db_path.with_name(db_path.name + "-wal").exists()
-    titles = {t.title for t in tasks.list_tasks(second)}
+    titles = {t.title for t in task_query.list_tasks(second)}
     assert titles == {"from the app", "from the cli"}
     tasks.add(second, "again from the app")
     first.close()

@@ -8,7 +8,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from mlpm.errors import MlpmError, NotFound, Refused, UsageError
-from mlpm.services import settings, tasks, timer, today
+from mlpm.services import (
+    focus_task,
+    in_progress,
+    settings,
+    tasks,
+    timer,
+    timer_policy,
+    timer_session,
+    today,
+)
 from mlpm.store import Store
 
 T0 = datetime.fromisoformat("2026-03-02T10:00:00+01:00")  # a Monday, inside work hours
@@ -30,22 +39,22 @@ def task_id(store: Store, project) -> int:
 def test_a_session_counts_down_and_finishes_at_its_planned_end(store, task_id):
     started = timer.start(store, task_id, now=T0)
     assert started.session.planned_seconds == 25 * 60
-    assert timer.running(store, now=at(10)).remaining(at(10)) == 15 * 60
-    assert timer.task_in_progress(store, now=at(10)) == task_id
+    assert timer_session.running(store, now=at(10)).remaining(at(10)) == 15 * 60
+    assert in_progress.of_timer(store, now=at(10)) == task_id
 
     # Nobody watched when it ran out: the next read records it finished at 10:25, not later.
-    assert timer.running(store, now=at(90)) is None
+    assert timer_session.running(store, now=at(90)) is None
     (row,) = rows(store)
     assert row["outcome"] == "finished"
     assert row["ended_at"] == "2026-03-02T10:25:00+01:00"
     assert row["overtime_seconds"] == 0
-    assert timer.task_in_progress(store, now=at(90)) is None
+    assert in_progress.of_timer(store, now=at(90)) is None
 
 
 def test_task_in_progress_reads_without_writing(store, task_id):
     timer.start(store, task_id, now=T0)
     events = store.scalar("SELECT COUNT(*) FROM event")
-    assert timer.task_in_progress(store, now=at(30)) is None  # ran out: no longer in progress
+    assert in_progress.of_timer(store, now=at(30)) is None  # ran out: no longer in progress
     assert store.scalar("SELECT COUNT(*) FROM event") == events
     assert rows(store)[0]["ended_at"] is None  # settled later, by a reader that may write
 
@@ -56,7 +65,7 @@ def test_stop_early_is_an_interruption_with_its_reason(store, task_id):
     assert session.outcome == "interrupted"
     assert session.reason == "Slack call"
     assert session.elapsed(at(99)) == 7 * 60
-    assert timer.running(store, now=at(8)) is None
+    assert timer_session.running(store, now=at(8)) is None
 
 
 def test_keep_going_counts_the_overtime(store, task_id):
@@ -66,7 +75,7 @@ def test_keep_going_counts_the_overtime(store, task_id):
     session = timer.keep_going(store, now=at(26))
     assert session.is_running and session.keep_going
     assert timer.status(store, now=at(40)).running.overtime(at(40)) == 15 * 60
-    assert timer.task_in_progress(store, now=at(40)) == task_id
+    assert in_progress.of_timer(store, now=at(40)) == task_id
     ended = timer.stop(store, now=at(40))
     assert ended.outcome == "finished"
     assert ended.overtime_seconds == 15 * 60
@@ -75,8 +84,8 @@ def test_keep_going_counts_the_overtime(store, task_id):
 def test_an_overtime_session_left_open_closes_after_the_cap(store, task_id):
     timer.start(store, task_id, now=T0)
     timer.keep_going(store, now=at(20))
-    assert timer.running(store, now=at(25 + 239)) is not None
-    assert timer.running(store, now=at(25 + 600)) is None
+    assert timer_session.running(store, now=at(25 + 239)) is not None
+    assert timer_session.running(store, now=at(25 + 600)) is None
     assert rows(store)[0]["overtime_seconds"] == 4 * 3600
 
 
@@ -210,10 +219,10 @@ def test_work_hours_overnight_and_listed_days(store):
     settings.put(store, "timer.work_hours", "22:00-06:00", command="test")
     settings.put(store, "timer.work_days", "fri-mon", command="test")
     sunday_night = datetime.fromisoformat("2026-03-08T23:00:00+01:00")
-    assert timer.work_hours_problem(store, sunday_night) is None
-    assert "outside your work hours" in timer.work_hours_problem(store, at(0))
+    assert timer_policy.work_hours_problem(store, sunday_night) is None
+    assert "outside your work hours" in timer_policy.work_hours_problem(store, at(0))
     wednesday_night = datetime.fromisoformat("2026-03-04T23:00:00+01:00")
-    assert "Wednesday" in timer.work_hours_problem(store, wednesday_night)
+    assert "Wednesday" in timer_policy.work_hours_problem(store, wednesday_night)
 
 
 def test_timer_events_are_logged_but_not_undoable(store, task_id):
@@ -265,7 +274,7 @@ def test_candidates_are_doing_then_todays_plan(store, project):
     doing = tasks.add(store, "in progress").task.id
     tasks.add(store, "backlog only")
     tasks.start(store, doing)
-    assert [t.id for t in timer.candidates(store)] == [doing, first]
+    assert [t.id for t in focus_task.candidates(store)] == [doing, first]
 
 
 def test_a_clock_set_back_never_shows_more_than_planned(store, task_id):

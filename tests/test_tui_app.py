@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mlpm.errors import MlpmError
-from mlpm.services import tasks
+from mlpm.services import task_query, tasks
 from mlpm.store import Store
 
 pytest.importorskip("textual")
@@ -86,11 +86,11 @@ async def test_undo_from_the_board_reverts_the_last_move(db_path: Path, seeded: 
         await settle(pilot)
         await pilot.press("L")  # task 1: backlog -> today
         await settle(pilot)
-        assert tasks.get(seeded, 1).column == "today"
+        assert task_query.get(seeded, 1).column == "today"
         assert column_ids(app, "today") == [1]
         await pilot.press("u")
         await settle(pilot)
-        assert tasks.get(seeded, 1).column == "backlog"
+        assert task_query.get(seeded, 1).column == "backlog"
         assert column_ids(app, "today") == []
         assert any("Undone" in n for n in notices(app))
         await pilot.press("ctrl+z")  # walks further back: the task's creation
@@ -142,7 +142,7 @@ async def test_command_palette_reaches_screens_and_actions(db_path: Path, seeded
         await settle(pilot, extra=0.3)
         await pilot.press("enter")
         await settle(pilot)
-        assert tasks.get(seeded, 1).column == "doing"
+        assert task_query.get(seeded, 1).column == "doing"
 
 
 async def test_a_write_from_another_process_shows_up_live(db_path: Path, seeded: Store) -> None:
@@ -187,10 +187,10 @@ async def test_keys_can_be_remapped_by_binding_id(
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
-        assert tasks.get(seeded, 1).column == "today"
+        assert task_query.get(seeded, 1).column == "today"
         await pilot.press("z")
         await settle(pilot)
-        assert tasks.get(seeded, 1).column == "backlog"
+        assert task_query.get(seeded, 1).column == "backlog"
 
 
 def test_an_unknown_screen_is_refused(db_path: Path, store: Store) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.services import projects, tasks
+from mlpm.services import projects, task_query, tasks
 from mlpm.store import Store
 from tests.test_tui_app import anyio_backend, column_ids, notices, screen_text, seeded, settle
 
@@ -45,12 +45,12 @@ async def test_moves_across_columns_up_to_the_wip_limit_then_force(
         assert column_ids(app, "today") == [3]
         await pilot.press("L")
         await settle(pilot)
-        assert tasks.get(seeded, 3).column == "today"
+        assert task_query.get(seeded, 3).column == "today"
         refused = [n for n in notices(app) if "WIP limit" in n]
         assert refused and "press F to force" in refused[-1]
         await pilot.press("F")
         await settle(pilot)
-        assert tasks.get(seeded, 3).column == "doing"
+        assert task_query.get(seeded, 3).column == "doing"
         assert header(app, "doing").label == "Doing 3/2"
         assert header(app, "doing").has_class("-over-limit")
 
@@ -85,7 +85,7 @@ async def test_reorder_within_a_column(db_path: Path, seeded: Store) -> None:
         assert column_ids(app, "backlog") == [2, 3, 1]
         await pilot.press("K", "K")
         await settle(pilot)
-        assert [t.id for t in tasks.list_tasks(seeded, column="backlog")] == [1, 2, 3]
+        assert [t.id for t in task_query.list_tasks(seeded, column="backlog")] == [1, 2, 3]
         assert app.screen.query_one("#cards-backlog", CardList).current.id == 1
 
 
@@ -100,13 +100,13 @@ async def test_drop_asks_for_a_reason(db_path: Path, seeded: Store) -> None:
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"superseded by #2", "enter")
         await settle(pilot)
-        dropped = tasks.get(seeded, 1)
+        dropped = task_query.get(seeded, 1)
         assert (dropped.column, dropped.drop_reason) == ("dropped", "superseded by #2")
         assert column_ids(app, "dropped") == [1]
         # escape cancels a drop
         await pilot.press("h", "h", "h", "h", "g", "x", "escape")
         await settle(pilot)
-        assert tasks.get(seeded, 2).column == "backlog"
+        assert task_query.get(seeded, 2).column == "backlog"
 
 
 async def test_add_a_task_from_the_modal(db_path: Path, seeded: Store) -> None:
@@ -118,7 +118,7 @@ async def test_add_a_task_from_the_modal(db_path: Path, seeded: Store) -> None:
         assert isinstance(app.screen, AddTaskScreen)
         await pilot.press(*"[red]tune[/red] lr", "tab", "3", "tab", *"optim lr", "enter")
         await settle(pilot)
-        added = tasks.get(seeded, 4)
+        added = task_query.get(seeded, 4)
         assert (added.title, added.estimate, added.tags) == (
             "[red]tune[/red] lr",
             3,

@@ -9,7 +9,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Digits, ProgressBar, Sparkline, Static
 
-from mlpm.services import tasks, timer
+from mlpm.services import in_progress, tasks, timer, timer_session
 from mlpm.store import Store
 from mlpm.tui.screens import timer as timer_screen
 from mlpm.tui.screens.stats import StatsScreen
@@ -113,7 +113,7 @@ async def test_timer_mode_counts_down_rings_and_offers_the_break(
         await pilot.pause()
         assert text(screen, "#timer-kind") == "SHORT BREAK"
         assert digits(screen) == "05:00"
-        last = timer.last_ended(Store.open(db_path))
+        last = timer_session.last_ended(Store.open(db_path))
         assert (last.outcome, last.overtime_seconds) == ("finished", 360)
 
         move_clock(monkeypatch, 40)
@@ -142,7 +142,7 @@ async def test_stop_early_asks_why_and_records_the_interruption(
         await pilot.pause()
         assert text(app.screen, "#timer-kind") == "READY"
         assert app.bells == 0 and notifications == []
-    last = timer.last_ended(Store.open(db_path))
+    last = timer_session.last_ended(Store.open(db_path))
     assert (last.outcome, last.reason, last.elapsed(T0)) == ("interrupted", "phone", 240)
 
 
@@ -208,7 +208,7 @@ async def test_timer_mode_inside_the_mlpm_app(db_path: Path, planned, monkeypatc
         move_clock(monkeypatch, 24)
         await screen.tick()
         assert digits(screen) == "01:00"
-        assert timer.task_in_progress(Store.open(db_path)) == planned
+        assert in_progress.of_timer(Store.open(db_path)) == planned
         await pilot.press("6")  # the Stats screen, then back
         await pilot.pause()
         assert isinstance(app.screen, StatsScreen)
@@ -230,7 +230,7 @@ async def test_pick_a_task_to_focus_on(db_path: Path, store, planned, monkeypatc
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "write the report" in text(app.screen, "#timer-task")
-    assert timer.task_in_progress(store) == other
+    assert in_progress.of_timer(store) == other
 
 
 def test_bare_mlpm_timer_on_a_terminal_opens_timer_mode(db_path: Path, planned):

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.services import settings, tasks
-from mlpm.services import today as day
+from mlpm.services import day_plan, settings, task_query, tasks
 from mlpm.store import Store
 from tests.test_tui_app import anyio_backend, notices, screen_text, settle
 
@@ -29,7 +28,7 @@ def planned(store: Store, project) -> Store:
 
 
 def plan_ids(store: Store) -> list[int]:
-    return [e.task.id for e in day.open_entries(store)]
+    return [e.task.id for e in day_plan.open_entries(store)]
 
 
 def shown_ids(app: MlpmApp) -> list[int]:
@@ -71,16 +70,16 @@ async def test_start_finish_and_back_to_backlog(db_path: Path, planned: Store) -
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        assert tasks.get(planned, 1).column == "doing"
+        assert task_query.get(planned, 1).column == "doing"
         assert "▶ doing" in screen_text(app)
         await pilot.press("f")
         await settle(pilot)
-        assert tasks.get(planned, 1).column == "done"
+        assert task_query.get(planned, 1).column == "done"
         assert shown_ids(app) == [2, 3]
         assert "✓ #1" in screen_text(app)
         await pilot.press("b")  # task 2 back to the backlog
         await settle(pilot)
-        assert tasks.get(planned, 2).column == "backlog"
+        assert task_query.get(planned, 2).column == "backlog"
         assert shown_ids(app) == [3]
 
 
@@ -93,7 +92,7 @@ async def test_drop_with_a_reason(db_path: Path, planned: Store) -> None:
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"[i]obsolete[/i]", "enter")
         await settle(pilot)
-        task = tasks.get(planned, 2)
+        task = task_query.get(planned, 2)
         assert (task.column, task.drop_reason) == ("dropped", "[i]obsolete[/i]")
         assert shown_ids(app) == [1, 3]
         assert "✗ #2" in screen_text(app) and "[i]obsolete[/i]" in screen_text(app)
@@ -111,7 +110,7 @@ async def test_add_over_capacity_is_refused_then_forced(db_path: Path, planned: 
         await settle(pilot)
         refused = [n for n in notices(app) if "today is full" in n]
         assert refused and refused[-1].endswith("press F to force")
-        assert [t.title for t in tasks.list_tasks(planned)] == [
+        assert [t.title for t in task_query.list_tasks(planned)] == [
             "prepare data",
             "train baseline",
             "write report",

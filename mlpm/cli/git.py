@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from mlpm.models import Project
 
 
 @click.group()
@@ -19,7 +24,7 @@ def sync_cmd(name: str | None, all_: bool, as_json: bool) -> None:
     from mlpm.cli.context import open_store
     from mlpm.cli.output import clean, emit_json, warn
     from mlpm.errors import MlpmError, UsageError
-    from mlpm.services import commits, projects
+    from mlpm.services import commit_scan, projects
 
     store = open_store()
     if all_ and name:
@@ -33,7 +38,7 @@ def sync_cmd(name: str | None, all_: bool, as_json: bool) -> None:
     results, failed = [], 0
     for project in targets:
         try:
-            result = commits.sync(store, project)
+            result = commit_scan.sync(store, project)
         except MlpmError as exc:
             if not all_:
                 raise
@@ -58,10 +63,10 @@ def log_cmd(task_id: int, as_json: bool) -> None:
     Run `mlpm git sync` first to pick up new commits."""
     from mlpm.cli.context import open_store
     from mlpm.cli.output import clean, emit_json, style
-    from mlpm.services import commits, tasks
+    from mlpm.services import commits, task_query
 
     store = open_store()
-    tasks.get(store, task_id)  # NotFound for an unknown id
+    task_query.get(store, task_id)  # NotFound for an unknown id
     found = commits.commits_for_task(store, task_id)
     if as_json:
         emit_json([c.to_json() for c in found])
@@ -90,18 +95,11 @@ def hook() -> None:
     timer's task, else the task in Doing). Set MLPM_NO_HOOK=1 to skip it for one commit."""
 
 
-def _hook_repo(name: str | None) -> str:
+def _hook_project(name: str | None) -> Project:
     from mlpm.cli.context import open_store
-    from mlpm.errors import MlpmError
     from mlpm.services import projects
 
-    project = projects.resolve(open_store(), name)
-    if not project.repo_path:
-        raise MlpmError(
-            f"project {project.slug!r} has no repository: set it with "
-            f"`mlpm project edit {project.slug} --repo PATH`"
-        )
-    return project.repo_path
+    return projects.resolve(open_store(), name)
 
 
 @hook.command("install")
@@ -112,9 +110,9 @@ def hook_install(name: str | None) -> None:
     A hook already there is kept and runs first; uninstall puts it back."""
     from mlpm.cli.context import open_store
     from mlpm.cli.output import clean, warn
-    from mlpm.integrations import git_hook
+    from mlpm.services import git_hooks
 
-    result = git_hook.install(_hook_repo(name), open_store().path)
+    result = git_hooks.install(_hook_project(name), open_store().path)
     click.echo(clean(result.message))
     if result.warning:
         warn(result.warning)
@@ -125,9 +123,9 @@ def hook_install(name: str | None) -> None:
 def hook_uninstall(name: str | None) -> None:
     """Remove the hook and restore the hook it replaced."""
     from mlpm.cli.output import clean
-    from mlpm.integrations import git_hook
+    from mlpm.services import git_hooks
 
-    click.echo(clean(git_hook.uninstall(_hook_repo(name)).message))
+    click.echo(clean(git_hooks.uninstall(_hook_project(name)).message))
 
 
 @hook.command("run", hidden=True)
@@ -146,16 +144,15 @@ def hook_run(message_file: str, source: str, sha: str) -> None:
         previous = signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
         signal.alarm(5)
     try:
-        from mlpm.integrations import git_hook
+        from mlpm.services import git_hooks
 
-        if source in git_hook.SKIP_SOURCES or git_hook.replaying(os.getcwd()):
+        if git_hooks.skips(source, os.getcwd()):
             return
         from mlpm.cli.context import open_store
-        from mlpm.services import commits
 
-        task_id = commits.trailer_task(open_store(), os.getcwd())
+        task_id = git_hooks.trailer_task(open_store(), os.getcwd())
         if task_id is not None:
-            git_hook.add_trailer(message_file, task_id)
+            git_hooks.add_trailer(message_file, task_id)
     except Exception:  # the hook must never block or disturb a commit
         pass
     finally:

@@ -88,11 +88,11 @@ def list_(
     column: str | None, tag: str | None, project: str | None, all_projects: bool, as_json: bool
 ) -> None:
     """List tasks in board order."""
-    from mlpm.services import projects, tasks
+    from mlpm.services import projects, task_query
 
     store = open_store()
     scope = None if all_projects else projects.resolve(store, project)
-    items = tasks.list_tasks(store, project=scope, column=column, tag=tag)
+    items = task_query.list_tasks(store, project=scope, column=column, tag=tag)
     if as_json:
         emit_json([t.to_json() for t in items])
         return

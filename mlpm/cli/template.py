@@ -100,7 +100,7 @@ def init(name: str | None, template_name: str, repo: str | None, paused: bool) -
 
     repo_path = os.path.abspath(repo) if repo else _repo_here()
     name = name or Path(repo_path or os.getcwd()).name
-    entity, wandb_project = _wandb_project(repo_path)
+    entity, wandb_project = templates.wandb_project_of(repo_path)
     made = templates.create_project(
         open_store(),
         name,
@@ -124,24 +124,3 @@ def init(name: str | None, template_name: str, repo: str | None, paused: bool) -
     if wandb_project:
         click.echo(f"  W&B project: {clean(entity or '?')}/{clean(wandb_project)}")
     click.echo("next: mlpm today · mlpm board · mlpm lesson list --tag checklist")
-
-
-def _wandb_project(repo_path: str | None) -> tuple[str | None, str | None]:
-    """The W&B entity/project of the newest run in the repository's `wandb/` folder."""
-    from pathlib import Path
-
-    if not repo_path or not (Path(repo_path) / "wandb").is_dir():
-        return None, None
-    try:
-        from mlpm.integrations.wandb_files import find_run_files, read_run
-    except ImportError:
-        return None, None
-    files = sorted(find_run_files([Path(repo_path) / "wandb"]), key=lambda p: p.stat().st_mtime)
-    for path in reversed(files):
-        try:
-            info = read_run(path)
-        except Exception:
-            continue
-        if info.project:
-            return info.entity, info.project
-    return None, None

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _report_started(started: Started) -> None:
-    from mlpm.services.timer import fmt_seconds
+    from mlpm.services.timer_session import fmt_seconds
 
     for message in started.warnings:
         warn(message)
@@ -27,7 +27,7 @@ def _report_started(started: Started) -> None:
 
 
 def _print_status(state: Status) -> None:
-    from mlpm.services.timer import KIND_NAMES, fmt_seconds
+    from mlpm.services.timer_session import KIND_NAMES, fmt_seconds
 
     for closed in state.settled:
         click.echo(f"the {clean(closed.label())} finished at {closed.ended_at:%H:%M}")
@@ -109,7 +109,7 @@ def status(as_json: bool) -> None:
 def stop(reason: str | None) -> None:
     """End the running session now (interrupted if before its planned end)."""
     from mlpm.services import timer as service
-    from mlpm.services.timer import fmt_seconds
+    from mlpm.services.timer_session import fmt_seconds
 
     session = service.stop(open_store(), reason)
     took = fmt_seconds(session.elapsed(session.started_at))  # ended: measured to its end

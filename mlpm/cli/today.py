@@ -128,21 +128,22 @@ def review(
 ) -> None:
     """Go through the tasks earlier days left in Today or Doing: keep, backlog, or drop."""
     from mlpm.errors import UsageError
+    from mlpm.services import day_plan
     from mlpm.services import today as day
 
     store = open_store()
-    stale = day.stale_entries(store)
+    stale = day_plan.stale_entries(store)
     if not stale:
         click.echo("nothing to review")
         return
     decisions: dict[int, str] = {}
-    for action, ids in (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids))):
+    for given, ids in (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids))):
         for task_id in ids:
-            if decisions.get(task_id, action) != action:
+            if decisions.get(task_id, given) != given:
                 raise UsageError(
-                    f"task {task_id} is given both --{decisions[task_id]} and --{action}"
+                    f"task {task_id} is given both --{decisions[task_id]} and --{given}"
                 )
-            decisions[task_id] = action
+            decisions[task_id] = given
     unknown = sorted(set(decisions) - {e.task.id for e in stale})
     if unknown:
         raise UsageError(f"not waiting for review: {', '.join(map(str, unknown))}")

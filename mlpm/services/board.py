@@ -7,7 +7,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from mlpm.errors import Refused, UsageError
-from mlpm.models import COLUMNS, Project, Task
+from mlpm.models import COLUMNS, Project, Task, column_name
+from mlpm.services import projects
+from mlpm.services.task_query import list_tasks
 from mlpm.store import Store
 
 
@@ -35,14 +37,6 @@ class Column:
         return self.limit is not None and self.count >= self.limit.limit
 
 
-def column_name(text: str) -> str:
-    """Normalise a column name given by a user; UsageError for an unknown one."""
-    value = text.strip().lower()
-    if value not in COLUMNS:
-        raise UsageError(f"unknown column {text!r}; columns: {', '.join(COLUMNS)}")
-    return value
-
-
 def limits(project: Project) -> dict[str, Limit]:
     raw = project.settings.get("wip", {})
     return {col: Limit(int(v["limit"]), bool(v.get("hard", False))) for col, v in raw.items()}
@@ -52,8 +46,6 @@ def set_limit(store: Store, project: Project, column: str, limit: int | None, *,
     """Set (or with `limit=None` remove) a column's WIP limit for a project. Returns a warning
     when the column already holds more than the new limit ("" otherwise): nothing moves, but
     no task can enter it until it is back under."""
-    from mlpm.services import projects
-
     column = column_name(column)
     if limit is not None and not 1 <= limit <= 10_000:
         raise UsageError("a WIP limit is a whole number from 1 to 10000")
@@ -110,8 +102,6 @@ def columns(
 
     `windows` caps how many cards a column reads (a view of 10,000 cards reads what it shows;
     the count is still the whole column's); `only` names the columns to read."""
-    from mlpm.services.tasks import list_tasks
-
     wip = limits(project)
     result = []
     for name in COLUMNS:

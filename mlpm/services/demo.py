@@ -94,8 +94,17 @@ def _curve(rng: random.Random, final: float, epochs: int, seconds: float) -> lis
 def build(home: Path) -> Demo:
     """Fill `home` with a demo database and repository; return what was made."""
     from mlpm.integrations import wandb_write
-    from mlpm.services import commits as commit_links
-    from mlpm.services import comparisons, lessons, projects, run_sync, tasks, timer, today
+    from mlpm.services import (
+        commit_scan,
+        comparisons,
+        lessons,
+        projects,
+        run_sync,
+        tasks,
+        timer,
+        timer_session,
+        today,
+    )
     from mlpm.stats.props import two_proportions
 
     home.mkdir(parents=True, exist_ok=True)
@@ -145,7 +154,7 @@ def build(home: Path) -> Demo:
             tasks.start(store, task_id, force=True)
             timer.start(store, task_id, minutes=25, now=morning)
         with _at(morning + timedelta(minutes=30)):
-            timer.settle(store, now=morning + timedelta(minutes=30))
+            timer_session.settle(store, now=morning + timedelta(minutes=30))
             shas[task_id] = _commit(
                 repo,
                 f"{titles[index][0]}\n\nTask: {task_id}",
@@ -176,7 +185,7 @@ def build(home: Path) -> Demo:
         for index in (8, 6, 7):
             today.add(store, ids[index], force=True)
         tasks.start(store, ids[8], force=True)
-        commit_links.sync(store, projects.by_id(store, project.id))
+        commit_scan.sync(store, projects.by_id(store, project.id))
 
     # W&B runs: baseline vs SpecAugment over three seeds, and a slow augmentation run.
     wandb_dir = repo / "wandb"

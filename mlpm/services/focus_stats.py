@@ -130,9 +130,10 @@ def summary(store: Store, days: int = 14, *, today: date | None = None) -> Focus
     """Statistics over the last `days` days, today included."""
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"--days is a number of days from 1 to {MAX_DAYS} (got {days})")
-    from mlpm.services import timer
+    from mlpm.services import timer_session
 
-    timer.settle(store)  # a session that ran out unwatched counts, finished at its planned end
+    # A session that ran out unwatched counts, finished at its planned end.
+    timer_session.settle(store)
     last = today or clock.today()
     first = last - timedelta(days=days - 1)
     window = [(first + timedelta(days=i)).isoformat() for i in range(days)]

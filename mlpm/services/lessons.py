@@ -51,9 +51,9 @@ def add(
     category = clean_category(category)
     project_id = None
     if task_id is not None:
-        from mlpm.services import tasks
+        from mlpm.services import task_query
 
-        task = tasks.get(store, task_id)
+        task = task_query.get(store, task_id)
         project_id = task.project_id
     if project:
         project_id = projects.get(store, project).id

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlpm.models import Lesson, Task
-from mlpm.services import tasks
+from mlpm.services import task_query, tasks
+from mlpm.services.commits import commits_for_task
+from mlpm.services.runs import key_metric, runs_for_task
 from mlpm.store import Store
 
 
@@ -37,23 +38,12 @@ class TaskDetails:
 
 def _key_metric(run: Any) -> dict[str, Any] | None:
     """The run's headline number (`runs.key_metric`), as {"name", "value"}."""
-    from mlpm.services.runs import key_metric
-
     found = key_metric(run)
     return None if found is None else {"name": found[0], "value": found[1]}
 
 
-def _optional(module: str, function: str, store: Store, task_id: int) -> list[Any]:
-    """Links from integrations that may not be installed in this build."""
-    try:
-        found = getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        return []
-    return list(found(store, task_id))
-
-
 def gather(store: Store, task_id: int) -> TaskDetails:
-    task = tasks.get(store, task_id)
+    task = task_query.get(store, task_id)
     days = store.query(
         "SELECT day, outcome, forced FROM day_plan WHERE task_id = ? ORDER BY day, id", (task_id,)
     )
@@ -69,6 +59,6 @@ def gather(store: Store, task_id: int) -> TaskDetails:
         moves=tasks.history(store, task_id),
         days=[{**d, "forced": bool(d["forced"])} for d in days],
         lessons=lessons,
-        commits=_optional("mlpm.services.commits", "commits_for_task", store, task_id),
-        runs=_optional("mlpm.services.runs", "runs_for_task", store, task_id),
+        commits=commits_for_task(store, task_id),
+        runs=runs_for_task(store, task_id),
     )

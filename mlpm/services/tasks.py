@@ -7,19 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlpm import clock
-from mlpm.errors import MlpmError, NotFound, UsageError
-from mlpm.models import Project, Task
-from mlpm.services import board, projects
-from mlpm.store import Store, Tx
+from mlpm.errors import MlpmError, UsageError
+from mlpm.models import Task, column_name
+from mlpm.services import code_state, moves, projects
+from mlpm.services.ranks import between, end_rank
+from mlpm.services.task_query import get
+from mlpm.store import Store
 
 MAX_TITLE = 10_000
 MAX_NOTES = 100_000
 MAX_TAG = 50
 MAX_ESTIMATE = 100
-
-_SELECT = (
-    "SELECT task.*, project.slug AS project FROM task JOIN project ON project.id = task.project_id"
-)
 
 
 @dataclass(slots=True)
@@ -59,49 +57,6 @@ def clean_estimate(estimate: int | None) -> int | None:
     return estimate
 
 
-def get(store: Store, task_id: int) -> Task:
-    row = store.one(_SELECT + " WHERE task.id = ?", (task_id,))
-    if row is None:
-        raise NotFound(f"no task with id {task_id}")
-    return Task.from_row(row)
-
-
-def list_tasks(
-    store: Store,
-    *,
-    project: Project | None = None,
-    column: str | None = None,
-    tag: str | None = None,
-    limit: int | None = None,
-) -> list[Task]:
-    """Tasks in board order (column, then rank), optionally filtered."""
-    where, params = [], []
-    if project is not None:
-        where.append("task.project_id = ?")
-        params.append(project.id)
-    if column:
-        where.append('task."column" = ?')
-        params.append(board.column_name(column))
-    if tag:
-        where.append("EXISTS (SELECT 1 FROM json_each(task.tags) WHERE value = ?)")
-        params.append(tag)
-    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    sql += (
-        " ORDER BY CASE task.\"column\" WHEN 'backlog' THEN 0 WHEN 'today' THEN 1"
-        " WHEN 'doing' THEN 2 WHEN 'done' THEN 3 ELSE 4 END, task.rank, task.id"
-    )
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [Task.from_row(r) for r in store.query(sql, params)]
-
-
-def _end_rank(store: Store, project_id: int, column: str) -> float:
-    top = store.scalar(
-        'SELECT MAX(rank) FROM task WHERE project_id = ? AND "column" = ?', (project_id, column)
-    )
-    return (top or 0) + 1
-
-
 def add(
     store: Store,
     title: str,
@@ -133,7 +88,7 @@ def add(
                 "title": title,
                 "notes": notes,
                 "column": "backlog",
-                "rank": _end_rank(store, target.id, "backlog"),
+                "rank": end_rank(store, target.id, "backlog"),
                 "estimate": estimate,
                 "tags": json.dumps(tags),
                 "created_at": now,
@@ -142,7 +97,7 @@ def add(
         )
         warnings: list[str] = []
         if today:
-            warnings = _move(tx, get(store, key), "today", force=force)
+            warnings = moves.move(tx, get(store, key), "today", force=force)
     return Change(get(store, key), warnings)
 
 
@@ -195,21 +150,19 @@ def move(
     command: str | None = None,
 ) -> Change:
     """Move a task to a column under the board's rules (WIP limits, today's capacity)."""
-    column = board.column_name(column)
+    column = column_name(column)
     task = get(store, task_id)
     if task.column == column:
         return Change(task, moved=False)
     with store.write(command or f"task move {task_id} {column}") as tx:
-        warnings = _move(tx, task, column, force=force, reason=reason)
+        warnings = moves.move(tx, task, column, force=force, reason=reason)
     return Change(get(store, task_id), warnings)
 
 
 def start(store: Store, task_id: int, *, force: bool = False) -> Change:
     change = move(store, task_id, "doing", force=force, command=f"task start {task_id}")
     if change.moved:  # note HEAD and a dirty tree, so a result traces to its code state
-        from mlpm.services.commits import record_code_state
-
-        record_code_state(store, task_id, "task start")
+        code_state.record(store, task_id, "task start")
     return change
 
 
@@ -221,54 +174,6 @@ def drop(store: Store, task_id: int, reason: str, *, force: bool = False) -> Cha
     return move(
         store, task_id, "dropped", force=force, reason=reason, command=f"task drop {task_id}"
     )
-
-
-def _move(
-    tx: Tx, task: Task, column: str, *, force: bool = False, reason: str | None = None
-) -> list[str]:
-    """Every column change goes through here, inside the caller's transaction."""
-    from mlpm.services import today as day
-
-    store = tx.store
-    if column == task.column:
-        return []
-    if column == "dropped":
-        reason = (reason or "").strip()
-        if not reason:
-            raise UsageError('dropping a task needs a reason (--reason "...")')
-        if len(reason) > MAX_TITLE:
-            raise UsageError(f"a reason is at most {MAX_TITLE:,} characters")
-    project = projects.by_id(store, task.project_id)
-    warnings: list[str] = []
-    warning, overridden = board.check_wip(store, project, column, force=force)
-    if warning:
-        warnings.append(warning)
-    tx.forced = tx.forced or overridden
-    now = clock.stamp()
-    changes: dict[str, Any] = {
-        "column": column,
-        "rank": _end_rank(store, task.project_id, column),
-        "updated_at": now,
-    }
-    if task.column in ("done", "dropped"):
-        changes.update(done_at=None, dropped_at=None, drop_reason=None)
-    if column == "doing" and not task.started_at:
-        changes["started_at"] = now
-    elif column == "done":
-        changes["done_at"] = now
-    elif column == "dropped":
-        changes.update(dropped_at=now, drop_reason=reason)
-    # The day plan follows the board: entering Today/Doing plans the task for today;
-    # leaving them records the outcome.
-    if column == "today":
-        warnings += day.plan_task(tx, task, force=force, check_capacity=True)
-    elif column == "doing":
-        day.plan_task(tx, task, force=force, check_capacity=False)
-    elif column in ("backlog", "done", "dropped"):
-        outcome = {"backlog": "returned", "done": "done", "dropped": "dropped"}[column]
-        day.close_entry(tx, task.id, outcome)
-    tx.update("task", task.id, changes)
-    return warnings
 
 
 def reorder(store: Store, task_id: int, position: int) -> Task:
@@ -290,17 +195,6 @@ def reorder(store: Store, task_id: int, position: int) -> Task:
     with store.write(f"task reorder {task_id} {position}") as tx:
         tx.update("task", task_id, {"rank": rank, "updated_at": clock.stamp()})
     return get(store, task_id)
-
-
-def between(before: float | None, after: float | None) -> float:
-    """A rank strictly between two neighbours (either may be missing)."""
-    if before is None and after is None:
-        return 1.0
-    if before is None:
-        return after - 1  # type: ignore[operator]
-    if after is None:
-        return before + 1
-    return (before + after) / 2
 
 
 def history(store: Store, task_id: int) -> list[dict[str, Any]]:

@@ -102,7 +102,7 @@ def create_project(
     """Create a project from a template in one transaction: its limits, starter tasks and
     checklist (as lessons). Refuses an existing project. The template's day size becomes the
     user's only when they have not chosen one (capacity is personal, not per project)."""
-    from mlpm.services import projects, settings, tasks
+    from mlpm.services import moves, projects, settings, task_query, tasks
 
     template = load(template_name)
     slug = projects.slugify(projects._validate_name(name))
@@ -153,7 +153,7 @@ def create_project(
             )
             if starter.column != "backlog":
                 try:  # it joins today only if the day has room
-                    tasks._move(tx, tasks.get(store, task_id), starter.column)
+                    moves.move(tx, task_query.get(store, task_id), starter.column)
                 except Refused:
                     not_today.append(starter.title)
         for item in template.checklist:
@@ -214,3 +214,21 @@ def _setting(store: Store, key: str) -> Any:
 def _toml_str(value: str) -> str:
     """A TOML basic string (JSON's escaping is valid TOML for these characters)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def wandb_project_of(repo_path: str | None) -> tuple[str | None, str | None]:
+    """The W&B entity and project of the newest run in the repository's `wandb/` folder, which
+    a project made from a template takes unless told otherwise; (None, None) when none."""
+    from mlpm.integrations.wandb_files import find_run_files, read_run
+
+    if not repo_path or not (Path(repo_path) / "wandb").is_dir():
+        return None, None
+    files = sorted(find_run_files([Path(repo_path) / "wandb"]), key=lambda p: p.stat().st_mtime)
+    for path in reversed(files):
+        try:
+            info = read_run(path)
+        except Exception:  # a half-written or foreign file: try the next newest
+            continue
+        if info.project:
+            return info.entity, info.project
+    return None, None

@@ -1,60 +1,22 @@
-"""Today's plan: an ordered list under a capacity cap, a review for what earlier days left,
-and the capacity learned from what was actually done."""
+"""`mlpm today`: what today's plan shows (with the capacity learned from what was actually
+done), and the commands on it: add, reorder, remove, review what earlier days left."""
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from mlpm import clock
-from mlpm.errors import MlpmError, Refused, UsageError
+from mlpm.errors import MlpmError, UsageError
 from mlpm.models import Task
-from mlpm.services import settings
-from mlpm.store import Store, Tx
+from mlpm.services import day_plan, moves, task_query, tasks
+from mlpm.services.day_plan import Capacity, Entry
+from mlpm.store import Store
 
 REVIEW_ACTIONS = ("keep", "backlog", "drop")
 LEARN_DAYS = 14
-
-
-@dataclass(slots=True)
-class Entry:
-    """A task in a day's plan."""
-
-    position: int  # 1 = most important
-    task: Task
-    day: str
-    forced: bool
-
-
-@dataclass(slots=True)
-class Capacity:
-    tasks: int
-    task_cap: int
-    pomodoros: int
-    pomodoro_cap: int
-    unestimated: int
-    per_unestimated: int = 1
-
-    @property
-    def line(self) -> str:
-        text = (
-            f"{self.tasks} of {self.task_cap} tasks · "
-            f"{self.pomodoros} of {self.pomodoro_cap} pomodoros"
-        )
-        if self.unestimated:
-            text += f" ({self.unestimated} unestimated counted as {self.per_unestimated})"
-        return text
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "tasks": self.tasks,
-            "task_cap": self.task_cap,
-            "pomodoros": self.pomodoros,
-            "pomodoro_cap": self.pomodoro_cap,
-            "unestimated": self.unestimated,
-        }
 
 
 @dataclass(slots=True)
@@ -74,57 +36,6 @@ class DayPlan:
     dropped: list[Task] = field(default_factory=list)
 
 
-def _task_rows(store: Store, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    return store.query(
-        "SELECT day_plan.day AS plan_day, day_plan.position AS plan_position,"
-        " day_plan.forced AS plan_forced, task.*, project.slug AS project FROM day_plan"
-        " JOIN task ON task.id = day_plan.task_id JOIN project ON project.id = task.project_id"
-        f" WHERE {where} ORDER BY day_plan.position, day_plan.id",
-        params,
-    )
-
-
-def _split(row: dict[str, Any]) -> tuple[dict[str, Any], Task]:
-    plan = {k: row.pop(k) for k in ("plan_day", "plan_position", "plan_forced")}
-    return plan, Task.from_row(row)
-
-
-def open_entries(store: Store, day: date | None = None) -> list[Entry]:
-    """Today's open (not yet done or dropped) entries, in order."""
-    day_text = (day or clock.today()).isoformat()
-    entries = []
-    rows = _task_rows(store, "day_plan.day = ? AND day_plan.outcome IS NULL", (day_text,))
-    for index, row in enumerate(rows, start=1):
-        plan, task = _split(row)
-        entries.append(Entry(index, task, plan["plan_day"], bool(plan["plan_forced"])))
-    return entries
-
-
-def capacity(store: Store, entries: list[Entry] | None = None) -> Capacity:
-    entries = open_entries(store) if entries is None else entries
-    per = int(settings.get(store, "unestimated_pomodoros"))
-    return Capacity(
-        tasks=len(entries),
-        task_cap=int(settings.get(store, "capacity_tasks")),
-        pomodoros=sum(e.task.estimate if e.task.estimate is not None else per for e in entries),
-        pomodoro_cap=int(settings.get(store, "capacity_pomodoros")),
-        unestimated=sum(1 for e in entries if e.task.estimate is None),
-        per_unestimated=per,
-    )
-
-
-def stale_entries(store: Store) -> list[Entry]:
-    """Tasks planned on an earlier day and never closed: they wait for `today review`."""
-    rows = _task_rows(
-        store, "day_plan.day < ? AND day_plan.outcome IS NULL", (clock.today().isoformat(),)
-    )
-    out = []
-    for index, row in enumerate(rows, start=1):
-        plan, task = _split(row)
-        out.append(Entry(index, task, plan["plan_day"], bool(plan["plan_forced"])))
-    return out
-
-
 def learned_capacity(store: Store) -> LearnedCapacity | None:
     """Median number of tasks done per worked day, over the last 14 worked days before today."""
     rows = store.query(
@@ -141,102 +52,23 @@ def learned_capacity(store: Store) -> LearnedCapacity | None:
 def plan(store: Store) -> DayPlan:
     """Everything `mlpm today` shows."""
     day = clock.today().isoformat()
-    entries = open_entries(store)
-    done = [
-        _split(r)[1] for r in _task_rows(store, "day_plan.day = ? AND outcome = 'done'", (day,))
-    ]
-    dropped = [
-        _split(r)[1] for r in _task_rows(store, "day_plan.day = ? AND outcome = 'dropped'", (day,))
-    ]
+    entries = day_plan.open_entries(store)
     return DayPlan(
         day=day,
         entries=entries,
-        done=done,
-        capacity=capacity(store, entries),
-        to_review=len(stale_entries(store)),
+        done=day_plan.closed_on(store, day, "done"),
+        capacity=day_plan.capacity(store, entries),
+        to_review=len(day_plan.stale_entries(store)),
         learned=learned_capacity(store),
-        dropped=dropped,
+        dropped=day_plan.closed_on(store, day, "dropped"),
     )
-
-
-# -- changes (inside a transaction) ---------------------------------------------------------
-
-
-def _open_entry(store: Store, task_id: int) -> dict[str, Any] | None:
-    return store.one(
-        "SELECT * FROM day_plan WHERE task_id = ? AND outcome IS NULL ORDER BY day DESC LIMIT 1",
-        (task_id,),
-    )
-
-
-def _short(title: str, size: int = 40) -> str:
-    return title if len(title) <= size else title[: size - 1] + "…"
-
-
-def _check_capacity(store: Store, task: Task, entries: list[Entry]) -> str | None:
-    """None if `task` fits today; else a message naming what could be deferred."""
-    cap = capacity(store, entries)
-    per = cap.per_unestimated
-    need = task.estimate if task.estimate is not None else per
-    over_tasks = cap.tasks + 1 - cap.task_cap
-    over_pomodoros = cap.pomodoros + need - cap.pomodoro_cap
-    if over_tasks <= 0 and over_pomodoros <= 0:
-        return None
-    deferrable: list[str] = []
-    freed_pomodoros = 0
-    for entry in reversed(entries):  # least important first
-        if len(deferrable) >= over_tasks and freed_pomodoros >= over_pomodoros:
-            break
-        est = entry.task.estimate if entry.task.estimate is not None else per
-        deferrable.append(f"#{entry.task.id} {_short(entry.task.title)!r} ({est} pom.)")
-        freed_pomodoros += est
-    defer = "; could defer: " + ", ".join(deferrable) if deferrable else ""
-    return f"today is full ({cap.line}); #{task.id} needs {need} pomodoro(s){defer}"
-
-
-def plan_task(tx: Tx, task: Task, *, force: bool, check_capacity: bool) -> list[str]:
-    """Put `task` at the end of today's plan (closing an entry left from an earlier day)."""
-    store = tx.store
-    today_text = clock.today().isoformat()
-    entry = _open_entry(store, task.id)
-    if entry and entry["day"] == today_text:
-        return []
-    warnings: list[str] = []
-    entries = open_entries(store)
-    forced = False
-    if check_capacity and (problem := _check_capacity(store, task, entries)):
-        if not force:
-            raise Refused(problem, hint="use --force to add it anyway")
-        warnings.append(problem + " (override recorded)")
-        forced = tx.forced = True
-    if entry:
-        tx.update("day_plan", entry["id"], {"outcome": "rolled_over", "closed_at": clock.stamp()})
-    last = store.scalar(
-        "SELECT MAX(position) FROM day_plan WHERE day = ? AND outcome IS NULL", (today_text,)
-    )
-    old = store.one("SELECT id FROM day_plan WHERE day = ? AND task_id = ?", (today_text, task.id))
-    values = {"position": (last or 0) + 1, "outcome": None, "forced": int(forced)}
-    if old:  # planned earlier today, returned, and planned again
-        tx.update("day_plan", old["id"], {**values, "closed_at": None})
-    else:
-        tx.insert(
-            "day_plan",
-            {"day": today_text, "task_id": task.id, **values, "added_at": clock.stamp()},
-        )
-    return warnings
-
-
-def close_entry(tx: Tx, task_id: int, outcome: str) -> None:
-    entry = _open_entry(tx.store, task_id)
-    if entry:
-        tx.update("day_plan", entry["id"], {"outcome": outcome, "closed_at": clock.stamp()})
 
 
 # -- commands -------------------------------------------------------------------------------
 
 
 def _position_of(store: Store, task_id: int) -> int | None:
-    for entry in open_entries(store):
+    for entry in day_plan.open_entries(store):
         if entry.task.id == task_id:
             return entry.position
     return None
@@ -244,9 +76,7 @@ def _position_of(store: Store, task_id: int) -> int | None:
 
 def add(store: Store, task_id: int, *, at: int | None = None, force: bool = False) -> list[str]:
     """Plan a task for today (at the end, or at position `at`)."""
-    from mlpm.services import tasks
-
-    task = tasks.get(store, task_id)
+    task = task_query.get(store, task_id)
     if task.column in ("done", "dropped"):
         raise MlpmError(f"task {task_id} is {task.column}; move it back first")
     if _position_of(store, task_id) is not None and at is None:
@@ -254,11 +84,11 @@ def add(store: Store, task_id: int, *, at: int | None = None, force: bool = Fals
     warnings: list[str] = []
     with store.write(f"today add {task_id}") as tx:
         if task.column == "backlog":
-            warnings = tasks._move(tx, task, "today", force=force)
+            warnings = moves.move(tx, task, "today", force=force)
         else:
-            warnings = plan_task(tx, task, force=force, check_capacity=True)
+            warnings = day_plan.plan_task(tx, task, force=force, check_capacity=True)
         if at is not None:
-            _reposition(tx, task_id, at)
+            day_plan.reposition(tx, task_id, at)
     return warnings
 
 
@@ -268,32 +98,12 @@ def move_to(store: Store, task_id: int, position: int) -> int:
     if _position_of(store, task_id) is None:
         raise MlpmError(f"task {task_id} is not in today's plan (add it with `mlpm today add`)")
     with store.write(f"today move {task_id} {position}") as tx:
-        _reposition(tx, task_id, position)
+        day_plan.reposition(tx, task_id, position)
     return _position_of(store, task_id) or position
-
-
-def _reposition(tx: Tx, task_id: int, position: int) -> None:
-    if position < 1:
-        raise UsageError("positions start at 1 (the most important task)")
-    from mlpm.services.tasks import between
-
-    rows = tx.store.query(
-        "SELECT id, task_id, position FROM day_plan WHERE day = ? AND outcome IS NULL"
-        " ORDER BY position, id",
-        (clock.today().isoformat(),),
-    )
-    mine = next(r for r in rows if r["task_id"] == task_id)
-    others = [r for r in rows if r["task_id"] != task_id]
-    index = min(position - 1, len(others))
-    before = others[index - 1]["position"] if index > 0 else None
-    after = others[index]["position"] if index < len(others) else None
-    tx.update("day_plan", mine["id"], {"position": between(before, after)})
 
 
 def remove(store: Store, task_id: int) -> None:
     """Take a task out of today's plan, back to the backlog."""
-    from mlpm.services import tasks
-
     if _position_of(store, task_id) is None:
         raise MlpmError(f"task {task_id} is not in today's plan")
     tasks.move(store, task_id, "backlog", command=f"today remove {task_id}")
@@ -303,20 +113,18 @@ def review(
     store: Store, task_id: int, action: str, *, reason: str | None = None, force: bool = False
 ) -> list[str]:
     """Decide on a task left from an earlier day: keep it today, send it back, or drop it."""
-    from mlpm.services import tasks
-
     if action not in REVIEW_ACTIONS:
         raise UsageError(f"unknown review action {action!r}; use keep, backlog or drop")
-    stale = {e.task.id: e for e in stale_entries(store)}
+    stale = {e.task.id: e for e in day_plan.stale_entries(store)}
     if task_id not in stale:
         raise MlpmError(f"task {task_id} is not waiting for review")
     task = stale[task_id].task
     with store.write(f"today review {task_id} {action}") as tx:
         if action == "keep":
-            return plan_task(tx, task, force=force, check_capacity=True)
+            return day_plan.plan_task(tx, task, force=force, check_capacity=True)
         if action == "backlog":
-            return tasks._move(tx, task, "backlog")
-        return tasks._move(tx, task, "dropped", reason=reason, force=force)
+            return moves.move(tx, task, "backlog")
+        return moves.move(tx, task, "dropped", reason=reason, force=force)
 
 
 def history(store: Store, days: int = 14) -> list[dict[str, Any]]:

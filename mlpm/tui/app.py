@@ -275,14 +275,14 @@ class MlpmApp(App[None]):
     def _watch_git(self) -> None:
         """Sync commits when the app opens and whenever a project's HEAD moves. Runs on its own
         connection (git scans can take a second; the UI's database thread stays free)."""
-        from mlpm.services import commits
+        from mlpm.services import head_watch
 
         worker = get_current_worker()
         store = Store.open(self._store.result().path)
         tokens: dict[int, str | None] = {}
         try:
             while not worker.is_cancelled:
-                for project, outcome in commits.sync_moved(store, tokens):
+                for project, outcome in head_watch.sync_moved(store, tokens):
                     if isinstance(outcome, MlpmError):
                         self.call_from_thread(
                             self.notify,

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from mlpm.errors import MlpmError
 from mlpm.models import COLUMNS, Project, Task
-from mlpm.services import board, projects, task_details, tasks
+from mlpm.services import board, projects, task_details, task_query, tasks
 from mlpm.store import Store
 from mlpm.tui.render import card, card_detail, literal
 from mlpm.tui.screens.base import DataScreen, changed_task
@@ -114,7 +114,7 @@ def fetch_board(
 
 def position_of(store: Store, project: Project, column: str, task_id: int) -> int:
     """1-based position of a task within its whole (unfiltered) column."""
-    ids = [t.id for t in tasks.list_tasks(store, project=project, column=column)]
+    ids = [t.id for t in task_query.list_tasks(store, project=project, column=column)]
     return ids.index(task_id) + 1
 
 

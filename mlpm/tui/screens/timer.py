@@ -25,8 +25,9 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, ProgressBar, Static
 
 from mlpm.errors import MlpmError
-from mlpm.services import timer
-from mlpm.services.timer import KIND_NAMES, Session, Status, fmt_seconds
+from mlpm.services import focus_task, timer
+from mlpm.services.timer import Status
+from mlpm.services.timer_session import KIND_NAMES, Session, fmt_seconds
 from mlpm.store import Store
 from mlpm.text import clean
 
@@ -312,7 +313,7 @@ class TimerScreen(ServiceScreen):
             from mlpm.tui.screens.modals import PickScreen
         except ImportError:
             return
-        choices = await self.read(timer.candidates)
+        choices = await self.read(focus_task.candidates)
         if not choices:
             self.notify("no task in Doing or in today's plan", markup=False)
             return

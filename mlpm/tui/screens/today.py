@@ -13,9 +13,10 @@ from textual.widgets import Static
 
 from mlpm.errors import MlpmError
 from mlpm.models import Task
-from mlpm.services import tasks
+from mlpm.services import task_query, tasks
 from mlpm.services import today as day
-from mlpm.services.today import DayPlan, Entry
+from mlpm.services.day_plan import Entry
+from mlpm.services.today import DayPlan
 from mlpm.store import Store
 from mlpm.tui.render import estimate, literal, meter
 from mlpm.tui.screens.base import DataScreen, changed_task
@@ -49,7 +50,7 @@ def backlog_tasks(store: Store) -> list[Task]:
     current = projects.current_or_none(store)
     if current is None:
         return []
-    return tasks.list_tasks(store, project=current, column="backlog", limit=PLAN_CHOICES)
+    return task_query.list_tasks(store, project=current, column="backlog", limit=PLAN_CHOICES)
 
 
 def backlog_line(task: Task) -> Text:
