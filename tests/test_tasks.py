@@ -98,6 +98,25 @@ def test_board_prints_columns_with_counts_against_limits(cli):
     assert all(len(line) <= 60 for line in narrow.splitlines())
 
 
+def test_board_cuts_a_long_column_at_the_window_and_says_how_many_more(cli, store):
+    from mlpm.services import tasks
+
+    for i in range(1, 31):
+        tasks.add(store, f"card {i}")
+    tasks.start(store, 30)
+    out = cli("board", "--rows", "5", "--width", "100").output
+    lines = out.splitlines()
+    assert "Backlog 29" in lines[1] and "Doing 1" in lines[1]
+    cards = [line for line in lines[3:] if line.startswith(tuple("0123456789"))]
+    assert [line.split()[0] for line in cards] == ["1", "2", "3", "4", "5"]
+    assert "card 30" in cards[0]  # Doing's one card, beside Backlog's first
+    (more,) = [line for line in lines if "more" in line]
+    assert more == lines[-1] and more.startswith("… and 24 more")
+    assert more.count("more") == 1  # Doing holds all it has: no line under it
+    whole = cli("board", "--rows", "40", "--width", "100").output
+    assert "more" not in whole and "29 card 29" in whole
+
+
 def test_edit_changes_fields(cli):
     cli("task", "add", "a", "-t", "x")
     assert (

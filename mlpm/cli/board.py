@@ -6,6 +6,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, fit, style, terminal_width, warn
+from mlpm.models import COLUMNS
 
 
 @click.group(invoke_without_command=True)
@@ -31,8 +32,8 @@ def board(
 
     store = open_store()
     p = projects.resolve(store, project)
-    columns = rules.columns(store, p, tag=tag)
-    if as_json:
+    if as_json:  # JSON carries every card, as before; the screen reads what it shows
+        columns = rules.columns(store, p, tag=tag)
         emit_json(
             {
                 "project": p.slug,
@@ -49,6 +50,7 @@ def board(
             }
         )
         return
+    columns = rules.columns(store, p, tag=tag, windows=dict.fromkeys(COLUMNS, rows))
     total = width or terminal_width()
     cell = max(8, (total - 3 * (len(columns) - 1)) // len(columns))
     click.echo(style(clean(p.name), bold=True))
@@ -58,7 +60,7 @@ def board(
         headers.append(style(text, bold=True, fg="red" if c.at_limit else None))
     click.echo(" │ ".join(headers).rstrip())
     click.echo("─┼─".join("─" * cell for _ in columns))
-    for i in range(min(rows, max((len(c.tasks) for c in columns), default=0))):
+    for i in range(max((len(c.tasks) for c in columns), default=0)):
         cells = []
         for c in columns:
             if i < len(c.tasks):
@@ -67,9 +69,15 @@ def board(
             else:
                 cells.append(" " * cell)
         click.echo(" │ ".join(cells).rstrip())
-    hidden = [f"{c.name} +{len(c.tasks) - rows}" for c in columns if len(c.tasks) > rows]
-    if hidden:
-        click.echo(style("more: " + ", ".join(hidden) + " (--rows N)", dim=True))
+    # One line under the cards: how many each cut column holds beyond the window.
+    if any(c.count > len(c.tasks) for c in columns):
+        cells = [
+            fit(f"… and {c.count - len(c.tasks):,} more", cell)
+            if c.count > len(c.tasks)
+            else " " * cell
+            for c in columns
+        ]
+        click.echo(style(" │ ".join(cells).rstrip(), dim=True))
 
 
 @board.command("limit")
