@@ -117,27 +117,6 @@ def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str
     return None
 
 
-def _rekey(tx: Tx, old: str, new: str) -> None:
-    """Carry a moved repository's rows over to its new path (links stay as they were)."""
-    conn = tx.store.conn
-    conn.execute("UPDATE OR IGNORE git_commit SET repo = ? WHERE repo = ?", (new, old))
-    conn.execute("DELETE FROM git_commit WHERE repo = ?", (old,))
-    conn.execute("UPDATE task_commit SET repo = ? WHERE repo = ?", (new, old))
-    conn.execute("UPDATE code_state SET repo = ? WHERE repo = ?", (new, old))
-    conn.execute("DELETE FROM git_scan WHERE repo = ?", (old,))
-
-
-def _fill(conn: Any, rows: list[list[str]]) -> None:
-    """Add rows to the scan's temporary table."""
-    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
-    for start in range(0, whole, _ROWS_PER_INSERT):
-        conn.execute(
-            _INSERT_ROWS, list(chain.from_iterable(rows[start : start + _ROWS_PER_INSERT]))
-        )
-    if whole < len(rows):
-        conn.executemany(_INSERT_BATCH, rows[whole:])
-
-
 def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
     """The tasks a commit in this repository may name: those of the projects whose repository
     it is. (A `Task: 12` written in another project's repository, or by a colleague's mlpm,
@@ -151,13 +130,6 @@ def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
     marks = ", ".join("?" for _ in owners)
     rows = store.query(f"SELECT id FROM task WHERE project_id IN ({marks})", sorted(owners))
     return {row["id"] for row in rows}
-
-
-def _move_batch(conn: Any, key: str, now: str) -> int:
-    """Move the waiting commits into git_commit; return how many were new."""
-    added = conn.execute(_MOVE_BATCH, (key, now)).rowcount
-    conn.execute("DELETE FROM temp.git_scan_batch")
-    return added
 
 
 def _shas(conn: Any, sql: str, repo: str) -> set[str]:
@@ -235,8 +207,7 @@ def _store_scan(
         # Commits go to a temporary table as git writes them, and from there into git_commit
         # every MOVE_EVERY commits in one sorted INSERT (building the indexes in key order is
         # several times faster than inserting in git's order), while git reads on.
-        conn.execute(_CREATE_BATCH)
-        conn.execute("DELETE FROM temp.git_scan_batch")
+        _open_batch(conn)
         cache = conn.execute("PRAGMA cache_size").fetchone()["cache_size"]
         conn.execute("PRAGMA cache_size = -65536")  # 64 MB: the moves touch pages all over
         seen: set[str] = set()
@@ -248,7 +219,7 @@ def _store_scan(
                 _fill(conn, batch.rows)
                 links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
                 if links:
-                    result.new_links += conn.executemany(_INSERT_LINK, links).rowcount
+                    result.new_links += _link(conn, links)
                 waiting += len(batch.rows)
                 if waiting >= MOVE_EVERY:
                     result.new_commits += _move_batch(conn, key, now)
@@ -259,22 +230,10 @@ def _store_scan(
         if full_scan:
             lost -= seen
         if back := hidden & seen:  # a branch was reset back to commits once rebased away
-            conn.executemany(
-                "UPDATE git_commit SET reachable = 1 WHERE repo = ? AND sha = ?",
-                [(key, sha) for sha in sorted(back)],
-            )
+            _mark_reachable(conn, key, back, reachable=True)
         if lost:
-            result.unreachable = conn.executemany(
-                "UPDATE git_commit SET reachable = 0 WHERE repo = ? AND sha = ? AND reachable = 1",
-                [(key, sha) for sha in sorted(lost)],
-            ).rowcount
-        conn.execute(
-            "INSERT INTO git_scan (repo, project_id, tips, shallow, scanned_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO UPDATE SET"
-            " project_id = excluded.project_id, tips = excluded.tips,"
-            " shallow = excluded.shallow, scanned_at = excluded.scanned_at",
-            (key, project.id, json.dumps(tips, sort_keys=True), shallow, now),
-        )
+            result.unreachable = _mark_reachable(conn, key, lost, reachable=False)
+        _save_tips(conn, key, project.id, tips, shallow, now)
         tx.note(
             "git_commit",
             key,
@@ -288,3 +247,67 @@ def _store_scan(
                 "moved_from": result.moved_from,
             },
         )
+
+
+# -- raw writes -------------------------------------------------------------------------------
+# The scan's bulk statements, kept together: they run inside the scan's `store.write()` (one
+# event notes the batch) but straight on the connection, as `Tx` has no bulk methods yet.
+
+
+def _rekey(tx: Tx, old: str, new: str) -> None:
+    """Carry a moved repository's rows over to its new path (links stay as they were)."""
+    conn = tx.store.conn
+    conn.execute("UPDATE OR IGNORE git_commit SET repo = ? WHERE repo = ?", (new, old))
+    conn.execute("DELETE FROM git_commit WHERE repo = ?", (old,))
+    conn.execute("UPDATE task_commit SET repo = ? WHERE repo = ?", (new, old))
+    conn.execute("UPDATE code_state SET repo = ? WHERE repo = ?", (new, old))
+    conn.execute("DELETE FROM git_scan WHERE repo = ?", (old,))
+
+
+def _open_batch(conn: Any) -> None:
+    """An empty temporary table for the commits git is writing."""
+    conn.execute(_CREATE_BATCH)
+    conn.execute("DELETE FROM temp.git_scan_batch")
+
+
+def _fill(conn: Any, rows: list[list[str]]) -> None:
+    """Add rows to the scan's temporary table."""
+    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+    for start in range(0, whole, _ROWS_PER_INSERT):
+        conn.execute(
+            _INSERT_ROWS, list(chain.from_iterable(rows[start : start + _ROWS_PER_INSERT]))
+        )
+    if whole < len(rows):
+        conn.executemany(_INSERT_BATCH, rows[whole:])
+
+
+def _move_batch(conn: Any, key: str, now: str) -> int:
+    """Move the waiting commits into git_commit; return how many were new."""
+    added = conn.execute(_MOVE_BATCH, (key, now)).rowcount
+    conn.execute("DELETE FROM temp.git_scan_batch")
+    return added
+
+
+def _link(conn: Any, links: list[tuple[int, str, str, str, str]]) -> int:
+    """Store (task, sha, repo, source, linked_at) links; return how many were new."""
+    return int(conn.executemany(_INSERT_LINK, links).rowcount)
+
+
+def _mark_reachable(conn: Any, key: str, shas: set[str], *, reachable: bool) -> int:
+    """Mark stored commits (un)reachable; return how many changed."""
+    sql = "UPDATE git_commit SET reachable = ? WHERE repo = ? AND sha = ? AND reachable != ?"
+    flag = int(reachable)
+    return int(conn.executemany(sql, [(flag, key, sha, flag) for sha in sorted(shas)]).rowcount)
+
+
+def _save_tips(
+    conn: Any, key: str, project_id: int, tips: dict[str, str], shallow: str, now: str
+) -> None:
+    """Remember where the branches pointed, so the next scan reads only what is new."""
+    conn.execute(
+        "INSERT INTO git_scan (repo, project_id, tips, shallow, scanned_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO UPDATE SET"
+        " project_id = excluded.project_id, tips = excluded.tips,"
+        " shallow = excluded.shallow, scanned_at = excluded.scanned_at",
+        (key, project_id, json.dumps(tips, sort_keys=True), shallow, now),
+    )

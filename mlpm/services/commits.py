@@ -16,7 +16,7 @@ from mlpm.errors import MlpmError, NotFound, UsageError
 from mlpm.models import Project
 from mlpm.services import projects, task_query
 from mlpm.services.commit_scan import require_repo_path
-from mlpm.store import Store
+from mlpm.store import Store, Tx
 
 _REV = re.compile(r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]{0,199}$")  # a revision, not an option
 
@@ -133,13 +133,7 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
     ):
         # A fact about the repository, not the user's change: stored like a scan stores it.
         with store.write("git commit", undoable=False) as tx:
-            tx.store.conn.execute(
-                "INSERT OR IGNORE INTO git_commit (repo, sha, author, author_email, committed_at,"
-                " summary, parents, reachable, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, full_sha, entry.author, entry.author_email, entry.committed_at,
-                 entry.summary, entry.parents, int(reachable), now),
-            )  # fmt: skip
-            tx.note("git_commit", key, {"stored": full_sha})
+            _store_commit(tx, key, entry, reachable, now)
     # The event log keys task_commit rows by rowid (store.db.PRIMARY_KEYS), so undo works.
     with store.write(f"task link-commit {task_id} {full_sha[:10]}") as tx:
         _refuse_second_link(store, task_id, full_sha)  # again, under the write lock
@@ -155,3 +149,15 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
         )
     found = [c for c in commits_for_task(store, task_id) if c.sha == full_sha]
     return found[0]
+
+
+def _store_commit(tx: Tx, key: str, entry: Any, reachable: bool, now: str) -> None:
+    """Store one commit read from git (a `git_log` entry) as a scan would, noting it once.
+    The one raw write here: `Tx` has no insert-or-ignore yet."""
+    tx.store.conn.execute(
+        "INSERT OR IGNORE INTO git_commit (repo, sha, author, author_email, committed_at,"
+        " summary, parents, reachable, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (key, entry.sha, entry.author, entry.author_email, entry.committed_at,
+         entry.summary, entry.parents, int(reachable), now),
+    )  # fmt: skip
+    tx.note("git_commit", key, {"stored": entry.sha})
