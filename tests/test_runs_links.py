@@ -18,20 +18,12 @@ from tests.test_wandb_support import WandbRuns, git, runs_copy, wandb_runs
 __all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
 
 
-def _ensure_task_commit(store: Store) -> None:
-    """The git area's table (its migration creates it; created here only if it has not landed)."""
-    store.conn.execute(
-        "CREATE TABLE IF NOT EXISTS task_commit (task_id INTEGER, sha TEXT, repo TEXT,"
-        " source TEXT, PRIMARY KEY (task_id, sha))"
-    )
-
-
 def _link_commit(store: Store, task_id: int, sha: str, repo: Path) -> None:
-    _ensure_task_commit(store)
-    with store.write("test: commit link", undoable=False):
-        store.conn.execute(
-            "INSERT INTO task_commit (task_id, sha, repo, source) VALUES (?, ?, ?, 'trailer')",
-            (task_id, sha, str(repo)),
+    with store.write("test: commit link", undoable=False) as tx:
+        tx.insert_many(
+            "task_commit",
+            ("task_id", "sha", "repo", "source", "linked_at"),
+            [(task_id, sha, str(repo), "trailer", "2026-01-01T00:00:00+00:00")],
         )
 
 

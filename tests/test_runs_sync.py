@@ -85,8 +85,8 @@ def test_bad_files_warn_once_each_and_the_good_runs_still_import(cli, runs_copy:
 
 
 def test_a_failed_write_leaves_no_half_written_rows(store, runs_copy: WandbRuns, monkeypatch):
-    monkeypatch.setattr(run_sync, "_UPSERT_FILE", "INSERT INTO no_such_table VALUES (?)")
-    with pytest.raises(Exception, match="no_such_table"):
+    monkeypatch.setattr(run_sync, "_FILE_COLUMNS", ("no_such_column",) * 7)
+    with pytest.raises(Exception, match="no_such_column"):
         run_sync.sync_local(store, [runs_copy.repo / "wandb"])
     assert store.scalar("SELECT COUNT(*) FROM run") == 0
     assert store.scalar("SELECT COUNT(*) FROM run_file") == 0
@@ -314,7 +314,7 @@ def test_a_resync_of_the_original_repairs_a_run_a_duplicate_had_replaced(
     info = wf.read_run(trunc)
     info.path = str(trunc)
     with store.write("old runs sync", undoable=False) as tx:
-        tx.store.conn.execute(run_sync._UPSERT_RUN, run_sync._row(info, None, "2026-11-24"))
+        run_sync._upsert_runs(tx, [run_sync._row(info, None, "2026-11-24")])
     assert _shown(cli, run_id)["state"] != "finished"
 
     result = cli("runs", "sync", str(original.parent))
