@@ -154,6 +154,20 @@ def test_scratch_tables_stage_rows_unlogged(store: Store, project) -> None:
     assert [json.loads(e["after"])["rows"] for e in _events(store, batch)] == [1000]
 
 
+def test_bulk_writes_inside_noting_share_one_note(store: Store) -> None:
+    with store.write("sync", undoable=False) as tx, tx.noting("setting", "sync") as details:
+        tx.insert_many("setting", ("key", "value"), [("a", "1"), ("b", "2")])
+        tx.update_where("setting", {"value": "3"}, "key = ?", ("a",))
+        details["source"] = "test"
+        batch = tx.batch
+    (event,) = _events(store, batch)
+    assert (event["entity"], event["action"], event["undoable"]) == ("setting", "note", 0)
+    assert json.loads(event["after"]) == {
+        "source": "test",
+        "changed": {"setting": {"insert": 2, "update": 1}},
+    }
+
+
 def test_bulk_writes_are_refused_in_an_undoable_write(store: Store) -> None:
     with pytest.raises(RuntimeError, match="undoable"), store.write("settings") as tx:
         tx.insert_many("setting", ("key", "value"), [("a", "1")])

@@ -2,6 +2,7 @@
 
 A bulk write is not undone row by row, so it is refused in an undoable transaction. Tables
 under `temp.` (a transaction's scratch space, gone with the connection) are written unlogged.
+Inside `Tx.noting` the bulk writes share one note instead (a git scan logs one event).
 """
 
 from __future__ import annotations
@@ -32,15 +33,36 @@ class BulkWrites:
 
     _conn: sqlite3.Connection
     undoable: bool
+    _gathered: dict[str, dict[str, int]] | None = None  # inside `noting`: rows changed
 
     def note(self, entity: str, entity_id: Any, details: dict[str, Any]) -> None:
         raise NotImplementedError  # Tx.note
 
     def _bulk(self, table: str, action: str, rows: int, changed: int) -> int:
         """Note one bulk write (scratch tables excepted); return `changed`."""
-        if not table.startswith("temp."):
+        if table.startswith("temp."):
+            return changed
+        if self._gathered is not None:
+            counts = self._gathered.setdefault(table, {})
+            counts[action] = counts.get(action, 0) + changed
+        else:
             self.note(table, action, {"bulk": action, "rows": rows, "changed": changed})
         return changed
+
+    @contextmanager
+    def noting(self, entity: str, entity_id: Any) -> Iterator[dict[str, Any]]:
+        """One note for all the bulk writes inside, written on leaving without an error: the
+        yielded details (the caller fills them in) and `changed`, rows changed per table."""
+        if self._gathered is not None:
+            raise RuntimeError("Tx.noting does not nest")
+        details: dict[str, Any] = {}
+        self._gathered = {}
+        try:
+            yield details
+            changed = self._gathered
+        finally:
+            self._gathered = None
+        self.note(entity, entity_id, {**details, "changed": changed})
 
     def _refuse_undoable(self, table: str) -> None:
         if self.undoable and not table.startswith("temp."):
