@@ -162,7 +162,8 @@ def list_comparisons(
     limit: int | None = None,
 ) -> list[Comparison]:
     """Saved comparisons, newest first, filtered by task or run."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if task_id is not None:
         where.append("task_id = ?")
         params.append(task_id)

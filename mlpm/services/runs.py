@@ -203,7 +203,8 @@ def list_runs(
     project_id: int | None = None,
 ) -> list[Run]:
     """Runs matching every filter given, oldest first."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if task_id is not None:
         where.append(f"id IN (SELECT run_id FROM ({_links_sql(store)}) WHERE task_id = ?)")
         params.append(task_id)

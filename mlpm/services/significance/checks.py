@@ -236,7 +236,9 @@ def multi_baseline(
 
     check_alpha(alpha)
     data = read_table(table)
-    columns = {m: [row[i] for row in data.values] for i, m in enumerate(data.models)}
+    columns: dict[str, Sequence[float]] = {
+        m: [row[i] for row in data.values] for i, m in enumerate(data.models)
+    }
     rows = against_baseline(
         columns,
         baseline,

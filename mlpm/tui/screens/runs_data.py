@@ -96,6 +96,10 @@ def _last(value: float | None) -> tuple[bool, float]:
     return (value is None, value or 0.0)
 
 
+def _by_metric(metric: str) -> Callable[[Run], tuple[bool, float]]:
+    return lambda run: _last(number(run.metric(metric)))
+
+
 def sort_keys(metric_columns: Sequence[str], flags: dict[str, RunFlag]) -> dict[str, SortKey]:
     """The table's sortable columns, by name."""
     keys = {
@@ -107,9 +111,7 @@ def sort_keys(metric_columns: Sequence[str], flags: dict[str, RunFlag]) -> dict[
         "start": SortKey("Started", lambda r: r.start_time or ""),
     }
     for metric in metric_columns:
-        keys[f"metric:{metric}"] = SortKey(
-            metric, lambda r, m=metric: _last(number(r.metric(m))), numeric=True
-        )
+        keys[f"metric:{metric}"] = SortKey(metric, _by_metric(metric), numeric=True)
     keys["flag"] = SortKey("Flag", lambda r: r.id not in flags)
     return keys
 
