@@ -96,6 +96,7 @@ def build(home: Path) -> Demo:
     from mlpm.integrations import wandb_write
     from mlpm.services import commits as commit_links
     from mlpm.services import comparisons, lessons, projects, run_sync, tasks, timer, today
+    from mlpm.services.significance.run_compare import compare_runs
     from mlpm.stats.props import two_proportions
 
     home.mkdir(parents=True, exist_ok=True)
@@ -235,7 +236,7 @@ def build(home: Path) -> Demo:
     write_run("specaug-cpu-aug", "specaugment", 4, 0.86, 900.0, shas[ids[5]], 6)
     with _at(now):
         run_sync.sync_local(store, [wandb_dir], project_id=project.id)
-        compared = comparisons.compare_runs(
+        compared = compare_runs(
             store,
             [],
             [],

@@ -36,8 +36,8 @@ class TaskDetails:
 
 
 def _key_metric(run: Any) -> dict[str, Any] | None:
-    """The run's headline number (`runs.key_metric`), as {"name", "value"}."""
-    from mlpm.services.runs import key_metric
+    """The run's headline number (`metric_rules.key_metric`), as {"name", "value"}."""
+    from mlpm.services.metric_rules import key_metric
 
     found = key_metric(run)
     return None if found is None else {"name": found[0], "value": found[1]}
