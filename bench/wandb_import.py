@@ -73,7 +73,7 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="mlpm-bench-"))
     os.environ["MLPM_HOME"] = str(root / "mlpm-home")
     os.environ.pop("MLPM_DB", None)
-    from mlpm.services import run_sync
+    from mlpm.services import run_history, run_sync
     from mlpm.services import runs as service
     from mlpm.store import Store
 
@@ -97,10 +97,10 @@ def main() -> int:
         print(f"unchanged sync:  {warm:6.2f} s  ({report.unchanged} unchanged)")
         first = service.list_runs(store)[0].id
         began = time.perf_counter()
-        series = service.history(store, first, ["loss", "acc"])
+        series = run_history.history(store, first, ["loss", "acc"])
         read = time.perf_counter() - began
         began = time.perf_counter()
-        service.history(store, first, ["loss", "acc"])
+        run_history.history(store, first, ["loss", "acc"])
         cached = time.perf_counter() - began
         print(
             f"history of one run: {read * 1000:.0f} ms first read"

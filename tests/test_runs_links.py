@@ -10,7 +10,7 @@ import pytest
 
 from mlpm.integrations import wandb_files as wf
 from mlpm.integrations import wandb_write as ww
-from mlpm.services import projects, run_sync, tasks
+from mlpm.services import projects, run_checks, run_display, run_history, run_sync, tasks
 from mlpm.services import runs as service
 from mlpm.store import Store
 from tests.test_wandb_support import WandbRuns, git, runs_copy, wandb_runs
@@ -18,20 +18,12 @@ from tests.test_wandb_support import WandbRuns, git, runs_copy, wandb_runs
 __all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
 
 
-def _ensure_task_commit(store: Store) -> None:
-    """The git area's table (its migration creates it; created here only if it has not landed)."""
-    store.conn.execute(
-        "CREATE TABLE IF NOT EXISTS task_commit (task_id INTEGER, sha TEXT, repo TEXT,"
-        " source TEXT, PRIMARY KEY (task_id, sha))"
-    )
-
-
 def _link_commit(store: Store, task_id: int, sha: str, repo: Path) -> None:
-    _ensure_task_commit(store)
-    with store.write("test: commit link", undoable=False):
-        store.conn.execute(
-            "INSERT INTO task_commit (task_id, sha, repo, source) VALUES (?, ?, ?, 'trailer')",
-            (task_id, sha, str(repo)),
+    with store.write("test: commit link", undoable=False) as tx:
+        tx.insert_many(
+            "task_commit",
+            ("task_id", "sha", "repo", "source", "linked_at"),
+            [(task_id, sha, str(repo), "trailer", "2026-01-01T00:00:00+00:00")],
         )
 
 
@@ -89,7 +81,7 @@ def test_links_survive_a_re_sync(store, synced):
 
 def test_history_is_read_once_then_served_from_the_cache(store, synced, monkeypatch):
     run = service.get_run(store, "base-a")
-    first = service.history(store, run.id, ["loss", "val.acc", "missing"])
+    first = run_history.history(store, run.id, ["loss", "val.acc", "missing"])
     assert first["loss"][:3] == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
     assert len(first["val.acc"]) == 30 and "missing" not in first
 
@@ -97,13 +89,16 @@ def test_history_is_read_once_then_served_from_the_cache(store, synced, monkeypa
         raise AssertionError("the file was read again")
 
     monkeypatch.setattr(wf, "read_history", no_reading)
-    assert service.history(store, run.id, ["loss"]) == {"loss": first["loss"]}
-    assert service.history(store, run.id, ["epoch"])["epoch"][-1] == (29, 2.0)  # all keys cached
+    assert run_history.history(store, run.id, ["loss"]) == {"loss": first["loss"]}
+    assert run_history.history(store, run.id, ["epoch"])["epoch"][-1] == (
+        29,
+        2.0,
+    )  # all keys cached
     # a changed file (size or mtime) is read again
     path = synced.file("base-a")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     with pytest.raises(AssertionError, match="read again"):
-        service.history(store, run.id, ["loss"])
+        run_history.history(store, run.id, ["loss"])
 
 
 def _group_run(root: Path, run_id: str, minute: int, runtime: int, **summary) -> None:
@@ -128,9 +123,10 @@ def test_a_run_much_slower_per_epoch_than_its_group_is_flagged(store, tmp_path, 
     _group_run(root, "slow", 10, 9000, throughput=1001.0)  # 50x slower per epoch
     _group_run(root, "fine", 11, 183, throughput=1002.0)
     run_sync.sync_local(store, [root])
-    flags = service.regression_flags(store, service.group_runs(store, "aug"))
+    flags = run_checks.regression_flags(store, service.group_runs(store, "aug"))
     assert set(flags) == {"slow"}
-    assert "runtime/epoch" in flags["slow"] and "significantly worse" in flags["slow"]
+    assert flags["slow"].measures == ("runtime/epoch",)
+    assert "significantly worse" in flags["slow"].message
     listed = cli("runs", "list", "--group", "aug", "--check")
     slow_line = next(line for line in listed.stdout.splitlines() if line.startswith("slow"))
     assert "⚠" in slow_line and "runtime/epoch" in slow_line
@@ -146,11 +142,13 @@ def test_a_lower_throughput_and_a_worse_key_metric_are_flagged(store, tmp_path):
     _group_run(root, "bad", 11, 181, throughput=1001.0, wer=0.30)
     run_sync.sync_local(store, [root])
     runs = service.group_runs(store, "aug")
-    flags = service.regression_flags(store, runs, metric="wer")
+    flags = run_checks.regression_flags(store, runs, metric="wer")
     assert set(flags) == {"thin", "bad"}
-    assert "throughput" in flags["thin"] and "wer" in flags["bad"]
+    assert flags["thin"].measures == ("throughput",) and flags["bad"].measures == ("wer",)
     # higher-is-better flips the direction for the key metric
-    assert "bad" not in service.regression_flags(store, runs, metric="wer", higher_is_better=True)
+    assert "bad" not in run_checks.regression_flags(
+        store, runs, metric="wer", higher_is_better=True
+    )
 
 
 def test_metric_columns_and_values_for_a_runs_table(store, tmp_path):
@@ -159,6 +157,6 @@ def test_metric_columns_and_values_for_a_runs_table(store, tmp_path):
     _group_run(root, "b", 1, 100, throughput=float("nan"))
     run_sync.sync_local(store, [root])
     runs = service.group_runs(store, "aug")
-    assert service.metric_keys(runs) == ["epoch", "loss", "throughput", "val.wer"]
-    assert service.metric_values(runs, "throughput") == [10.0]  # NaN left out
-    assert service.metric_values(runs, "val.wer") == [0.2]
+    assert run_display.metric_keys(runs) == ["epoch", "loss", "throughput", "val.wer"]
+    assert run_display.metric_values(runs, "throughput") == [10.0]  # NaN left out
+    assert run_display.metric_values(runs, "val.wer") == [0.2]

@@ -11,7 +11,7 @@ import pytest
 
 from mlpm.errors import UsageError
 from mlpm.integrations import wandb_files as wf
-from mlpm.services import projects, run_sync
+from mlpm.services import projects, run_display, run_history, run_sync
 from mlpm.services import runs as service
 from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
 
@@ -85,8 +85,8 @@ def test_bad_files_warn_once_each_and_the_good_runs_still_import(cli, runs_copy:
 
 
 def test_a_failed_write_leaves_no_half_written_rows(store, runs_copy: WandbRuns, monkeypatch):
-    monkeypatch.setattr(run_sync, "_UPSERT_FILE", "INSERT INTO no_such_table VALUES (?)")
-    with pytest.raises(Exception, match="no_such_table"):
+    monkeypatch.setattr(run_sync, "_FILE_COLUMNS", ("no_such_column",) * 7)
+    with pytest.raises(Exception, match="no_such_column"):
         run_sync.sync_local(store, [runs_copy.repo / "wandb"])
     assert store.scalar("SELECT COUNT(*) FROM run") == 0
     assert store.scalar("SELECT COUNT(*) FROM run_file") == 0
@@ -103,7 +103,7 @@ def test_a_directory_whose_name_is_not_utf8(cli, store, runs_copy: WandbRuns):
     assert run.name == "base-a"
     assert run.path and service.fs_path(run.path) == odd / runs_copy.file("base-a").name
     assert "\ufffd" in run.to_json()["path"]
-    assert service.history(store, run.id, ["loss"])["loss"][0] == (0, 1.0)
+    assert run_history.history(store, run.id, ["loss"])["loss"][0] == (0, 1.0)
     shown = cli("runs", "show", run.id)
     assert shown.exit_code == 0 and "\ufffd" in shown.stdout
 
@@ -141,10 +141,10 @@ def test_bad_references_and_paths_are_one_line_errors(cli, store):
 
 
 def test_sparkline_scales_and_averages():
-    assert service.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
-    assert service.sparkline([5, 5, 5]) == "▄▄▄"
-    assert len(service.sparkline([float(i) for i in range(1000)], width=20)) == 20
-    assert service.sparkline([]) == "" and service.sparkline([float("nan")]) == ""
+    assert run_display.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert run_display.sparkline([5, 5, 5]) == "▄▄▄"
+    assert len(run_display.sparkline([float(i) for i in range(1000)], width=20)) == 20
+    assert run_display.sparkline([]) == "" and run_display.sparkline([float("nan")]) == ""
 
 
 def test_db_paths_round_trip_for_any_bytes(tmp_path: Path):
@@ -198,7 +198,7 @@ def test_relative_paths_and_the_latest_run_link_store_one_absolute_path(
     paths = [r.path for r in service.list_runs(store)]
     assert len(paths) == 4 and all(p and Path(p).is_absolute() for p in paths)
     monkeypatch.chdir(runs_copy.root)
-    assert service.history(store, "base-a", ["loss"])["loss"][0] == (0, 1.0)
+    assert run_history.history(store, "base-a", ["loss"])["loss"][0] == (0, 1.0)
 
 
 def test_sync_full_re_reads_unchanged_files(cli, runs_copy: WandbRuns):
@@ -218,7 +218,7 @@ def test_a_bad_metric_name_is_a_one_line_error(cli, store, runs_copy: WandbRuns,
     assert result.stderr.startswith("error: a metric name ") and result.stderr.count("\n") == 1
     assert "internal error" not in result.output
     with pytest.raises(UsageError):
-        service.history(store, service.get_run(store, "base-b").id, [name])
+        run_history.history(store, service.get_run(store, "base-b").id, [name])
     # the history cache is untouched: the other metrics still read back
     assert "(40 points" in cli("runs", "show", "base-b", "-m", "loss").stdout
 
@@ -314,7 +314,7 @@ def test_a_resync_of_the_original_repairs_a_run_a_duplicate_had_replaced(
     info = wf.read_run(trunc)
     info.path = str(trunc)
     with store.write("old runs sync", undoable=False) as tx:
-        tx.store.conn.execute(run_sync._UPSERT_RUN, run_sync._row(info, None, "2026-11-24"))
+        run_sync._upsert_runs(tx, [run_sync._row(info, None, "2026-11-24")])
     assert _shown(cli, run_id)["state"] != "finished"
 
     result = cli("runs", "sync", str(original.parent))

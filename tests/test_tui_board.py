@@ -194,12 +194,8 @@ async def test_a_long_column_loads_a_window_then_more(db_path: Path, store: Stor
     now = "2026-03-02T10:00:00+01:00"
     rows = [(1, f"task {i}", "backlog", float(i), "[]", now, now) for i in range(1, 1001)]
     with store.write("seed", undoable=False) as tx:
-        tx.store.conn.executemany(
-            'INSERT INTO task (project_id, title, "column", rank, tags, created_at, updated_at)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        tx.note("test", 0, {"tasks": len(rows)})
+        cols = ("project_id", "title", "column", "rank", "tags", "created_at", "updated_at")
+        tx.insert_many("task", cols, rows)
     app = MlpmApp(db_path, screen="board")
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)

@@ -13,10 +13,12 @@ from textual.widgets import DataTable, Static
 
 from mlpm.services import comparisons, tasks
 from mlpm.services import runs as run_service
+from mlpm.services.significance.run_compare import compare_runs
 from mlpm.store import Store
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.screens.compare import CompareScreen
-from mlpm.tui.screens.runs import CompareRequest, RunsScreen
+from mlpm.tui.screens.runs import RunsScreen
+from mlpm.tui.screens.runs_data import CompareRequest
 from tests.test_tui_runs import MARKUP_NAME, all_screens, imported, settle
 
 __all__ = ["all_screens", "imported"]  # fixtures shared from test_tui_runs
@@ -145,9 +147,9 @@ async def test_the_compare_screen_alone_lists_saved_comparisons_and_shows_each(
 ):
     for a, b in (("base0", "aug0"), ("base", "aug")):
         out = (
-            comparisons.compare_runs(store, [], [], metric="val.acc", group_a=a, group_b=b)
+            compare_runs(store, [], [], metric="val.acc", group_a=a, group_b=b)
             if a == "base"
-            else comparisons.compare_runs(store, [a], ["odd1"], metric="val.acc")
+            else compare_runs(store, [a], ["odd1"], metric="val.acc")
         )
         comparisons.save(
             store, out.result.to_json(), inputs=out.inputs, runs_a=out.runs_a, runs_b=out.runs_b

@@ -8,7 +8,7 @@ import pytest
 
 from mlpm.errors import MlpmError
 from mlpm.integrations import wandb_api
-from mlpm.services import run_sync
+from mlpm.services import run_history, run_sync
 from mlpm.services import runs as service
 
 
@@ -101,12 +101,12 @@ def test_a_second_remote_sync_asks_only_for_newer_runs(store):
 def test_remote_history_scans_each_key_alone_and_is_cached(store):
     api = FakeApi(_runs())
     run_sync.sync_remote(store, "team/asr", api=api)
-    series = service.history(store, "r1", ["loss", "val_loss", "nothing"], api=api)
+    series = run_history.history(store, "r1", ["loss", "val_loss", "nothing"], api=api)
     assert series["loss"][0] == (0, 1.0) and len(series["loss"]) == 5
     assert series["val_loss"] == [(5, 0.7)] and "nothing" not in series
     run = api.run("team/asr/r1")
     assert run.scans == [["loss"], ["val_loss"], ["nothing"]]
-    assert service.history(store, "r1", ["loss", "nothing"], api=api)["loss"] == series["loss"]
+    assert run_history.history(store, "r1", ["loss", "nothing"], api=api)["loss"] == series["loss"]
     assert len(run.scans) == 3  # served from the cache
 
 

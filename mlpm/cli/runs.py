@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mlpm.cli.context import open_store
+from mlpm.cli.direction import direction_options, said_direction
 from mlpm.cli.output import clean, emit_json, fit, style, warn
 
 if TYPE_CHECKING:
+    from mlpm.services.run_checks import RunFlag
     from mlpm.services.runs import Run
 
 STATE_COLOURS = {"finished": "green", "crashed": "red", "running": "yellow"}
@@ -87,8 +89,12 @@ def sync(
 @click.option("--tag", help="Only runs with this tag.")
 @click.option("--project", "-p", help="Only runs imported into this mlpm project.")
 @click.option("--check", is_flag=True, help="Flag runs worse than their group's earlier runs.")
-@click.option("--metric", help="With --check: the key metric (lower is better unless --higher).")
-@click.option("--higher", is_flag=True, help="With --check: higher values of --metric are better.")
+@click.option(
+    "--metric",
+    help="With --check: the metric to check (default: the runs' key metric, as in the TUI).",
+)
+@direction_options("values of --metric (default: guessed from its name)")
+@click.option("--higher", "higher_alias", is_flag=True, hidden=True)  # the old spelling
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_(
     task_id: int | None,
@@ -97,10 +103,13 @@ def list_(
     project: str | None,
     check: bool,
     metric: str | None,
-    higher: bool,
+    higher_flag: bool,
+    lower_flag: bool,
+    higher_alias: bool,
     as_json: bool,
 ) -> None:
     """List imported runs, oldest first."""
+    from mlpm.services import run_display
     from mlpm.services import runs as service
 
     store = open_store()
@@ -110,13 +119,18 @@ def list_(
 
         project_id = projects.get(store, project).id
     found = service.list_runs(store, task_id=task_id, group=group, tag=tag, project_id=project_id)
-    flags = (
-        service.regression_flags(store, found, metric=metric, higher_is_better=higher)
-        if check
-        else {}
-    )
+    said = said_direction(higher_flag or higher_alias, lower_flag)
+    flags: dict[str, RunFlag] = {}
+    if check:
+        from mlpm.services.metric_rules import shared_key_metric
+        from mlpm.services.run_checks import regression_flags
+
+        checked = metric if metric else shared_key_metric(found)
+        flags = regression_flags(store, found, metric=checked, higher_is_better=said)
     if as_json:
-        emit_json([{**r.to_json(), "flag": flags.get(r.id)} for r in found])
+        emit_json(
+            [{**r.to_json(), "flag": str(flags[r.id]) if r.id in flags else None} for r in found]
+        )
         return
     if not found:
         filtered = any(v is not None for v in (task_id, group, tag, project))
@@ -134,10 +148,10 @@ def list_(
             f"{fit(clean(run.id), 10)} {fit(clean(run.label), 24)}"
             f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (9 - len(run.state))}"
             f"{fit(tasks, 8)} {commit:<7}"
-            f" {(run.start_time or '–')[:16]:<16} {service.format_runtime(run.runtime):>7}"
+            f" {(run.start_time or '–')[:16]:<16} {run_display.format_runtime(run.runtime):>7}"
         )
         if run.id in flags:
-            line += "  " + style(f"⚠ {clean(flags[run.id])}", fg="red")
+            line += "  " + style(f"⚠ {clean(flags[run.id].message)}", fg="red")
         click.echo(line)
 
 
@@ -148,16 +162,17 @@ def list_(
 def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
     """A run's details, config, summary and a sparkline of chosen metrics."""
     from mlpm.errors import MlpmError
+    from mlpm.services import run_display, run_history
     from mlpm.services import runs as service
 
-    service.check_metric_names(metrics)
+    run_history.check_metric_names(metrics)
     store = open_store()
     run = service.get_run(store, run_ref)
-    keys = list(metrics) or service.default_metrics(run)
+    keys = list(metrics) or run_display.default_metrics(run)
     series: dict[str, list[tuple[int, float]]] = {}
     if keys:
         try:
-            series = service.history(store, run.id, keys)
+            series = run_history.history(store, run.id, keys)
         except MlpmError as exc:
             warn(str(exc))
         if not metrics:  # defaults: only the summary keys that have a history
@@ -172,7 +187,7 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
         ("job type", run.job_type or "–"),
         ("tags", ", ".join(run.tags) or "–"),
         ("started", run.start_time or "–"),
-        ("runtime", service.format_runtime(run.runtime)),
+        ("runtime", run_display.format_runtime(run.runtime)),
         ("commit", f"{run.commit or '–'}" + (f"  ({run.remote})" if run.remote else "")),
         ("host", run.host or "–"),
         ("program", " ".join([run.program or "–", *run.args])),
@@ -196,7 +211,7 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
                 continue
             values = [v for _, v in points]
             click.echo(
-                f"  {clean(key):<{width}}  {service.sparkline(values)}  "
+                f"  {clean(key):<{width}}  {run_display.sparkline(values)}  "
                 f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points,"
                 f" min {min(values):.4g}, max {max(values):.4g})"
             )

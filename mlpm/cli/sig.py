@@ -1,91 +1,15 @@
 """`mlpm sig ...`: is B really better than A, or lucky? Every check prints a plain verdict
-first, then the numbers; `--json` prints the stable fields of `mlpm.stats.result`."""
+first, then the numbers; `--json` prints the stable fields of `mlpm.stats.result`. The checks
+themselves are `mlpm.services.significance`: this module parses and prints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import click
 
+from mlpm.cli.direction import direction_options, said_direction
 from mlpm.cli.output import clean, emit_json, warn
-
-F = Callable[..., Any]
-
-
-def _common(func: F) -> F:
-    """--alpha, --json, --save and --task, shared by every check."""
-    for option in reversed(
-        [
-            click.option(
-                "--alpha", type=float, default=0.05, show_default=True, help="Significance level."
-            ),
-            click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
-            click.option("--save", is_flag=True, help="Store the result (see `mlpm sig log`)."),
-            click.option("--task", "task_id", type=int, help="With --save: link to this task."),
-        ]
-    ):
-        func = option(func)
-    return func
-
-
-def _direction(func: F) -> F:
-    func = click.option(
-        "--margin", type=float, help="Equivalence margin: call A and B equivalent within +/- this."
-    )(func)
-    return click.option(
-        "--lower-is-better", is_flag=True, help="Lower values are better (loss, error, runtime)."
-    )(func)
-
-
-def _finish(
-    result: Any,
-    *,
-    as_json: bool,
-    save: bool,
-    task_id: int | None,
-    inputs: dict[str, Any],
-    runs_a: Sequence[str] = (),
-    runs_b: Sequence[str] = (),
-) -> None:
-    """Save if asked, then print the verdict and numbers (or JSON)."""
-    from mlpm.errors import UsageError
-
-    data = result.to_json()
-    if task_id is not None and not save:
-        raise UsageError("--task goes with --save")
-    if save:
-        from mlpm.cli.context import open_store
-        from mlpm.services import comparisons
-
-        saved = comparisons.save(
-            open_store(), data, inputs=inputs, task_id=task_id, runs_a=runs_a, runs_b=runs_b
-        )
-        data["saved_id"] = saved.id
-    if as_json:
-        emit_json(data)
-        return
-    from mlpm.stats.report import render
-
-    click.echo(clean(render(result), multiline=True))
-    if save:
-        click.echo(f"saved as comparison {data['saved_id']}")
-
-
-def _save_record(
-    record: dict[str, Any], *, save: bool, task_id: int | None, inputs: dict
-) -> int | None:
-    """Save a check whose result is not a `Result` (adjusted p-values, a regression check)."""
-    from mlpm.errors import UsageError
-
-    if task_id is not None and not save:
-        raise UsageError("--task goes with --save")
-    if not save:
-        return None
-    from mlpm.cli.context import open_store
-    from mlpm.services import comparisons
-
-    return comparisons.save(open_store(), record, inputs=inputs, task_id=task_id).id
+from mlpm.cli.sig_options import common_options, finish, margin_option
+from mlpm.cli.sig_runs import runs
 
 
 @click.group()
@@ -109,21 +33,26 @@ def sig(ctx: click.Context) -> None:
     warnings.simplefilter("ignore")
 
 
+sig.add_command(runs)
+
+
 @sig.command("props")
 @click.argument("acc_a")
 @click.argument("acc_b")
 @click.option("--n", "n_a", type=int, required=True, help="Test examples behind A (and B).")
 @click.option("--n-b", type=int, help="Test examples behind B, when different.")
 @click.option("--same-test-set", is_flag=True, help="A and B were scored on the same examples.")
-@_direction
-@_common
+@direction_options()
+@margin_option
+@common_options
 def props(
     acc_a: str,
     acc_b: str,
     n_a: int,
     n_b: int | None,
     same_test_set: bool,
-    lower_is_better: bool,
+    higher_flag: bool,
+    lower_flag: bool,
     margin: float | None,
     alpha: float,
     as_json: bool,
@@ -135,58 +64,19 @@ def props(
     Each accuracy times its n must be a whole number of correct answers, to the precision
     the accuracy is written with (0.751 on 1000 examples is fine; 0.75 on 3 is refused).
     """
-    from mlpm.stats.checks import finite_list
-    from mlpm.stats.props import decimals, two_proportions
+    from mlpm.services.significance import checks
 
-    (p_a,), (p_b,) = finite_list([acc_a], "A"), finite_list([acc_b], "B")
-    result = two_proportions(
-        p_a,
-        p_b,
+    check = checks.props(
+        acc_a,
+        acc_b,
         n_a,
         n_b,
-        alpha=alpha,
-        margin=margin,
-        higher_is_better=not lower_is_better,
         same_test_set=same_test_set,
-        places=(decimals(acc_a.strip()), decimals(acc_b.strip())),
+        higher_is_better=said_direction(higher_flag, lower_flag) is not False,
+        margin=margin,
+        alpha=alpha,
     )
-    _finish(
-        result,
-        as_json=as_json,
-        save=save,
-        task_id=task_id,
-        inputs={"acc_a": p_a, "acc_b": p_b, "n_a": n_a, "n_b": n_b or n_a},
-    )
-
-
-def _cv_ratio(
-    cv: str | None, test_ratio: float | None, n_scores: int = 0
-) -> tuple[str | None, float | None]:
-    """('5x2', None), ('nb', ratio) or (None, None) from --cv / --test-ratio. With --cv k the
-    scores must be the k fold scores of one or more repetitions (a multiple of k)."""
-    from mlpm.errors import UsageError
-
-    if cv is not None and test_ratio is not None:
-        raise UsageError("give --cv or --test-ratio, not both")
-    if test_ratio is not None:
-        return "nb", test_ratio
-    if cv is None:
-        return None, None
-    text = cv.strip().lower()
-    if text in ("5x2", "5x2cv"):
-        return "5x2", None
-    try:
-        k = int(text)
-    except ValueError:
-        raise UsageError(f"--cv takes the number of folds k, or 5x2 (got {cv!r})") from None
-    if k < 2:
-        raise UsageError(f"--cv needs at least 2 folds (got {k})")
-    if n_scores % k:
-        raise UsageError(
-            f"--cv {k} needs the {k} fold scores of each repetition (a multiple of {k} values "
-            f"a side); got {n_scores}"
-        )
-    return "nb", 1 / (k - 1)
+    finish(check, as_json=as_json, save=save, task_id=task_id)
 
 
 @sig.command("seeds")
@@ -201,8 +91,9 @@ def _cv_ratio(
 @click.option("--test-ratio", type=float, help="Folds with this n_test/n_train ratio.")
 @click.option("--gain", type=float, help="Gain to plan power for (default: the observed one).")
 @click.option("--seed", type=int, help="Resampling seed (ASO bootstrap, permutations).")
-@_direction
-@_common
+@direction_options()
+@margin_option
+@common_options
 def seeds(
     scores_a: str,
     scores_b: str,
@@ -211,7 +102,8 @@ def seeds(
     test_ratio: float | None,
     gain: float | None,
     seed: int | None,
-    lower_is_better: bool,
+    higher_flag: bool,
+    lower_flag: bool,
     margin: float | None,
     alpha: float,
     as_json: bool,
@@ -222,50 +114,21 @@ def seeds(
 
     SCORES are comma- or space-separated numbers, or a file holding them.
     """
-    from mlpm.stats.inputs import parse_numbers
+    from mlpm.services.significance import checks
 
-    a, b = parse_numbers(scores_a, "A"), parse_numbers(scores_b, "B")
-    mode, ratio = _cv_ratio(cv, test_ratio, max(len(a), len(b)))
-    higher = not lower_is_better
-    if mode == "5x2":
-        from mlpm.errors import UsageError
-        from mlpm.stats.paired import five_by_two
-
-        if margin is not None or gain is not None:
-            raise UsageError("--margin and --gain are not available with --cv 5x2")
-        result = five_by_two(a, b, alpha=alpha, higher_is_better=higher)
-    elif mode == "nb":
-        from mlpm.stats.paired import nadeau_bengio
-
-        result = nadeau_bengio(
-            a,
-            b,
-            test_train_ratio=ratio or 0.0,
-            alpha=alpha,
-            higher_is_better=higher,
-            margin=margin,
-            gain=gain,
-        )
-    else:
-        from mlpm.stats import compare_samples
-
-        result = compare_samples(
-            a,
-            b,
-            paired=paired,
-            alpha=alpha,
-            higher_is_better=higher,
-            margin=margin,
-            gain=gain,
-            seed=seed,
-        )
-    _finish(
-        result,
-        as_json=as_json,
-        save=save,
-        task_id=task_id,
-        inputs={"a": a, "b": b, "paired": paired, "cv": cv, "test_ratio": ratio},
+    check = checks.seeds(
+        scores_a,
+        scores_b,
+        paired=paired,
+        cv=cv,
+        test_ratio=test_ratio,
+        gain=gain,
+        seed=seed,
+        higher_is_better=said_direction(higher_flag, lower_flag) is not False,
+        margin=margin,
+        alpha=alpha,
     )
+    finish(check, as_json=as_json, save=save, task_id=task_id)
 
 
 @sig.command("preds")
@@ -286,8 +149,8 @@ def seeds(
 @click.option("--seed", type=int, default=0, show_default=True, help="Resampling seed.")
 @click.option("--gain", type=float, help="Gain to plan power for (default: the observed one).")
 @click.option("--margin", type=float, help="Equivalence margin for the difference.")
-@click.option("--lower-is-better", is_flag=True, help="With score columns: lower is better.")
-@_common
+@direction_options("scores (score columns)")
+@common_options
 def preds(
     file_a: str,
     file_b: str,
@@ -296,7 +159,8 @@ def preds(
     seed: int,
     gain: float | None,
     margin: float | None,
-    lower_is_better: bool,
+    higher_flag: bool,
+    lower_flag: bool,
     alpha: float,
     as_json: bool,
     save: bool,
@@ -307,46 +171,20 @@ def preds(
     Files with a `score` column instead (a per-example loss or metric) get a paired bootstrap
     CI of the mean difference and a sign-flip permutation test.
     """
-    from mlpm.stats.inputs import align, align_scores, has_scores, read_predictions
-    from mlpm.stats.predictions import compare_predictions
-    from mlpm.stats.scores import compare_example_scores
+    from mlpm.services.significance import checks
 
-    pred_a, pred_b = read_predictions(file_a), read_predictions(file_b)
-    if has_scores(pred_a, pred_b):
-        ids, scores_a, scores_b, notes = align_scores(pred_a, pred_b)
-        result = compare_example_scores(
-            scores_a,
-            scores_b,
-            alpha=alpha,
-            higher_is_better=not lower_is_better,
-            margin=margin,
-            resamples=resamples,
-            seed=seed,
-            gain=gain,
-        )
-        n = len(ids)
-    else:
-        data = align(pred_a, pred_b, read_predictions(truth) if truth else None)
-        result = compare_predictions(
-            data.y_true,
-            data.pred_a,
-            data.pred_b,
-            n_labels=len(data.labels),
-            alpha=alpha,
-            margin=margin,
-            resamples=resamples,
-            seed=seed,
-            gain=gain,
-        )
-        notes, n = data.notes, len(data.ids)
-    result.warnings.extend(notes)
-    _finish(
-        result,
-        as_json=as_json,
-        save=save,
-        task_id=task_id,
-        inputs={"file_a": file_a, "file_b": file_b, "truth": truth, "n": n},
+    check = checks.preds(
+        file_a,
+        file_b,
+        truth=truth,
+        resamples=resamples,
+        seed=seed,
+        gain=gain,
+        margin=margin,
+        higher_is_better=said_direction(higher_flag, lower_flag) is not False,
+        alpha=alpha,
     )
+    finish(check, as_json=as_json, save=save, task_id=task_id)
 
 
 @sig.command("multi")
@@ -365,105 +203,33 @@ def preds(
     help="With --baseline: p-value adjustment.",
 )
 @click.option("--paired", is_flag=True, help="With --baseline: rows pair the runs (same seed).")
-@click.option("--lower-is-better", is_flag=True, help="Lower values are better.")
-@_common
+@direction_options()
+@common_options
 def multi(
     table: str,
     baseline: str | None,
     method: str,
     paired: bool,
-    lower_is_better: bool,
+    higher_flag: bool,
+    lower_flag: bool,
     alpha: float,
     as_json: bool,
     save: bool,
     task_id: int | None,
 ) -> None:
     """Several comparisons from a CSV table (a column per model, a row per dataset or seed)."""
-    from mlpm.errors import UsageError
-    from mlpm.stats import multiple
-    from mlpm.stats.checks import check_alpha
-    from mlpm.stats.inputs import read_table
+    from mlpm.services.significance import checks
+    from mlpm.services.significance.saving import Check
 
-    check_alpha(alpha)
-    data = read_table(table)
-    higher = not lower_is_better
-    if baseline is None:
-        ranks = multiple.friedman_nemenyi(
-            data.values, data.models, alpha=alpha, higher_is_better=higher
-        )
-        out = ranks.to_json()
-        if task_id is not None and not save:
-            raise UsageError("--task goes with --save")
-        if save:
-            from mlpm.cli.context import open_store
-            from mlpm.services import comparisons
-
-            record = {
-                **out,
-                "verdict": "differ" if ranks.different_pairs else "no_difference",
-                "label_a": ", ".join(data.models),
-                "label_b": "",
-                "n_a": len(data.rows),
-            }
-            out["saved_id"] = comparisons.save(
-                open_store(), record, task_id=task_id, inputs={"table": table}
-            ).id
-        if as_json:
-            emit_json(out)
-            return
-        from mlpm.stats.report import render_ranks
-
-        click.echo(clean(render_ranks(ranks), multiline=True))
-        if save:
-            click.echo(f"saved as comparison {out['saved_id']}")
-        return
-    columns = {m: [row[i] for row in data.values] for i, m in enumerate(data.models)}
-    rows = multiple.against_baseline(
-        columns, baseline, paired=paired, method=method, alpha=alpha, higher_is_better=higher
-    )
-    if save or task_id is not None:
-        if not save:
-            raise UsageError("--task goes with --save")
-        from mlpm.cli.context import open_store
-        from mlpm.services import comparisons
-
-        store = open_store()
-        for row in rows:
-            row.result.extra["saved_id"] = comparisons.save(
-                store,
-                row.result.to_json(),
-                task_id=task_id,
-                inputs={"table": table, "baseline": baseline, "adjust": method},
-            ).id
-    if as_json:
-        emit_json(
-            {
-                "kind": "baseline",
-                "baseline": baseline,
-                "adjustment": method,
-                "alpha": alpha,
-                "comparisons": [r.result.to_json() for r in rows],
-            }
-        )
-        return
-    from mlpm.stats.fmt import num, pval, signed
-
-    better = [r.model for r in rows if r.verdict in ("b_better", "a_better")]
-    click.echo(
-        clean(
-            f"{len(better)} of {len(rows)} configuration(s) differ from {baseline} after "
-            f"{multiple.METHODS[method]} adjustment (alpha {alpha:g})"
+    higher = said_direction(higher_flag, lower_flag) is not False
+    check: Check = (
+        checks.multi_ranks(table, higher_is_better=higher, alpha=alpha)
+        if baseline is None
+        else checks.multi_baseline(
+            table, baseline, method=method, paired=paired, higher_is_better=higher, alpha=alpha
         )
     )
-    for r in rows:
-        res = r.result
-        ci = f"[{num(res.ci_low)}, {num(res.ci_high)}]" if res.ci_low is not None else "-"
-        click.echo(
-            clean(
-                f"  {r.model}: {r.verdict_text}; difference {signed(res.difference)} "
-                f"CI {ci}, {res.test} p = {pval(res.p_value)}, adjusted p = {pval(r.p_adjusted)}"
-            )
-        )
+    finish(check, as_json=as_json, save=save, task_id=task_id)
 
 
 @sig.command("adjust")
@@ -471,7 +237,7 @@ def multi(
 @click.option(
     "--method", type=click.Choice(["holm", "bonferroni", "bh"]), default="holm", show_default=True
 )
-@_common
+@common_options
 def adjust_(
     p_values: tuple[str, ...],
     method: str,
@@ -481,192 +247,33 @@ def adjust_(
     task_id: int | None,
 ) -> None:
     """Adjust p-values for several comparisons (Holm by default)."""
-    from mlpm.stats.checks import check_alpha, finite_list
-    from mlpm.stats.fmt import pval
-    from mlpm.stats.multiple import METHODS, adjust
+    from mlpm.services.significance import checks
 
-    check_alpha(alpha)
-    raw = finite_list([p for text in p_values for p in text.replace(",", " ").split()], "p-values")
-    adjusted = adjust(raw, method)
-    hits = sum(p < alpha for p in adjusted)
-    headline = f"{hits} of {len(raw)} significant after {METHODS[method]} (alpha {alpha:g})"
-    out: dict[str, Any] = {
-        "method": method,
-        "alpha": alpha,
-        "p_values": raw,
-        "adjusted": adjusted,
-        "significant": [p < alpha for p in adjusted],
-    }
-    saved = _save_record(
-        {
-            **out,
-            "kind": "adjust",
-            "test": f"{METHODS[method]} adjustment",
-            "verdict": "differ" if hits else "no_difference",
-            "verdict_text": headline,
-            "label_a": f"{len(raw)} p-values",
-            "label_b": "",
-            "n_a": len(raw),
-            "p_value": min(adjusted),
-        },
-        save=save,
-        task_id=task_id,
-        inputs={"p_values": raw, "method": method},
-    )
-    if saved is not None:
-        out["saved_id"] = saved
-    if as_json:
-        emit_json(out)
-        return
-    click.echo(headline)
-    for p, q in zip(raw, adjusted, strict=True):
-        click.echo(f"  p = {pval(p)} -> adjusted {pval(q)}{'  *' if q < alpha else ''}")
-    if saved is not None:
-        click.echo(f"saved as comparison {saved}")
+    check = checks.adjust(p_values, method=method, alpha=alpha)
+    finish(check, as_json=as_json, save=save, task_id=task_id)
 
 
 @sig.command("regression")
 @click.argument("baseline")
 @click.argument("value")
-@click.option("--lower-is-better", is_flag=True, help="Lower is better (runtime per epoch).")
-@_common
+@direction_options("values (runtime per epoch: lower)")
+@common_options
 def regression(
     baseline: str,
     value: str,
-    lower_is_better: bool,
+    higher_flag: bool,
+    lower_flag: bool,
     alpha: float,
     as_json: bool,
     save: bool,
     task_id: int | None,
 ) -> None:
     """Is VALUE (one or more new runs) significantly worse than the BASELINE runs?"""
-    from mlpm.stats.checks import check_alpha
-    from mlpm.stats.inputs import parse_numbers
-    from mlpm.stats.regression import regression_check
-    from mlpm.stats.result import finite_or_none
+    from mlpm.services.significance import checks
 
-    check_alpha(alpha)
-    base, new = parse_numbers(baseline, "baseline"), parse_numbers(value, "value")
-    res = regression_check(
-        base, new if len(new) > 1 else new[0], higher_is_better=not lower_is_better, alpha=alpha
-    )
-    text = ("REGRESSION: " if res.flagged else "ok: ") + res.message
-    out: dict[str, Any] = {
-        "flagged": res.flagged,
-        "p_value": res.p_value,
-        "ratio": finite_or_none(res.ratio),
-        "message": res.message,
-    }
-    saved = _save_record(
-        {
-            **out,
-            "kind": "regression",
-            "test": "regression check",
-            "verdict": "regression" if res.flagged else "ok",
-            "verdict_text": text,
-            "alpha": alpha,
-            "label_a": "baseline",
-            "label_b": "new",
-            "n_a": len(base),
-            "n_b": len(new),
-        },
-        save=save,
-        task_id=task_id,
-        inputs={"baseline": base, "value": new, "higher_is_better": not lower_is_better},
-    )
-    if saved is not None:
-        out["saved_id"] = saved
-    if as_json:
-        emit_json(out)
-        return
-    click.echo(clean(text))
-    if saved is not None:
-        click.echo(f"saved as comparison {saved}")
-
-
-@sig.command("runs")
-@click.argument("runs_a", nargs=-1)
-@click.option("--vs", "runs_b", multiple=True, help="Runs of side B (or give A B as arguments).")
-@click.option("--metric", required=True, help="Summary metric to compare (e.g. val/acc).")
-@click.option("--group-a", help="Side A: every run of this W&B group.")
-@click.option("--group-b", help="Side B: every run of this W&B group.")
-@click.option("--pair-by", help="Config key that pairs runs (default: try seed, fold, split).")
-@click.option("--unpaired", is_flag=True, help="Do not pair runs, even when a key matches.")
-@click.option(
-    "--higher-is-better",
-    "higher_flag",
-    is_flag=True,
-    help="Higher metric is better (default: guessed from the name).",
-)
-@click.option("--lower-is-better", "lower_flag", is_flag=True, help="Lower metric is better.")
-@click.option("--margin", type=float, help="Equivalence margin.")
-@click.option("--seed", type=int, help="Resampling seed.")
-@_common
-def runs(
-    runs_a: tuple[str, ...],
-    runs_b: tuple[str, ...],
-    metric: str,
-    group_a: str | None,
-    group_b: str | None,
-    pair_by: str | None,
-    unpaired: bool,
-    higher_flag: bool,
-    lower_flag: bool,
-    margin: float | None,
-    seed: int | None,
-    alpha: float,
-    as_json: bool,
-    save: bool,
-    task_id: int | None,
-) -> None:
-    """Imported W&B runs: `mlpm sig runs A B --metric val/acc`, or `--group-a G1 --group-b G2`.
-
-    Run lists may be comma-separated (`r1,r2,r3 r4,r5,r6`). Runs are paired by a config key
-    such as seed when the values match one to one; the output says which was chosen. With
-    --save, the comparison is linked to the runs, and to their task when they share one.
-    """
-    from mlpm.cli.context import open_store
-    from mlpm.errors import UsageError
-    from mlpm.services.comparisons import compare_runs
-
-    if higher_flag and lower_flag:
-        raise UsageError("give --higher-is-better or --lower-is-better, not both")
-    higher = True if higher_flag else (False if lower_flag else None)
-    side_a, side_b = list(runs_a), list(runs_b)
-    if not side_b and group_b is None:
-        if len(side_a) == 2 and group_a is None:
-            side_a, side_b = [side_a[0]], [side_a[1]]
-        elif len(side_a) == 1 and group_a is not None:
-            side_b, side_a = side_a, []
-        else:
-            raise UsageError("give two runs (A B), `A --vs B`, or --group-a/--group-b")
-    elif group_a is not None and side_a and not side_b:
-        raise UsageError("give side A as runs or as --group-a, not both")
-    out = compare_runs(
-        open_store(),
-        side_a,
-        side_b,
-        metric=metric,
-        group_a=group_a,
-        group_b=group_b,
-        pair_by=pair_by,
-        paired=False if unpaired else None,
-        higher_is_better=higher,
-        alpha=alpha,
-        margin=margin,
-        seed=seed,
-    )
-    if save and task_id is None:
-        task_id = out.task_id  # every run is linked to this one task
-    _finish(
-        out.result,
-        as_json=as_json,
-        save=save,
-        task_id=task_id,
-        inputs=out.inputs,
-        runs_a=out.runs_a,
-        runs_b=out.runs_b,
-    )
+    higher = said_direction(higher_flag, lower_flag) is not False
+    check = checks.regression(baseline, value, higher_is_better=higher, alpha=alpha)
+    finish(check, as_json=as_json, save=save, task_id=task_id)
 
 
 @sig.command("log")

@@ -105,6 +105,7 @@ def build(home: Path) -> Demo:
         timer_session,
         today,
     )
+    from mlpm.services.significance.run_compare import compare_runs
     from mlpm.stats.props import two_proportions
 
     home.mkdir(parents=True, exist_ok=True)
@@ -244,7 +245,7 @@ def build(home: Path) -> Demo:
     write_run("specaug-cpu-aug", "specaugment", 4, 0.86, 900.0, shas[ids[5]], 6)
     with _at(now):
         run_sync.sync_local(store, [wandb_dir], project_id=project.id)
-        compared = comparisons.compare_runs(
+        compared = compare_runs(
             store,
             [],
             [],

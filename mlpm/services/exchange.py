@@ -57,28 +57,23 @@ def restore(store: Store, data: Any, source: str) -> dict[str, int]:
     if unknown:
         raise MlpmError(f"{source} has tables this mlpm does not know: {', '.join(unknown)}")
     counts: dict[str, int] = {}
-    with store.write(f"import {Path(source).name}", undoable=False):
-        store.conn.execute("PRAGMA defer_foreign_keys = ON")
+    # No event of its own: the restored log is the original's, row for row.
+    with store.write(f"import {Path(source).name}", undoable=False, logged=False) as tx:
+        tx.defer_foreign_keys()
         for table in [t for t in _tables(store) if t in parsed.tables]:
             rows = parsed.tables[table]
-            store.conn.execute(f'DELETE FROM "{table}"')
+            tx.delete_where(table, "true")
             if not rows:
                 continue
             cols = list(rows[0])
-            names = ", ".join(f'"{c}"' for c in cols)
-            marks = ", ".join("?" for _ in cols)
             try:
-                store.conn.executemany(
-                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
-                    [tuple(row.get(c) for c in cols) for row in rows],
-                )
+                tx.insert_many(table, cols, [tuple(row.get(c) for c in cols) for row in rows])
             except Exception as exc:  # sqlite3 errors: a constraint or an unknown column
                 raise MlpmError(f"{source}: table {table}: {exc}") from None
             counts[table] = len(rows)
         for name, seq in parsed.sequences.items():
-            store.conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (name,))
-            store.conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
-        # No event of its own: the restored log is the original's, row for row.
+            tx.delete_where("sqlite_sequence", "name = ?", (name,))
+            tx.insert_many("sqlite_sequence", ("name", "seq"), [(name, seq)])
     return counts
 
 

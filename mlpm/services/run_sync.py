@@ -19,29 +19,24 @@ from mlpm.services.runs import REMOTE_PREFIX, db_path, display_path, fs_path
 
 if TYPE_CHECKING:
     from mlpm.integrations.wandb_files import RunInfo
-    from mlpm.store import Store
+    from mlpm.store import Store, Tx
 
 _RUN_COLUMNS = (
-    "id, source, project_id, entity, wandb_project, name, group_name, job_type, tags, notes,"
-    " state, exit_code, start_time, runtime, config, summary, commit_sha, git_remote, host,"
-    " program, args, wandb_version, path, imported_at, updated_at"
-)
-_UPSERT_RUN = (
-    f"INSERT INTO run ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 25)})"
-    " ON CONFLICT(id) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = excluded.{c}"
-        for c in _RUN_COLUMNS.replace(" ", "").split(",")
-        if c not in ("id", "imported_at", "project_id")
+    *("id", "source", "project_id", "entity", "wandb_project", "name", "group_name"),
+    *("job_type", "tags", "notes", "state", "exit_code", "start_time", "runtime", "config"),
+    *("summary", "commit_sha", "git_remote", "host", "program", "args", "wandb_version"),
+    *("path", "imported_at", "updated_at"),
+)  # the order of `_row`
+# A re-import refreshes everything but the first import's time; a run keeps its project
+# when the new import knows none.
+_RUN_UPDATE = [c for c in _RUN_COLUMNS if c not in ("id", "imported_at", "project_id")]
+_FILE_COLUMNS = ("path", "size", "mtime_ns", "run_id", "state", "problem", "synced_at")
+
+
+def _upsert_runs(tx: Tx, rows: Sequence[tuple[Any, ...]]) -> None:
+    tx.upsert_many(
+        "run", _RUN_COLUMNS, rows, key=("id",), update=_RUN_UPDATE, coalesce=("project_id",)
     )
-    + ", project_id = COALESCE(excluded.project_id, run.project_id)"
-)
-_UPSERT_FILE = (
-    "INSERT INTO run_file (path, size, mtime_ns, run_id, state, problem, synced_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size,"
-    " mtime_ns = excluded.mtime_ns, run_id = excluded.run_id, state = excluded.state,"
-    " problem = excluded.problem, synced_at = excluded.synced_at"
-)
 
 
 @dataclass(slots=True)
@@ -259,7 +254,7 @@ def sync_local(
         if rival is None and row and row["path"] != key and _local_copy_exists(row["path"]):
             rival = _Copy(row["path"], row["state"], row["size"], row["runtime"])
         if rival is not None and copy.rank() <= rival.rank():
-            problem = f"{DUPLICATE}{info.run_id} in {rival.path}"
+            problem: str | None = f"{DUPLICATE}{info.run_id} in {rival.path}"
             if seen is None or seen["problem"] != problem:  # warn once, not at every sync
                 report.warnings.append(
                     f"run {info.run_id} is in two files: kept {rival.describe()},"
@@ -290,8 +285,8 @@ def sync_local(
     report.updated = len(run_rows) - report.added
     if file_rows:
         with store.write("runs sync", undoable=False) as tx:
-            tx.store.conn.executemany(_UPSERT_RUN, list(run_rows.values()))
-            tx.store.conn.executemany(_UPSERT_FILE, list(file_rows.values()))
+            _upsert_runs(tx, list(run_rows.values()))
+            tx.upsert_many("run_file", _FILE_COLUMNS, list(file_rows.values()), key=("path",))
             tx.note(
                 "run",
                 "sync",
@@ -359,12 +354,12 @@ def sync_remote(
         report.updated += 1
         rows[info.run_id] = _row(info, project_id, now)
     with store.write(f"runs sync --remote {address}", undoable=False) as tx:
-        tx.store.conn.executemany(_UPSERT_RUN, list(rows.values()))
-        tx.store.conn.execute(
-            "INSERT INTO remote_sync (address, last_created_at, synced_at) VALUES (?, ?, ?)"
-            " ON CONFLICT(address) DO UPDATE SET last_created_at = excluded.last_created_at,"
-            " synced_at = excluded.synced_at",
-            (address, last, now),
+        _upsert_runs(tx, list(rows.values()))
+        tx.upsert_many(
+            "remote_sync",
+            ("address", "last_created_at", "synced_at"),
+            [(address, last, now)],
+            key=("address",),
         )
         if rows:
             tx.note("run", "sync", {"remote": address, "added": report.added})

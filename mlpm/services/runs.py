@@ -1,8 +1,10 @@
-"""Tracker runs: queries, links to tasks, history, regression flags and display helpers.
+"""Imported tracker runs: the `Run` record, how its path is stored, queries and task links.
 
 A run joins its tasks two ways, both resolved at query time: through its git commit and the
 git area's `task_commit` rows (no manual step), and through manual `task_run` links. Importing
-runs (local W&B directories or the W&B API) is `mlpm.services.run_sync`.
+runs (local W&B directories or the W&B API) is `mlpm.services.run_sync`; their history is
+`run_history`, regression flags `run_checks`, which metric matters and which way is better
+`metric_rules`, and display helpers `run_display`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,7 @@ class Run:
 
 
 def lookup(data: dict[str, Any], key: str) -> Any:
+    """A value by key, or by dotted path into nested dicts (None when absent)."""
     if key in data:
         return data[key]
     node: Any = data
@@ -109,6 +111,35 @@ def lookup(data: dict[str, Any], key: str) -> Any:
             return None
         node = node[part]
     return node
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested dicts as sorted (dotted key, value) pairs."""
+    out: list[tuple[str, Any]] = []
+    for key in sorted(data, key=str):
+        value = data[key]
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out += flatten(value, f"{name}.")
+        else:
+            out.append((name, value))
+    return out
+
+
+def number(value: Any) -> float | None:
+    """A summary value as a float, or None when it is not a number (booleans are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def numeric_summary(run: Run) -> list[tuple[str, float]]:
+    """The run's numeric summary values by dotted key, W&B's own `_` keys left out."""
+    return [
+        (key, value)
+        for key, raw in flatten(run.summary)
+        if not key.startswith("_") and (value := number(raw)) is not None
+    ]
 
 
 # -- paths that may not be UTF-8 -----------------------------------------------------------
@@ -172,7 +203,8 @@ def list_runs(
     project_id: int | None = None,
 ) -> list[Run]:
     """Runs matching every filter given, oldest first."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if task_id is not None:
         where.append(f"id IN (SELECT run_id FROM ({_links_sql(store)}) WHERE task_id = ?)")
         params.append(task_id)
@@ -247,294 +279,3 @@ def unlink(store: Store, run_ref: str, task_id: int) -> Run:
     with store.write(f"runs unlink {run.id} {task_id}") as tx:
         tx.delete("task_run", row["id"])
     return get_run(store, run.id)
-
-
-# -- history -------------------------------------------------------------------------------
-
-
-def _cached(store: Store, path: str, size: int, mtime_ns: int) -> dict[str, Any] | None:
-    index = store.one(
-        "SELECT points FROM run_history_cache WHERE path = ? AND metric = ''"
-        " AND size = ? AND mtime_ns = ?",
-        (path, size, mtime_ns),
-    )
-    return None if index is None else {"keys": json.loads(index["points"])}
-
-
-def _store_cache(
-    store: Store, path: str, size: int, mtime_ns: int, series: dict[str, list[Any]]
-) -> None:
-    rows = [(path, size, mtime_ns, "", json.dumps(sorted(series)))]
-    rows += [(path, size, mtime_ns, k, json.dumps(v)) for k, v in series.items()]
-    try:
-        with store.write("runs history cache", undoable=False) as tx:
-            tx.store.conn.execute("DELETE FROM run_history_cache WHERE path = ?", (path,))
-            tx.store.conn.executemany(
-                "INSERT INTO run_history_cache (path, size, mtime_ns, metric, points)"
-                " VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-    except sqlite3.OperationalError:
-        pass  # a busy database only costs the cache; the points are still returned
-
-
-def _from_cache(store: Store, path: str, keys: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
-    out: dict[str, list[tuple[int, float]]] = {}
-    for key in keys:
-        row = store.one(
-            "SELECT points FROM run_history_cache WHERE path = ? AND metric = ?", (path, key)
-        )
-        if row is not None:
-            out[key] = [(int(s), float(v)) for s, v in json.loads(row["points"])]
-    return out
-
-
-MAX_METRIC_NAME = 1_000
-
-
-def check_metric_names(keys: Iterable[str]) -> None:
-    """Refuse metric names no run can have logged (an empty name is also the cache's index)."""
-    for key in keys:
-        if not key.strip():
-            raise UsageError("a metric name cannot be empty")
-        if len(key) > MAX_METRIC_NAME:
-            raise UsageError(f"a metric name is at most {MAX_METRIC_NAME:,} characters")
-
-
-def history(
-    store: Store, run_id: str, keys: Sequence[str], *, api: Any = None
-) -> dict[str, list[tuple[int, float]]]:
-    """Numeric history of a run: key -> [(step, value)], only for `keys` the run logged.
-
-    Read from the run's file on first use and cached (all numeric keys at once, keyed by
-    path, size and mtime), so later calls for any key are a query. Remote runs are read
-    through the W&B API in a subprocess (or `api`, in tests).
-    """
-    check_metric_names(keys)
-    run = get_run(store, run_id)
-    if not run.path:
-        raise MlpmError(f"run {run.id} has no history source")
-    if run.path.startswith(REMOTE_PREFIX):
-        return _remote_history(store, run, keys, api=api)
-    from mlpm.integrations import wandb_files
-
-    file = fs_path(run.path)
-    try:
-        stat = os.stat(file)
-    except OSError:
-        cached = _from_cache(store, run.path, keys)
-        if cached:
-            return cached
-        raise MlpmError(f"the file of run {run.id} is gone: {display_path(run.path)}") from None
-    if _cached(store, run.path, stat.st_size, stat.st_mtime_ns) is None:
-        try:
-            series, _problems = wandb_files.read_history(file)
-        except wandb_files.WandbFileError as exc:
-            raise MlpmError(f"cannot read the history of run {run.id}: {exc}") from None
-        _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series)
-        return {k: series[k] for k in keys if k in series}
-    return _from_cache(store, run.path, keys)
-
-
-def _remote_history(
-    store: Store, run: Run, keys: Sequence[str], *, api: Any
-) -> dict[str, list[tuple[int, float]]]:
-    from mlpm.integrations import wandb_api
-
-    path = run.path or ""
-    # A remote run's cache is keyed by its last step: a run that logged more is fetched again.
-    size = int(_number(run.metric("_step")) or -1)
-    index = _cached(store, path, size, 0) if run.state != "running" else None
-    known = set(index["keys"]) if index else set()
-    out = _from_cache(store, path, [k for k in keys if k in known])
-    missing = [k for k in keys if k not in known]
-    if missing:
-        address = path[len(REMOTE_PREFIX) :]
-        if api is None:
-            fetched = wandb_api.history_in_subprocess(address, missing)
-        else:
-            fetched = wandb_api.remote_history(address, missing, api=api)
-        fresh = {k: fetched.get(k, []) for k in missing}
-        _store_cache(store, path, size, 0, {**_from_cache(store, path, sorted(known)), **fresh})
-        out.update(fresh)
-    return {k: v for k, v in out.items() if v}
-
-
-# -- regressions ---------------------------------------------------------------------------
-
-THROUGHPUT_KEYS = ("throughput", "samples_per_sec", "samples_per_second", "examples_per_sec")
-
-
-def run_measures(run: Run, metric: str | None = None) -> dict[str, tuple[float, bool]]:
-    """The numbers a regression is checked on: name -> (value, higher_is_better)."""
-    out: dict[str, tuple[float, bool]] = {}
-    epochs = _number(run.metric("epoch"))
-    steps = _number(run.metric("_step"))
-    if run.runtime and epochs is not None and epochs >= 1:
-        out["runtime/epoch"] = (run.runtime / epochs, False)
-    elif run.runtime and steps is not None and steps >= 1:
-        out["runtime/step"] = (run.runtime / steps, False)
-    for key in THROUGHPUT_KEYS:
-        value = _number(run.metric(key))
-        if value is not None:
-            out[key] = (value, True)
-            break
-    if metric:
-        value = _number(run.metric(metric))
-        if value is not None:
-            out[metric] = (value, False)
-    return out
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def regression_flags(
-    store: Store,
-    runs: Sequence[Run],
-    *,
-    metric: str | None = None,
-    higher_is_better: bool = False,
-    alpha: float = 0.05,
-) -> dict[str, str]:
-    """run id -> a short message, for each run worse than its group's earlier runs.
-
-    Checked: runtime per epoch (lower is better), throughput (higher is better) and `metric`
-    (`higher_is_better` says which way), each against the same number in the group's runs
-    that started before it. The test itself belongs to `mlpm.stats.regression`.
-    """
-    from mlpm.stats.regression import regression_check
-
-    flags: dict[str, str] = {}
-    groups: dict[str, list[Run]] = {}
-    for run in runs:
-        if run.group and run.group not in groups:
-            groups[run.group] = group_runs(store, run.group)
-    for run in runs:
-        if not run.group or run.state == "running":
-            continue
-        earlier = [
-            r
-            for r in groups[run.group]
-            if r.id != run.id
-            and r.state == "finished"
-            and r.start_time
-            and run.start_time
-            and r.start_time < run.start_time
-        ]
-        if not earlier:
-            continue
-        mine = run_measures(run, metric)
-        messages = []
-        for name, (value, higher) in mine.items():
-            if name == metric:
-                higher = higher_is_better
-            baseline = [m[name][0] for r in earlier if name in (m := run_measures(r, metric))]
-            if not baseline:
-                continue
-            result = regression_check(baseline, value, higher_is_better=higher, alpha=alpha)
-            if result.flagged:
-                messages.append(f"{name}: {result.message}")
-        if messages:
-            flags[run.id] = "; ".join(messages)
-    return flags
-
-
-# -- display helpers (shared by the CLI and the TUI) ---------------------------------------
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float], width: int = 40) -> str:
-    """Values as a line of block characters, averaged into at most `width` cells."""
-    finite = [v for v in values if v == v and v not in (float("inf"), float("-inf"))]
-    if not finite:
-        return ""
-    if len(finite) > width:
-        cells = []
-        for i in range(width):
-            lo, hi = i * len(finite) // width, (i + 1) * len(finite) // width
-            chunk = finite[lo:hi] or finite[lo : lo + 1]
-            cells.append(sum(chunk) / len(chunk))
-        finite = cells
-    low, high = min(finite), max(finite)
-    if high == low:
-        return SPARKS[3] * len(finite)
-    scale = (len(SPARKS) - 1) / (high - low)
-    return "".join(SPARKS[round((v - low) * scale)] for v in finite)
-
-
-def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested dicts as sorted (dotted key, value) pairs."""
-    out: list[tuple[str, Any]] = []
-    for key in sorted(data, key=str):
-        value = data[key]
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out += flatten(value, f"{name}.")
-        else:
-            out.append((name, value))
-    return out
-
-
-def default_metrics(run: Run, limit: int = 4) -> list[str]:
-    """Numeric summary keys worth a sparkline when none were chosen."""
-    return [
-        key
-        for key, value in flatten(run.summary)
-        if not key.startswith("_") and _number(value) is not None
-    ][:limit]
-
-
-_QUALITY = ("acc", "f1", "wer", "cer", "bleu", "auc", "map", "iou", "loss", "error", "score")
-_SPLIT = ("val", "valid", "eval", "test", "dev")
-_BOOKKEEPING = ("epoch", "step", "runtime", "seconds", "time", "lr", "learning_rate", "throughput")
-
-
-def key_metric(run: Run) -> tuple[str, float] | None:
-    """The summary number that best says how a run did (a validation/test quality metric
-    before anything else; never epoch, step, timing or learning rate), or None."""
-    best: tuple[int, str, float] | None = None
-    for key, value in flatten(run.summary):
-        number = _number(value)
-        if number is None or key.startswith("_"):
-            continue
-        lowered = key.lower()
-        score = 3 * any(w in lowered for w in _QUALITY) + 2 * any(w in lowered for w in _SPLIT)
-        score -= 10 * any(w in lowered for w in _BOOKKEEPING)
-        if best is None or score > best[0]:
-            best = (score, key, number)
-    return None if best is None or best[0] < 0 else (best[1], best[2])
-
-
-def format_runtime(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
-
-
-def metric_keys(runs: Sequence[Run]) -> list[str]:
-    """Numeric summary keys found in any of `runs` (dotted, internal `_` keys left out):
-    the columns a runs table can offer."""
-    keys: set[str] = set()
-    for run in runs:
-        keys.update(
-            k for k, v in flatten(run.summary) if not k.startswith("_") and _number(v) is not None
-        )
-    return sorted(keys)
-
-
-def metric_values(runs: Sequence[Run], key: str) -> list[float]:
-    """The finite numeric values of summary `key` across `runs` (for a group comparison)."""
-    values = [_number(run.metric(key)) for run in runs]
-    return [v for v in values if v is not None and v == v and abs(v) != float("inf")]

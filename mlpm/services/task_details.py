@@ -8,7 +8,8 @@ from typing import Any
 from mlpm.models import Lesson, Task
 from mlpm.services import task_query, tasks
 from mlpm.services.commits import commits_for_task
-from mlpm.services.runs import key_metric, runs_for_task
+from mlpm.services.metric_rules import key_metric
+from mlpm.services.runs import runs_for_task
 from mlpm.store import Store
 
 
@@ -37,7 +38,7 @@ class TaskDetails:
 
 
 def _key_metric(run: Any) -> dict[str, Any] | None:
-    """The run's headline number (`runs.key_metric`), as {"name", "value"}."""
+    """The run's headline number (`metric_rules.key_metric`), as {"name", "value"}."""
     found = key_metric(run)
     return None if found is None else {"name": found[0], "value": found[1]}
 

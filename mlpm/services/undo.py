@@ -9,7 +9,6 @@ from typing import Any
 
 from mlpm.errors import MlpmError
 from mlpm.store import Store
-from mlpm.store.db import PRIMARY_KEYS
 
 
 @dataclass(slots=True)
@@ -58,43 +57,19 @@ def undo(store: Store) -> Undone:
             raise MlpmError("another mlpm changed the database meanwhile; run undo again")
         for event in events:  # newest first
             table, key = event["entity"], event["entity_id"]
-            pk = PRIMARY_KEYS.get(table, "id")
-            current = store.one(f'SELECT * FROM "{table}" WHERE "{pk}" = ?', (key,))
+            current = tx.row(table, key)
             expected = json.loads(event["after"]) if event["after"] else None
             if current != expected:
                 raise MlpmError(f"cannot undo {command!r}: {table} {key} has changed since")
             before = json.loads(event["before"]) if event["before"] else None
             try:
-                _restore(store, table, pk, key, current, before)
+                tx.restore(table, key, before)
             except sqlite3.IntegrityError:
                 raise MlpmError(
                     f"cannot undo {command!r}: other records (focus sessions, commits, runs,"
                     f" lessons...) now refer to {table} {key}"
                 ) from None
-            action = {"insert": "delete", "delete": "insert"}.get(event["action"], "update")
-            tx.log(table, key, action, current, before)
         # The log stays append-only: the undo is itself an entry naming the batch it reverted.
         tx.note("undo", events[0]["batch"], {"command": command})
     return Undone(command, events[0]["at"], len(events), _describe(events))
 
-
-def _restore(
-    store: Store,
-    table: str,
-    pk: str,
-    key: Any,
-    current: dict[str, Any] | None,
-    before: dict[str, Any] | None,
-) -> None:
-    """Put one row back as it was: deleted, re-inserted or overwritten."""
-    if before is None:
-        store.conn.execute(f'DELETE FROM "{table}" WHERE "{pk}" = ?', (key,))
-    elif current is None:
-        cols = ", ".join(f'"{c}"' for c in before)
-        marks = ", ".join("?" for _ in before)
-        store.conn.execute(
-            f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(before.values())
-        )
-    else:
-        sets = ", ".join(f'"{c}" = ?' for c in before)
-        store.conn.execute(f'UPDATE "{table}" SET {sets} WHERE "{pk}" = ?', (*before.values(), key))

@@ -16,6 +16,7 @@ from typing import Any
 
 from mlpm import clock
 from mlpm.errors import StoreError
+from mlpm.store.bulk import BulkWrites, quoted
 
 MIGRATIONS_TABLE = "_sqlite_migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -54,8 +55,14 @@ class Store:
     """A connection to one mlpm database file."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self.conn = conn
+        self._conn = conn
         self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """Transitional: services/commits.py and services/runs.py still write through it;
+        removed once they use `Tx` (tests/test_write_path.py lists them)."""
+        return self._conn
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -87,19 +94,19 @@ class Store:
         return store
 
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
     def applied_migrations(self) -> dict[str, set[str]]:
         """Migration set -> names already applied to this file."""
         if not self._table_exists(MIGRATIONS_TABLE):
             return {}
         applied: dict[str, set[str]] = {}
-        for row in self.conn.execute(f"SELECT migration_set, name FROM {MIGRATIONS_TABLE}"):
+        for row in self._conn.execute(f"SELECT migration_set, name FROM {MIGRATIONS_TABLE}"):
             applied.setdefault(row["migration_set"], set()).add(row["name"])
         return applied
 
     def _table_exists(self, name: str) -> bool:
-        row = self.conn.execute(
+        row = self._conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
         return row is not None
@@ -121,7 +128,7 @@ class Store:
             )
         if (
             not applied
-            and self.conn.execute(
+            and self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchone()
         ):
@@ -190,7 +197,7 @@ class Store:
         _create_private_file(target)
         dest = sqlite3.connect(target)
         try:
-            self.conn.backup(dest)
+            self._conn.backup(dest)
         finally:
             dest.close()
         return target
@@ -198,49 +205,65 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        return self.conn.execute(sql, params).fetchall()
+        return self._conn.execute(sql, params).fetchall()
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
-        return self.conn.execute(sql, params).fetchone()
+        return self._conn.execute(sql, params).fetchone()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
+        row = self._conn.execute(sql, params).fetchone()
         return None if row is None else next(iter(row.values()))
+
+    def column(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The first value of every row, read as plain tuples (fast for large reads)."""
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        return [row[0] for row in cursor.execute(sql, params)]
 
     def data_version(self) -> int:
         """Changes when another connection commits: the TUI polls it for live refresh."""
-        return self.conn.execute("PRAGMA data_version").fetchone()["data_version"]
+        return self._conn.execute("PRAGMA data_version").fetchone()["data_version"]
 
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
-    def write(self, command: str, *, undoable: bool = True) -> Iterator[Tx]:
-        """A write transaction: every row change made through the `Tx` is logged with it."""
-        self.conn.execute("BEGIN IMMEDIATE")
+    def write(self, command: str, *, undoable: bool = True, logged: bool = True) -> Iterator[Tx]:
+        """A write transaction: every row change made through the `Tx` is logged with it.
+
+        `logged=False` writes no event at all: only for restoring a dump, whose own event log
+        is restored row for row.
+        """
+        self._conn.execute("BEGIN IMMEDIATE")
         try:
             batch = self.scalar("SELECT COALESCE(MAX(batch), 0) + 1 FROM event")
-            tx = Tx(self, batch, command, undoable)
+            tx = Tx(self, batch, command, undoable, logged)
             yield tx
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._conn.execute("ROLLBACK")
             raise
         else:
-            self.conn.execute("COMMIT")
+            self._conn.execute("COMMIT")
 
 
-class Tx:
-    """Row changes inside one write transaction, each logged to `event` with before/after."""
+class Tx(BulkWrites):
+    """Row changes inside one write transaction, each logged to `event` with before/after
+    (bulk writes: one note per call, see `mlpm.store.bulk`)."""
 
-    def __init__(self, store: Store, batch: int, command: str, undoable: bool) -> None:
+    def __init__(
+        self, store: Store, batch: int, command: str, undoable: bool, logged: bool = True
+    ) -> None:
         self.store = store
+        self._conn = store._conn
         self.batch = batch
         self.command = command
         self.undoable = undoable
+        self.logged = logged
         self.forced = False
 
-    def _row(self, table: str, key: Any) -> dict[str, Any] | None:
+    def row(self, table: str, key: Any) -> dict[str, Any] | None:
+        """The row of `table` with primary key `key`, as stored now."""
         pk = PRIMARY_KEYS.get(table, "id")
-        return self.store.one(f'SELECT * FROM "{table}" WHERE "{pk}" = ?', (key,))
+        return self.store.one(f'SELECT * FROM {quoted(table)} WHERE "{pk}" = ?', (key,))
 
     def log(
         self,
@@ -252,7 +275,9 @@ class Tx:
         *,
         undoable: bool | None = None,
     ) -> None:
-        self.store.conn.execute(
+        if not self.logged:
+            return
+        self._conn.execute(
             "INSERT INTO event (batch, at, command, entity, entity_id, action, before, after,"
             " undoable, forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -271,39 +296,63 @@ class Tx:
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """Insert a row; return its primary key (the new rowid)."""
-        cols = ", ".join(f'"{c}"' for c in values)
-        marks = ", ".join("?" for _ in values)
-        cursor = self.store.conn.execute(
-            f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(values.values())
-        )
-        key = values.get(PRIMARY_KEYS.get(table, "id"), cursor.lastrowid)
-        self.log(table, key, "insert", None, self._row(table, key))
+        rowid = self._put(table, values)
+        key = values.get(PRIMARY_KEYS.get(table, "id"), rowid)
+        self.log(table, key, "insert", None, self.row(table, key))
         return key  # type: ignore[return-value]
 
     def update(self, table: str, key: Any, changes: dict[str, Any]) -> dict[str, Any]:
         """Update one row; return it as it is after the change."""
-        before = self._row(table, key)
+        before = self.row(table, key)
         if before is None:
             raise LookupError(f"{table} {key} vanished")
         if all(before.get(c) == v for c, v in changes.items()):
             return before
-        pk = PRIMARY_KEYS.get(table, "id")
-        sets = ", ".join(f'"{c}" = ?' for c in changes)
-        self.store.conn.execute(
-            f'UPDATE "{table}" SET {sets} WHERE "{pk}" = ?', (*changes.values(), key)
-        )
-        after = self._row(table, key)
+        self._set(table, key, changes)
+        after = self.row(table, key)
         self.log(table, key, "update", before, after)
         return after  # type: ignore[return-value]
 
     def delete(self, table: str, key: Any) -> None:
-        before = self._row(table, key)
+        before = self.row(table, key)
         if before is None:
             return
-        pk = PRIMARY_KEYS.get(table, "id")
-        self.store.conn.execute(f'DELETE FROM "{table}" WHERE "{pk}" = ?', (key,))
+        self._remove(table, key)
         self.log(table, key, "delete", before, None)
+
+    def restore(self, table: str, key: Any, before: dict[str, Any] | None) -> None:
+        """Put one row back as an event recorded it before (None: it did not exist):
+        deleted, re-inserted or overwritten, and logged like any other change."""
+        current = self.row(table, key)
+        if before is None:
+            if current is None:
+                return
+            self._remove(table, key)
+            action = "delete"
+        elif current is None:
+            self._put(table, before)
+            action = "insert"
+        else:
+            self._set(table, key, before)
+            action = "update"
+        self.log(table, key, action, current, before)
 
     def note(self, entity: str, entity_id: Any, details: dict[str, Any]) -> None:
         """Log something that is not a row change (a sync, an override); never undone."""
         self.log(entity, entity_id, "note", None, details, undoable=False)
+
+    def _put(self, table: str, values: dict[str, Any]) -> int | None:
+        marks = ", ".join("?" for _ in values)
+        names = ", ".join(f'"{c}"' for c in values)
+        sql = f"INSERT INTO {quoted(table)} ({names}) VALUES ({marks})"
+        return self._conn.execute(sql, tuple(values.values())).lastrowid
+
+    def _set(self, table: str, key: Any, changes: dict[str, Any]) -> None:
+        pk = PRIMARY_KEYS.get(table, "id")
+        sets = ", ".join(f'"{c}" = ?' for c in changes)
+        sql = f'UPDATE {quoted(table)} SET {sets} WHERE "{pk}" = ?'
+        self._conn.execute(sql, (*changes.values(), key))
+
+    def _remove(self, table: str, key: Any) -> None:
+        pk = PRIMARY_KEYS.get(table, "id")
+        self._conn.execute(f'DELETE FROM {quoted(table)} WHERE "{pk}" = ?', (key,))

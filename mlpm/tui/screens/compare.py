@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -23,15 +23,16 @@ from textual.widgets import DataTable, Static
 from mlpm.errors import MlpmError
 from mlpm.services import comparisons
 from mlpm.services.comparisons import Comparison
+from mlpm.services.significance.results import SampleCheck
+from mlpm.services.significance.run_compare import compare_runs
+from mlpm.services.significance.saving import save_check, saved_check
 from mlpm.store import Store
 from mlpm.tui.app import FAILED
 from mlpm.tui.render import literal
 from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.screens.runs_data import CompareRequest
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
-
-if TYPE_CHECKING:
-    from mlpm.tui.screens.runs import CompareRequest
 
 LOG_LIMIT = 200
 LOG_COLUMNS = ("#", "When", "Metric", "A", "B", "Verdict", "p")
@@ -48,7 +49,7 @@ VERDICT_SHORT = {"b_better": "B better", "a_better": "A better", "no_difference"
 def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
     """Compare the request's sides on its metric and save the result, linked to the runs
     (and to their task when every compared run is linked to the same single task)."""
-    out = comparisons.compare_runs(
+    check = compare_runs(
         store,
         list(request.runs_a),
         list(request.runs_b),
@@ -57,39 +58,25 @@ def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
         group_b=request.group_b,
         higher_is_better=request.higher_is_better,
     )
-    return comparisons.save(
-        store,
-        out.result.to_json(),
-        inputs=out.inputs,
-        task_id=out.task_id,  # the one task every compared run shares, if any
-        runs_a=out.runs_a,
-        runs_b=out.runs_b,
-    )
+    [saved] = save_check(lambda: store, check)
+    return saved
 
 
 def report(comparison: Comparison) -> tuple[Text, Text]:
     """(verdict, the rest) of a saved comparison, as literal text."""
-    from mlpm.stats.report import render, verdict_line
-    from mlpm.stats.result import Result
-
-    try:
-        result = Result.from_json(comparison.result)
-        head, lines = verdict_line(result), render(result).splitlines()[1:]
-    except (TypeError, ValueError, KeyError):  # a record of another shape (ranks): its fields
-        head = comparison.verdict_text
-        lines = [f"  test: {comparison.test}, p = {comparison.p_value}"]
-    verdict_text = comparison.verdict_text
+    told = saved_check(comparison).report()
     body = Text()
-    if head.startswith(verdict_text + ": "):
-        body.append_text(literal("  " + head[len(verdict_text) + 2 :]))
+    if told.detail:
+        body.append_text(literal("  " + told.detail))
         body.append("\n")
-        head = verdict_text
-    for line in lines:
-        line_style = "yellow" if line.startswith("  warning:") else ""
-        body.append_text(literal(line, line_style))
+    for line in told.body:
+        body.append_text(literal(line))
+        body.append("\n")
+    for warning in told.warnings:
+        body.append_text(literal(f"  warning: {warning}", "yellow"))
         body.append("\n")
     body.rstrip()
-    return literal(head, "bold"), body
+    return literal(told.headline, "bold"), body
 
 
 def saved_line(comparison: Comparison) -> Text:
@@ -157,7 +144,8 @@ class CompareScreen(DataScreen):
     def action_flip(self) -> None:
         if self.request is None or self.shown is None:
             return
-        higher = bool(self.shown.result.get("higher_is_better", True))
+        check = saved_check(self.shown)
+        higher = check.higher_is_better if isinstance(check, SampleCheck) else True
         self.request = replace(self.request, higher_is_better=not higher)
         self._run(self.request)
 

@@ -8,9 +8,6 @@ remote run's history is fetched in a subprocess by the service).
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,165 +19,31 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from mlpm.errors import MlpmError
-from mlpm.services import runs as run_service
+from mlpm.services.run_checks import RunFlag, flag_signature
 from mlpm.services.runs import Run
-from mlpm.store import Store
 from mlpm.tui.render import literal
 from mlpm.tui.screens.base import DataScreen
+from mlpm.tui.screens.compare import CompareScreen
+from mlpm.tui.screens.runs_cells import flag_cell, mark_cell, row_cells, status_line
+from mlpm.tui.screens.runs_data import (
+    CompareRequest,
+    Marks,
+    RunsData,
+    SortKey,
+    compare_request,
+    fetch_curves,
+    fetch_flags,
+    fetch_runs,
+    ordered,
+    sort_keys,
+)
 from mlpm.tui.widgets.keybar import KeyBar
-from mlpm.tui.widgets.metric_chart import Curve, MetricChart
+from mlpm.tui.widgets.metric_chart import MetricChart
 from mlpm.tui.widgets.navbar import NavBar
 
 WIDE = 130  # from this width on, the chart sits beside the table
 CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
 MAX_OVERLAY = 8  # curves drawn at once
-FLAG_WIDTH = 24
-NAME_WIDTH = 28
-MARK_STYLE = "bold cyan"
-
-
-@dataclass(slots=True)
-class RunsData:
-    """What the table shows: the runs (of one group, or all) and what can be chosen."""
-
-    runs: list[Run]
-    groups: dict[str, int]  # every W&B group -> its number of runs
-    metrics: list[str]  # numeric summary keys, the most common first
-
-
-@dataclass(frozen=True, slots=True)
-class CompareRequest:
-    """Two sides to compare on a summary metric: runs by id, or whole W&B groups."""
-
-    metric: str
-    runs_a: tuple[str, ...] = ()
-    runs_b: tuple[str, ...] = ()
-    group_a: str | None = None
-    group_b: str | None = None
-    higher_is_better: bool | None = None  # None: from the metric's name, as `mlpm sig runs`
-
-
-def numeric_metrics(runs: list[Run]) -> list[str]:
-    """Numeric summary keys (not W&B's own `_` keys), the most common first."""
-    counts: Counter[str] = Counter()
-    for run in runs:
-        counts.update(
-            key
-            for key, value in run_service.flatten(run.summary)
-            if not key.startswith("_") and _number(value) is not None
-        )
-    return sorted(counts, key=lambda k: (-counts[k], _bookkeeping(k), not _evaluative(k), k))
-
-
-BOOKKEEPING = ("epoch", "step", "global_step", "lr", "learning_rate", "runtime", "time")
-EVALUATIVE = ("val", "eval", "test", "acc", "f1", "wer", "cer", "bleu", "auc", "score")
-
-
-def _bookkeeping(key: str) -> bool:
-    """Counters and schedules (epoch, lr) are logged by every run but rarely the result."""
-    return key.rsplit(".", 1)[-1].rsplit("/", 1)[-1].lower() in BOOKKEEPING
-
-
-def _evaluative(key: str) -> bool:
-    return any(word in key.lower() for word in EVALUATIVE)
-
-
-def fetch_runs(store: Store, group: str | None) -> RunsData:
-    """The runs to show (one group, or every run) through the runs services."""
-    everything = run_service.list_runs(store)
-    groups = Counter(r.group for r in everything if r.group)
-    shown = [r for r in everything if r.group == group] if group is not None else everything
-    return RunsData(shown, dict(sorted(groups.items())), numeric_metrics(shown or everything))
-
-
-def higher_is_better(metric: str) -> bool:
-    """The direction `mlpm sig runs` assumes from a metric's name (loss, error, time: lower)."""
-    from mlpm.services.comparisons import metric_higher_is_better
-
-    return metric_higher_is_better(metric)
-
-
-def fetch_flags(store: Store, runs: list[Run], metric: str | None) -> dict[str, str]:
-    """Regression flags of the shown runs against their groups' earlier runs."""
-    return run_service.regression_flags(
-        store, runs, metric=metric, higher_is_better=higher_is_better(metric or "")
-    )
-
-
-def flag_signature(runs: list[Run], metric: str | None) -> Any:
-    """Everything the regression flags of `runs` depend on: the same signature, the same
-    flags (so a reload caused by another kind of change skips the statistics)."""
-    return (
-        metric,
-        tuple(
-            (
-                r.id,
-                r.group,
-                r.state,
-                r.start_time,
-                sorted(run_service.run_measures(r, metric).items()),
-            )
-            for r in runs
-        ),
-    )
-
-
-def fetch_curves(store: Store, run_ids: list[str], metric: str) -> tuple[list[Curve], list[str]]:
-    """The metric's history of each run (read once from its file, then cached)."""
-    curves, problems = [], []
-    for run_id in run_ids:
-        try:
-            run = run_service.get_run(store, run_id)
-            points = run_service.history(store, run_id, [metric]).get(metric, [])
-        except MlpmError as exc:
-            problems.append(str(exc))
-            continue
-        curves.append(Curve(run.label, points))
-    return curves, problems
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def fmt_value(value: Any) -> Text:
-    number = _number(value)
-    if number is None:
-        return Text("–", style="dim")
-    return Text(f"{number:.4g}", justify="right")
-
-
-STATE_STYLE = {"finished": "green", "crashed": "red", "running": "yellow"}
-
-
-@dataclass(slots=True)
-class SortKey:
-    """One sortable column: its title and how to order runs by it."""
-
-    title: str
-    key: Callable[[Run], Any]
-    numeric: bool = False
-
-
-@dataclass(slots=True)
-class Marks:
-    """Runs marked for overlay and comparison, in the order they were marked."""
-
-    ids: list[str] = field(default_factory=list)
-
-    def toggle(self, run_id: str) -> bool:
-        if run_id in self.ids:
-            self.ids.remove(run_id)
-            return False
-        self.ids.append(run_id)
-        return True
-
-
-def _last(value: float | None) -> tuple[bool, float]:
-    """Sort numbers with missing values last (in either direction, see `_ordered`)."""
-    return (value is None, value or 0.0)
 
 
 class RunsScreen(DataScreen):
@@ -202,7 +65,7 @@ class RunsScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.data = RunsData([], {}, [])
-        self.flags: dict[str, str] = {}
+        self.flags: dict[str, RunFlag] = {}
         self.metric: str | None = None
         self.group_filter: str | None = None
         self.sort_by = "group"
@@ -275,7 +138,7 @@ class RunsScreen(DataScreen):
             return
         self.data = data
         if self.metric not in data.metrics:
-            self.metric = data.metrics[0] if data.metrics else None
+            self.metric = data.key_metric or (data.metrics[0] if data.metrics else None)
         known = {r.id for r in data.runs}
         self.marks.ids = [i for i in self.marks.ids if i in known]
         self.flags = {k: v for k, v in self.flags.items() if k in known}
@@ -306,30 +169,13 @@ class RunsScreen(DataScreen):
         column = table.ordered_columns[-1].key
         for run_id in changed:
             if run_id in table.rows:
-                table.update_cell(
-                    run_id, column, self._flag_cell(self._by_id[run_id]), update_width=True
-                )
+                table.update_cell(run_id, column, flag_cell(flags.get(run_id)), update_width=True)
         self._show_status()
 
     # -- the table -------------------------------------------------------------------------
 
     def _sort_keys(self) -> dict[str, SortKey]:
-        keys = {
-            "group": SortKey(
-                "Group", lambda r: (r.group is None, r.group or "", r.start_time or "")
-            ),
-            "name": SortKey("Name", lambda r: r.label.lower()),
-            "state": SortKey("State", lambda r: r.state),
-            "task": SortKey("Task", lambda r: (not r.task_ids, r.task_ids[:1])),
-            "commit": SortKey("Commit", lambda r: (r.commit is None, r.commit or "")),
-            "start": SortKey("Started", lambda r: r.start_time or ""),
-        }
-        for metric in self.metric_columns:
-            keys[f"metric:{metric}"] = SortKey(
-                metric, lambda r, m=metric: _last(_number(r.metric(m))), numeric=True
-            )
-        keys["flag"] = SortKey("Flag", lambda r: r.id not in self.flags)
-        return keys
+        return sort_keys(self.metric_columns, self.flags)
 
     @property
     def metric_columns(self) -> list[str]:
@@ -341,11 +187,7 @@ class RunsScreen(DataScreen):
         keys = self._sort_keys()
         if self.sort_by not in keys:
             self.sort_by = "group"
-        key = keys[self.sort_by].key
-        runs = sorted(self.data.runs, key=key, reverse=self.reverse)
-        if self.reverse and keys[self.sort_by].numeric:  # missing values stay last
-            runs = [r for r in runs if key(r)[0] is False] + [r for r in runs if key(r)[0]]
-        return runs
+        return ordered(self.data.runs, keys[self.sort_by], self.reverse)
 
     def _fill(self) -> None:
         """Rebuild the table in the current order, keeping the cursor on the same run."""
@@ -368,39 +210,12 @@ class RunsScreen(DataScreen):
         self._show_status()
 
     def _cells(self, run: Run) -> list[Text]:
-        mark = Text("●", style=MARK_STYLE) if run.id in self.marks.ids else Text(" ")
-        name = literal(run.label)
-        name.truncate(NAME_WIDTH, overflow="ellipsis")
-        linked = ",".join(f"#{t}" for t in run.task_ids)
-        tasks = Text(linked, style="cyan") if linked else Text("–", style="dim")
-        commit = Text((run.commit or "")[:7] or "–", style="yellow" if run.commit else "dim")
-        cells = [
-            mark,
-            name,
-            literal(run.group or "–", "" if run.group else "dim"),
-            Text(run.state, style=STATE_STYLE.get(run.state, "")),
-            tasks,
-            commit,
-        ]
-        cells += [fmt_value(run.metric(m)) for m in self.metric_columns]
-        cells.append(self._flag_cell(run))
-        return cells
-
-    def _flag_cell(self, run: Run) -> Text:
-        flag = self.flags.get(run.id)
-        if flag:
-            # The measures that got worse ("runtime/epoch"); the whole message is in the
-            # status line when the cursor is on the run.
-            measures = [
-                name
-                for name in run_service.run_measures(run, self.metric)
-                if flag.startswith(f"{name}: ") or f"; {name}: " in flag
-            ]
-            text = Text("⚠ ", style="bold red")
-            text.append_text(literal(", ".join(measures) or "worse", "red"))
-            text.truncate(FLAG_WIDTH, overflow="ellipsis")
-            return text
-        return Text("")
+        return row_cells(
+            run,
+            marked=run.id in self.marks.ids,
+            metric_columns=self.metric_columns,
+            flag=self.flags.get(run.id),
+        )
 
     def _set_status(self, text: Text) -> None:
         # A Static update lays out the whole screen again: skip it when nothing changed.
@@ -409,28 +224,17 @@ class RunsScreen(DataScreen):
             self.query_one("#runs-status", Static).update(text, layout=False)  # one line, fixed
 
     def _show_status(self) -> None:
-        text = Text()
-        if not self.data.runs:
-            if self.group_filter is not None:
-                text.append(" no runs in this group", style="yellow")
-            else:
-                text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
-            self._set_status(text)
-            return
-        text.append(f" {len(self.data.runs)} runs", style="bold")
-        text.append("  group ", style="dim")
-        text.append_text(literal(self.group_filter or "all", "bold"))
-        title = self._sort_keys()[self.sort_by].title
-        text.append("  sorted by ", style="dim")
-        text.append_text(literal(title))
-        text.append(" ↓" if self.reverse else " ↑")
-        if self.marks.ids:
-            text.append(f"  {len(self.marks.ids)} marked", style="bold cyan")
         run = self.current
-        if run is not None and run.id in self.flags:
-            text.append("  ⚠ ", style="bold red")
-            text.append_text(literal(self.flags[run.id], "red"))
-        self._set_status(text)
+        self._set_status(
+            status_line(
+                self.data,
+                group_filter=self.group_filter,
+                sort_title=self._sort_keys()[self.sort_by].title,
+                reverse=self.reverse,
+                marked=len(self.marks.ids),
+                flag=self.flags.get(run.id) if run is not None else None,
+            )
+        )
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
@@ -515,8 +319,7 @@ class RunsScreen(DataScreen):
         table = self.table
         column = table.ordered_columns[0].key
         for run_id in run_ids:
-            mark = Text("●", style=MARK_STYLE) if run_id in self.marks.ids else Text(" ")
-            table.update_cell(run_id, column, mark)
+            table.update_cell(run_id, column, mark_cell(run_id in self.marks.ids))
         self._show_status()
         self._load_chart()
 
@@ -532,31 +335,13 @@ class RunsScreen(DataScreen):
 
     def comparison(self) -> CompareRequest | str:
         """What the marks ask to compare, or why they cannot be compared."""
-        if not self.metric:
-            return "these runs have no numeric summary metric to compare"
-        marked = [self._by_id[i] for i in self.marks.ids if i in self._by_id]
-        if len(marked) == 2:
-            return CompareRequest(self.metric, runs_a=(marked[0].id,), runs_b=(marked[1].id,))
-        groups = list(dict.fromkeys(r.group for r in marked))
-        if len(marked) > 2 and len(groups) == 2 and None not in groups:
-            sides = [[r.id for r in marked if r.group == g] for g in groups]
-            whole = all(
-                set(side) == {r.id for r in self.data.runs if r.group == g}
-                and self.data.groups.get(str(g)) == len(side)
-                for side, g in zip(sides, groups, strict=True)
-            )
-            if whole:
-                return CompareRequest(self.metric, group_a=groups[0], group_b=groups[1])
-            return CompareRequest(self.metric, runs_a=tuple(sides[0]), runs_b=tuple(sides[1]))
-        return "mark two runs (space), or the runs of two groups (M), then press c"
+        return compare_request(self.data, self.marks.ids, self.metric)
 
     def action_compare(self) -> None:
         request = self.comparison()
         if isinstance(request, str):
             self.notify(request, title="Compare", severity="warning", markup=False)
             return
-        from mlpm.tui.screens.compare import CompareScreen
-
         self.app.push_screen(CompareScreen(request))
 
     @work(exclusive=True, group="runs-pick")

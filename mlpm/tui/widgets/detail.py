@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.text import Text
 
-from mlpm.services.runs import key_metric
+from mlpm.services.metric_rules import key_metric
 from mlpm.services.task_details import TaskDetails
 from mlpm.tui.render import estimate, literal, tags
 from mlpm.tui.widgets.textview import TextView

@@ -1,0 +1,75 @@
+"""`mlpm sig runs`: compare a summary metric of imported W&B runs (or two W&B groups)."""
+
+from __future__ import annotations
+
+import click
+
+from mlpm.cli.direction import direction_options, said_direction
+from mlpm.cli.sig_options import common_options, finish
+
+
+@click.command("runs")
+@click.argument("runs_a", nargs=-1)
+@click.option("--vs", "runs_b", multiple=True, help="Runs of side B (or give A B as arguments).")
+@click.option("--metric", required=True, help="Summary metric to compare (e.g. val/acc).")
+@click.option("--group-a", help="Side A: every run of this W&B group.")
+@click.option("--group-b", help="Side B: every run of this W&B group.")
+@click.option("--pair-by", help="Config key that pairs runs (default: try seed, fold, split).")
+@click.option("--unpaired", is_flag=True, help="Do not pair runs, even when a key matches.")
+@direction_options("metric values (default: guessed from the name)")
+@click.option("--margin", type=float, help="Equivalence margin.")
+@click.option("--seed", type=int, help="Resampling seed.")
+@common_options
+def runs(
+    runs_a: tuple[str, ...],
+    runs_b: tuple[str, ...],
+    metric: str,
+    group_a: str | None,
+    group_b: str | None,
+    pair_by: str | None,
+    unpaired: bool,
+    higher_flag: bool,
+    lower_flag: bool,
+    margin: float | None,
+    seed: int | None,
+    alpha: float,
+    as_json: bool,
+    save: bool,
+    task_id: int | None,
+) -> None:
+    """Imported W&B runs: `mlpm sig runs A B --metric val/acc`, or `--group-a G1 --group-b G2`.
+
+    Run lists may be comma-separated (`r1,r2,r3 r4,r5,r6`). Runs are paired by a config key
+    such as seed when the values match one to one; the output says which was chosen. With
+    --save, the comparison is linked to the runs, and to their task when they share one.
+    """
+    from mlpm.cli.context import open_store
+    from mlpm.errors import UsageError
+    from mlpm.services.significance.run_compare import compare_runs
+
+    higher = said_direction(higher_flag, lower_flag)
+    side_a, side_b = list(runs_a), list(runs_b)
+    if not side_b and group_b is None:
+        if len(side_a) == 2 and group_a is None:
+            side_a, side_b = [side_a[0]], [side_a[1]]
+        elif len(side_a) == 1 and group_a is not None:
+            side_b, side_a = side_a, []
+        else:
+            raise UsageError("give two runs (A B), `A --vs B`, or --group-a/--group-b")
+    elif group_a is not None and side_a and not side_b:
+        raise UsageError("give side A as runs or as --group-a, not both")
+    check = compare_runs(
+        open_store(),
+        side_a,
+        side_b,
+        metric=metric,
+        group_a=group_a,
+        group_b=group_b,
+        pair_by=pair_by,
+        paired=False if unpaired else None,
+        higher_is_better=higher,
+        alpha=alpha,
+        margin=margin,
+        seed=seed,
+    )
+    finish(check, as_json=as_json, save=save, task_id=task_id)

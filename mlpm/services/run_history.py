@@ -1,0 +1,129 @@
+"""A run's logged history (metric -> [(step, value)]), read from its file or the W&B API once
+and then served from the `run_history_cache` table."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlpm.errors import MlpmError, UsageError
+from mlpm.services.runs import REMOTE_PREFIX, Run, display_path, fs_path, get_run, number
+
+if TYPE_CHECKING:
+    from mlpm.store import Store, Tx
+
+
+def _cached(store: Store, path: str, size: int, mtime_ns: int) -> dict[str, Any] | None:
+    index = store.one(
+        "SELECT points FROM run_history_cache WHERE path = ? AND metric = ''"
+        " AND size = ? AND mtime_ns = ?",
+        (path, size, mtime_ns),
+    )
+    return None if index is None else {"keys": json.loads(index["points"])}
+
+
+def _store_cache(
+    store: Store, path: str, size: int, mtime_ns: int, series: dict[str, list[Any]]
+) -> None:
+    rows = [(path, size, mtime_ns, "", json.dumps(sorted(series)))]
+    rows += [(path, size, mtime_ns, k, json.dumps(v)) for k, v in series.items()]
+    try:
+        with store.write("runs history cache", undoable=False) as tx:
+            _store_history_cache(tx, path, rows)
+    except sqlite3.OperationalError:
+        pass  # a busy database only costs the cache; the points are still returned
+
+
+def _store_history_cache(tx: Tx, path: str, rows: list[tuple[Any, ...]]) -> None:
+    """Replace the cached rows of `path` (the one write that bypasses `Tx`'s own methods)."""
+    tx.store.conn.execute("DELETE FROM run_history_cache WHERE path = ?", (path,))
+    tx.store.conn.executemany(
+        "INSERT INTO run_history_cache (path, size, mtime_ns, metric, points)"
+        " VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _from_cache(store: Store, path: str, keys: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
+    out: dict[str, list[tuple[int, float]]] = {}
+    for key in keys:
+        row = store.one(
+            "SELECT points FROM run_history_cache WHERE path = ? AND metric = ?", (path, key)
+        )
+        if row is not None:
+            out[key] = [(int(s), float(v)) for s, v in json.loads(row["points"])]
+    return out
+
+
+MAX_METRIC_NAME = 1_000
+
+
+def check_metric_names(keys: Iterable[str]) -> None:
+    """Refuse metric names no run can have logged (an empty name is also the cache's index)."""
+    for key in keys:
+        if not key.strip():
+            raise UsageError("a metric name cannot be empty")
+        if len(key) > MAX_METRIC_NAME:
+            raise UsageError(f"a metric name is at most {MAX_METRIC_NAME:,} characters")
+
+
+def history(
+    store: Store, run_id: str, keys: Sequence[str], *, api: Any = None
+) -> dict[str, list[tuple[int, float]]]:
+    """Numeric history of a run: key -> [(step, value)], only for `keys` the run logged.
+
+    Read from the run's file on first use and cached (all numeric keys at once, keyed by
+    path, size and mtime), so later calls for any key are a query. Remote runs are read
+    through the W&B API in a subprocess (or `api`, in tests).
+    """
+    check_metric_names(keys)
+    run = get_run(store, run_id)
+    if not run.path:
+        raise MlpmError(f"run {run.id} has no history source")
+    if run.path.startswith(REMOTE_PREFIX):
+        return _remote_history(store, run, keys, api=api)
+    from mlpm.integrations import wandb_files
+
+    file = fs_path(run.path)
+    try:
+        stat = os.stat(file)
+    except OSError:
+        cached = _from_cache(store, run.path, keys)
+        if cached:
+            return cached
+        raise MlpmError(f"the file of run {run.id} is gone: {display_path(run.path)}") from None
+    if _cached(store, run.path, stat.st_size, stat.st_mtime_ns) is None:
+        try:
+            series, _problems = wandb_files.read_history(file)
+        except wandb_files.WandbFileError as exc:
+            raise MlpmError(f"cannot read the history of run {run.id}: {exc}") from None
+        _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series)
+        return {k: series[k] for k in keys if k in series}
+    return _from_cache(store, run.path, keys)
+
+
+def _remote_history(
+    store: Store, run: Run, keys: Sequence[str], *, api: Any
+) -> dict[str, list[tuple[int, float]]]:
+    from mlpm.integrations import wandb_api
+
+    path = run.path or ""
+    # A remote run's cache is keyed by its last step: a run that logged more is fetched again.
+    size = int(number(run.metric("_step")) or -1)
+    index = _cached(store, path, size, 0) if run.state != "running" else None
+    known = set(index["keys"]) if index else set()
+    out = _from_cache(store, path, [k for k in keys if k in known])
+    missing = [k for k in keys if k not in known]
+    if missing:
+        address = path[len(REMOTE_PREFIX) :]
+        if api is None:
+            fetched = wandb_api.history_in_subprocess(address, missing)
+        else:
+            fetched = wandb_api.remote_history(address, missing, api=api)
+        fresh = {k: fetched.get(k, []) for k in missing}
+        _store_cache(store, path, size, 0, {**_from_cache(store, path, sorted(known)), **fresh})
+        out.update(fresh)
+    return {k: v for k, v in out.items() if v}

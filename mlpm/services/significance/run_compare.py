@@ -1,0 +1,181 @@
+"""Compare a summary metric of two sets of imported runs (or two W&B groups), pairing them by
+a config key such as the seed when the values match one to one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlpm.errors import NotFound, UsageError
+from mlpm.services.metric_rules import direction
+from mlpm.services.runs import Run, get_run, group_runs, lookup
+from mlpm.services.significance.results import SampleCheck
+
+if TYPE_CHECKING:
+    from mlpm.store import Store
+
+PAIR_KEYS = ("seed", "random_seed", "fold", "split")
+
+
+def _config_value(config: dict[str, Any], key: str) -> Any:
+    value = lookup(config, key)
+    if isinstance(value, dict) and "value" in value:  # W&B's {"value": ..., "desc": ...}
+        value = value["value"]
+    return value
+
+
+def _pairing(side_a: list[Run], side_b: list[Run], keys: Sequence[str]) -> tuple[str | None, str]:
+    """The first config key whose values pair the runs one to one, and why (or why not)."""
+    reasons = []
+    for key in keys:
+        va = [_config_value(r.config, key) for r in side_a]
+        vb = [_config_value(r.config, key) for r in side_b]
+        if any(v is None for v in va + vb):
+            reasons.append(f"not every run has config {key!r}")
+            continue
+        ka, kb = (
+            [json.dumps(v, sort_keys=True) for v in va],
+            [json.dumps(v, sort_keys=True) for v in vb],
+        )
+        if len(set(ka)) != len(ka) or len(set(kb)) != len(kb):
+            reasons.append(f"config {key!r} repeats within a side")
+        elif set(ka) != set(kb):
+            reasons.append(f"the {key!r} values differ between the sides")
+        else:
+            return key, f"paired by config {key!r} (the same values on both sides)"
+    return None, "unpaired: " + ("; ".join(reasons) if reasons else "no pairing key")
+
+
+def _resolve(store: Store, refs: Sequence[str], group: str | None, side: str) -> list[Run]:
+    if group is not None and refs:
+        raise UsageError(f"give runs or --group-{side} for side {side.upper()}, not both")
+    if group is not None:
+        found = group_runs(store, group)
+        if not found:
+            raise NotFound(f"no imported runs in group {group!r} (mlpm runs sync imports them)")
+        return found
+    if not refs:
+        raise UsageError(f"no runs for side {side.upper()}: give run ids or --group-{side}")
+    out = []
+    for ref in refs:
+        for part in (p.strip() for p in ref.split(",")):
+            if part:
+                out.append(get_run(store, part))
+    return out
+
+
+def compare_runs(
+    store: Store,
+    refs_a: Sequence[str],
+    refs_b: Sequence[str],
+    *,
+    metric: str,
+    group_a: str | None = None,
+    group_b: str | None = None,
+    pair_by: str | None = None,
+    paired: bool | None = None,
+    higher_is_better: bool | None = None,
+    alpha: float = 0.05,
+    margin: float | None = None,
+    seed: int | None = None,
+) -> SampleCheck:
+    """Compare a summary metric of two sets of imported runs (or two W&B groups).
+
+    Pairs runs by a config key (`pair_by`, else the first of seed, random_seed, fold, split
+    that matches one to one) unless `paired` is False; says which was chosen and why.
+    """
+    from mlpm.stats import compare_samples
+
+    side_a = _resolve(store, refs_a, group_a, "a")
+    side_b = _resolve(store, refs_b, group_b, "b")
+    overlap = {r.id for r in side_a} & {r.id for r in side_b}
+    if overlap:
+        raise UsageError(f"{len(overlap)} run(s) are on both sides (e.g. {sorted(overlap)[0]})")
+    notes: list[str] = []
+
+    def values(runs: list[Run], side: str) -> tuple[list[Run], list[float]]:
+        kept, nums, missing = [], [], []
+        for run in runs:
+            value = run.metric(metric)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                missing.append(run.label)
+                continue
+            kept.append(run)
+            nums.append(float(value))
+        if missing:
+            notes.append(
+                f"left out {len(missing)} run(s) of {side} without a numeric "
+                f"{metric!r} in their summary ({', '.join(missing[:3])})"
+            )
+        unfinished = [r.label for r in kept if r.state != "finished"]
+        if unfinished:
+            notes.append(
+                f"{side} includes {len(unfinished)} run(s) that did not finish "
+                f"({', '.join(unfinished[:3])})"
+            )
+        return kept, nums
+
+    side_a, nums_a = values(side_a, "A")
+    side_b, nums_b = values(side_b, "B")
+    if not nums_a or not nums_b:
+        raise UsageError(
+            f"no run on side {'A' if not nums_a else 'B'} has a numeric {metric!r} in its summary"
+        )
+    way = direction(metric, higher_is_better)
+    if (note := way.note()) is not None:
+        notes.append(note)
+    key, why = (
+        (None, "unpaired (as asked)")
+        if paired is False
+        else _pairing(side_a, side_b, [pair_by] if pair_by else PAIR_KEYS)
+    )
+    if paired and key is None:
+        raise UsageError(f"cannot pair these runs: {why.removeprefix('unpaired: ')}")
+    if key is not None:
+        order = {
+            json.dumps(_config_value(r.config, key), sort_keys=True): i
+            for i, r in enumerate(side_a)
+        }
+        pairs = sorted(
+            zip(side_b, nums_b, strict=True),
+            key=lambda rv: order[json.dumps(_config_value(rv[0].config, key), sort_keys=True)],
+        )
+        side_b, nums_b = [r for r, _ in pairs], [v for _, v in pairs]
+    label_a = group_a or (side_a[0].label if len(side_a) == 1 else "A")
+    label_b = group_b or (side_b[0].label if len(side_b) == 1 else "B")
+    if label_a == label_b:
+        label_a, label_b = "A", "B"
+    result = compare_samples(
+        nums_a,
+        nums_b,
+        paired=key is not None,
+        alpha=alpha,
+        higher_is_better=way.higher_is_better,
+        margin=margin,
+        label_a=label_a,
+        label_b=label_b,
+        metric=metric,
+        seed=seed,
+    )
+    result.kind = "runs"
+    result.why = f"{why}; {result.why}" if result.why else why
+    result.warnings[:0] = notes
+    if len(side_a) == 1 and len(side_b) == 1:
+        result.warnings.append(
+            "one run a side: compare groups of runs over seeds, or their "
+            "per-example predictions (mlpm sig preds)"
+        )
+    inputs = {
+        "metric": metric,
+        "group_a": group_a,
+        "group_b": group_b,
+        "pair_by": key,
+        "values_a": nums_a,
+        "values_b": nums_b,
+    }
+    tasks = {t for r in side_a + side_b for t in r.task_ids}
+    shared = (
+        next(iter(tasks)) if len(tasks) == 1 and all(r.task_ids for r in side_a + side_b) else None
+    )
+    return SampleCheck(result, inputs, [r.id for r in side_a], [r.id for r in side_b], shared)

@@ -1,0 +1,85 @@
+"""How runs look on the Runs screen: a run's row of cells, its flag and the status line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from mlpm.services.run_checks import RunFlag
+from mlpm.services.runs import Run
+from mlpm.tui.render import literal
+from mlpm.tui.screens.runs_data import RunsData, fmt_value
+
+FLAG_WIDTH = 24
+NAME_WIDTH = 28
+MARK_STYLE = "bold cyan"
+STATE_STYLE = {"finished": "green", "crashed": "red", "running": "yellow"}
+
+
+def mark_cell(marked: bool) -> Text:
+    return Text("●", style=MARK_STYLE) if marked else Text(" ")
+
+
+def flag_cell(flag: RunFlag | None) -> Text:
+    """The measures that got worse ("runtime/epoch"); the whole message is in the status
+    line when the cursor is on the run."""
+    if flag is None:
+        return Text("")
+    text = Text("⚠ ", style="bold red")
+    text.append_text(literal(", ".join(flag.measures) or "worse", "red"))
+    text.truncate(FLAG_WIDTH, overflow="ellipsis")
+    return text
+
+
+def row_cells(
+    run: Run, *, marked: bool, metric_columns: Sequence[str], flag: RunFlag | None
+) -> list[Text]:
+    """Mark, name, group, state, tasks, commit, the metric columns and the flag."""
+    name = literal(run.label)
+    name.truncate(NAME_WIDTH, overflow="ellipsis")
+    linked = ",".join(f"#{t}" for t in run.task_ids)
+    tasks = Text(linked, style="cyan") if linked else Text("–", style="dim")
+    commit = Text((run.commit or "")[:7] or "–", style="yellow" if run.commit else "dim")
+    cells = [
+        mark_cell(marked),
+        name,
+        literal(run.group or "–", "" if run.group else "dim"),
+        Text(run.state, style=STATE_STYLE.get(run.state, "")),
+        tasks,
+        commit,
+    ]
+    cells += [fmt_value(run.metric(m)) for m in metric_columns]
+    cells.append(flag_cell(flag))
+    return cells
+
+
+def status_line(
+    data: RunsData,
+    *,
+    group_filter: str | None,
+    sort_title: str,
+    reverse: bool,
+    marked: int,
+    flag: RunFlag | None,
+) -> Text:
+    """Runs shown, the group, the order, the marks, and the flag of the cursor's run."""
+    text = Text()
+    if not data.runs:
+        if group_filter is not None:
+            text.append(" no runs in this group", style="yellow")
+        else:
+            text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
+        return text
+    text.append(f" {len(data.runs)} runs", style="bold")
+    text.append("  group ", style="dim")
+    text.append_text(literal(group_filter or "all", "bold"))
+    text.append("  sorted by ", style="dim")
+    text.append_text(literal(sort_title))
+    text.append(" ↓" if reverse else " ↑")
+    if marked:
+        text.append(f"  {marked} marked", style="bold cyan")
+    if flag is not None:
+        text.append("  ⚠ ", style="bold red")
+        text.append_text(literal(flag.message, "red"))
+    return text
