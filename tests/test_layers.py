@@ -17,9 +17,6 @@ PACKAGE = ROOT / "mlpm"
 FRONT_ENDS = ("mlpm.cli", "mlpm.tui")
 BELOW_FRONT_ENDS = ("mlpm.services", "mlpm.store", "mlpm.stats", "mlpm.integrations")
 # Broken in parallel on the "sigsvc" branch; until that merges, only this cycle may remain.
-KNOWN_CYCLES = {frozenset({"mlpm.tui.screens.runs", "mlpm.tui.screens.compare"})}
-
-
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -156,19 +153,8 @@ def test_cycle_finder_reports_the_loop():
 
 def test_no_import_cycles():
     graph = _graph()
-    unknown = [c for c in _components(graph) if frozenset(c) not in KNOWN_CYCLES]
-    assert not unknown, "import cycles:\n" + "\n".join(_describe(graph, c) for c in unknown)
-
-
-def test_known_cycle_still_reported():
-    """The Runs ⇄ Compare screen loop is allowed only while it exists: once it is gone, this
-    says so, and KNOWN_CYCLES should be emptied."""
-    cycles = {frozenset(c) for c in _components(_graph())}
-    gone = KNOWN_CYCLES - cycles
-    if gone:
-        pytest.fail(f"known cycle(s) now broken, drop them from KNOWN_CYCLES: {gone}")
-    for cycle in KNOWN_CYCLES & cycles:
-        pytest.xfail("known cycle, broken on another branch: " + " <-> ".join(sorted(cycle)))
+    cycles = _components(graph)
+    assert not cycles, "import cycles:\n" + "\n".join(_describe(graph, c) for c in cycles)
 
 
 def test_nothing_below_imports_a_front_end():

@@ -13,7 +13,6 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,22 +25,10 @@ from mlpm.store import Store, Tx
 if TYPE_CHECKING:
     from mlpm.integrations.git_log import LogBatch
 
-_COLUMNS = "sha, parents, author, author_email, committed_at, summary"  # LogBatch.rows
-_CREATE_BATCH = f"CREATE TEMP TABLE IF NOT EXISTS git_scan_batch ({_COLUMNS})"
-_INSERT_BATCH = "INSERT INTO temp.git_scan_batch VALUES (?, ?, ?, ?, ?, ?)"
-_ROWS_PER_INSERT = 100  # one INSERT of many rows costs far less per row than executemany
-_INSERT_ROWS = _INSERT_BATCH.replace(
-    "(?, ?, ?, ?, ?, ?)", ", ".join(["(?, ?, ?, ?, ?, ?)"] * _ROWS_PER_INSERT)
-)
-_MOVE_BATCH = (
-    f"INSERT OR IGNORE INTO git_commit ({_COLUMNS}, repo, seen_at, reachable)"
-    f" SELECT {_COLUMNS}, ?, ?, 1 FROM temp.git_scan_batch ORDER BY sha"
-)
+_COLUMNS = ("sha", "parents", "author", "author_email", "committed_at", "summary")  # LogBatch.rows
+_MOVE_SELECT = f"SELECT {', '.join(_COLUMNS)}, ?, ?, 1 FROM temp.git_scan_batch ORDER BY sha"
 MOVE_EVERY = 20_000
-_INSERT_LINK = (
-    "INSERT INTO task_commit (task_id, sha, repo, source, linked_at) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (task_id, sha) DO NOTHING"
-)
+_LINK_COLUMNS = ("task_id", "sha", "repo", "source", "linked_at")
 
 
 @dataclass(slots=True)
@@ -132,10 +119,8 @@ def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
     return {row["id"] for row in rows}
 
 
-def _shas(conn: Any, sql: str, repo: str) -> set[str]:
-    cursor = conn.cursor()
-    cursor.row_factory = None  # plain tuples: a full rescan reads a hundred thousand
-    return {sha for (sha,) in cursor.execute(sql, (repo,))}
+def _shas(store: Store, sql: str, repo: str) -> set[str]:
+    return set(store.column(sql, (repo,)))  # plain tuples: a full rescan reads 100,000
 
 
 def sync(store: Store, project: Project) -> SyncResult:
@@ -193,121 +178,81 @@ def _store_scan(
     """Write one scan in one transaction, storing each batch while git reads the next:
     commits, links, commits no longer reachable, the new tips, one event."""
     now = clock.stamp()
-    with store.write("git sync", undoable=False) as tx:
-        conn = tx.store.conn
+    with store.write("git sync", undoable=False) as tx, tx.noting("git_commit", key) as note:
         if result.moved_from:
             _rekey(tx, result.moved_from, key)
         task_ids = _task_ids_for_repo(store, key, project)
         # What was stored before this scan (nothing, the first time): for the reachability
         # changes below, worked out on these sets.
-        hidden = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
+        hidden = _shas(store, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 0", key)
         full_scan = lost is None  # it sees everything reachable: what it does not see is lost
         if lost is None:
-            lost = _shas(conn, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", key)
+            lost = _shas(store, "SELECT sha FROM git_commit WHERE repo = ? AND reachable = 1", key)
         # Commits go to a temporary table as git writes them, and from there into git_commit
         # every MOVE_EVERY commits in one sorted INSERT (building the indexes in key order is
         # several times faster than inserting in git's order), while git reads on.
-        _open_batch(conn)
-        cache = conn.execute("PRAGMA cache_size").fetchone()["cache_size"]
-        conn.execute("PRAGMA cache_size = -65536")  # 64 MB: the moves touch pages all over
         seen: set[str] = set()
         waiting = 0
-        try:
+        # 64 MB of page cache: the moves touch pages all over the file.
+        with tx.scratch("git_scan_batch", _COLUMNS) as batch_table, tx.page_cache(64):
             for batch in batches:
                 result.scanned += len(batch.rows)
                 seen.update(map(itemgetter(0), batch.rows))
-                _fill(conn, batch.rows)
+                tx.insert_many(batch_table, _COLUMNS, batch.rows)
                 links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
                 if links:
-                    result.new_links += _link(conn, links)
+                    result.new_links += tx.insert_many(
+                        "task_commit", _LINK_COLUMNS, links, on_conflict="ignore"
+                    )
                 waiting += len(batch.rows)
                 if waiting >= MOVE_EVERY:
-                    result.new_commits += _move_batch(conn, key, now)
+                    result.new_commits += _move_batch(tx, batch_table, key, now)
                     waiting = 0
-            result.new_commits += _move_batch(conn, key, now)
-        finally:
-            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            result.new_commits += _move_batch(tx, batch_table, key, now)
         if full_scan:
             lost -= seen
         if back := hidden & seen:  # a branch was reset back to commits once rebased away
-            _mark_reachable(conn, key, back, reachable=True)
+            _mark_reachable(tx, key, back, reachable=True)
         if lost:
-            result.unreachable = _mark_reachable(conn, key, lost, reachable=False)
-        _save_tips(conn, key, project.id, tips, shallow, now)
-        tx.note(
-            "git_commit",
-            key,
-            {
-                "project": project.slug,
-                "scanned": result.scanned,
-                "new_commits": result.new_commits,
-                "new_links": result.new_links,
-                "unreachable": result.unreachable,
-                "full": result.full,
-                "moved_from": result.moved_from,
-            },
+            result.unreachable = _mark_reachable(tx, key, lost, reachable=False)
+        tx.upsert_many(
+            "git_scan",
+            ("repo", "project_id", "tips", "shallow", "scanned_at"),
+            [(key, project.id, json.dumps(tips, sort_keys=True), shallow, now)],
+            key=("repo",),
+        )
+        note.update(
+            project=project.slug,
+            scanned=result.scanned,
+            new_commits=result.new_commits,
+            new_links=result.new_links,
+            unreachable=result.unreachable,
+            full=result.full,
+            moved_from=result.moved_from,
         )
 
 
-# -- raw writes -------------------------------------------------------------------------------
-# The scan's bulk statements, kept together: they run inside the scan's `store.write()` (one
-# event notes the batch) but straight on the connection, as `Tx` has no bulk methods yet.
+# -- the scan's bulk writes ------------------------------------------------------------------
 
 
 def _rekey(tx: Tx, old: str, new: str) -> None:
     """Carry a moved repository's rows over to its new path (links stay as they were)."""
-    conn = tx.store.conn
-    conn.execute("UPDATE OR IGNORE git_commit SET repo = ? WHERE repo = ?", (new, old))
-    conn.execute("DELETE FROM git_commit WHERE repo = ?", (old,))
-    conn.execute("UPDATE task_commit SET repo = ? WHERE repo = ?", (new, old))
-    conn.execute("UPDATE code_state SET repo = ? WHERE repo = ?", (new, old))
-    conn.execute("DELETE FROM git_scan WHERE repo = ?", (old,))
+    tx.update_where("git_commit", {"repo": new}, "repo = ?", (old,), or_ignore=True)
+    tx.delete_where("git_commit", "repo = ?", (old,))
+    tx.update_where("task_commit", {"repo": new}, "repo = ?", (old,))
+    tx.update_where("code_state", {"repo": new}, "repo = ?", (old,))
+    tx.delete_where("git_scan", "repo = ?", (old,))
 
 
-def _open_batch(conn: Any) -> None:
-    """An empty temporary table for the commits git is writing."""
-    conn.execute(_CREATE_BATCH)
-    conn.execute("DELETE FROM temp.git_scan_batch")
-
-
-def _fill(conn: Any, rows: list[list[str]]) -> None:
-    """Add rows to the scan's temporary table."""
-    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
-    for start in range(0, whole, _ROWS_PER_INSERT):
-        conn.execute(
-            _INSERT_ROWS, list(chain.from_iterable(rows[start : start + _ROWS_PER_INSERT]))
-        )
-    if whole < len(rows):
-        conn.executemany(_INSERT_BATCH, rows[whole:])
-
-
-def _move_batch(conn: Any, key: str, now: str) -> int:
+def _move_batch(tx: Tx, batch_table: str, key: str, now: str) -> int:
     """Move the waiting commits into git_commit; return how many were new."""
-    added = conn.execute(_MOVE_BATCH, (key, now)).rowcount
-    conn.execute("DELETE FROM temp.git_scan_batch")
+    columns = (*_COLUMNS, "repo", "seen_at", "reachable")
+    added = tx.insert_select("git_commit", columns, _MOVE_SELECT, (key, now), or_ignore=True)
+    tx.delete_where(batch_table, "true")
     return added
 
 
-def _link(conn: Any, links: list[tuple[int, str, str, str, str]]) -> int:
-    """Store (task, sha, repo, source, linked_at) links; return how many were new."""
-    return int(conn.executemany(_INSERT_LINK, links).rowcount)
-
-
-def _mark_reachable(conn: Any, key: str, shas: set[str], *, reachable: bool) -> int:
+def _mark_reachable(tx: Tx, key: str, shas: set[str], *, reachable: bool) -> int:
     """Mark stored commits (un)reachable; return how many changed."""
-    sql = "UPDATE git_commit SET reachable = ? WHERE repo = ? AND sha = ? AND reachable != ?"
-    flag = int(reachable)
-    return int(conn.executemany(sql, [(flag, key, sha, flag) for sha in sorted(shas)]).rowcount)
-
-
-def _save_tips(
-    conn: Any, key: str, project_id: int, tips: dict[str, str], shallow: str, now: str
-) -> None:
-    """Remember where the branches pointed, so the next scan reads only what is new."""
-    conn.execute(
-        "INSERT INTO git_scan (repo, project_id, tips, shallow, scanned_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO UPDATE SET"
-        " project_id = excluded.project_id, tips = excluded.tips,"
-        " shallow = excluded.shallow, scanned_at = excluded.scanned_at",
-        (key, project_id, json.dumps(tips, sort_keys=True), shallow, now),
-    )
+    keys = [(key, sha) for sha in sorted(shas)]
+    return tx.update_many("git_commit", {"reachable": int(reachable)}, ("repo", "sha"), keys)

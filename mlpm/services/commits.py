@@ -152,12 +152,15 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
 
 
 def _store_commit(tx: Tx, key: str, entry: Any, reachable: bool, now: str) -> None:
-    """Store one commit read from git (a `git_log` entry) as a scan would, noting it once.
-    The one raw write here: `Tx` has no insert-or-ignore yet."""
-    tx.store.conn.execute(
-        "INSERT OR IGNORE INTO git_commit (repo, sha, author, author_email, committed_at,"
-        " summary, parents, reachable, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (key, entry.sha, entry.author, entry.author_email, entry.committed_at,
-         entry.summary, entry.parents, int(reachable), now),
-    )  # fmt: skip
-    tx.note("git_commit", key, {"stored": entry.sha})
+    """Store one commit read from git (a `git_log` entry) as a scan would, noting it once."""
+    columns = ("repo", "sha", "author", "author_email", "committed_at", "summary", "parents")
+    values = (key, entry.sha, entry.author, entry.author_email, entry.committed_at,
+              entry.summary, entry.parents)  # fmt: skip
+    with tx.noting("git_commit", key) as note:
+        note["stored"] = entry.sha
+        tx.insert_many(
+            "git_commit",
+            (*columns, "reachable", "seen_at"),
+            [(*values, int(reachable), now)],
+            on_conflict="ignore",
+        )

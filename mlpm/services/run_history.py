@@ -38,13 +38,9 @@ def _store_cache(
 
 
 def _store_history_cache(tx: Tx, path: str, rows: list[tuple[Any, ...]]) -> None:
-    """Replace the cached rows of `path` (the one write that bypasses `Tx`'s own methods)."""
-    tx.store.conn.execute("DELETE FROM run_history_cache WHERE path = ?", (path,))
-    tx.store.conn.executemany(
-        "INSERT INTO run_history_cache (path, size, mtime_ns, metric, points)"
-        " VALUES (?, ?, ?, ?, ?)",
-        rows,
-    )
+    """Replace the cached rows of `path`."""
+    tx.delete_where("run_history_cache", "path = ?", (path,))
+    tx.insert_many("run_history_cache", ("path", "size", "mtime_ns", "metric", "points"), rows)
 
 
 def _from_cache(store: Store, path: str, keys: Sequence[str]) -> dict[str, list[tuple[int, float]]]:

@@ -58,12 +58,6 @@ class Store:
         self._conn = conn
         self.path = path
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        """Transitional: services/commits.py and services/runs.py still write through it;
-        removed once they use `Tx` (tests/test_write_path.py lists them)."""
-        return self._conn
-
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
