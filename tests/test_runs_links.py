@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.integrations import wandb_files as wf
+from mlpm.integrations import wandb_history
 from mlpm.integrations import wandb_write as ww
 from mlpm.services import projects, run_sync, tasks
 from mlpm.services import runs as service
@@ -96,7 +96,7 @@ def test_history_is_read_once_then_served_from_the_cache(store, synced, monkeypa
     def no_reading(*_args, **_kwargs):
         raise AssertionError("the file was read again")
 
-    monkeypatch.setattr(wf, "read_history", no_reading)
+    monkeypatch.setattr(wandb_history, "read_history", no_reading)
     assert service.history(store, run.id, ["loss"]) == {"loss": first["loss"]}
     assert service.history(store, run.id, ["epoch"])["epoch"][-1] == (29, 2.0)  # all keys cached
     # a changed file (size or mtime) is read again

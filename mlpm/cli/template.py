@@ -133,7 +133,7 @@ def _wandb_project(repo_path: str | None) -> tuple[str | None, str | None]:
     if not repo_path or not (Path(repo_path) / "wandb").is_dir():
         return None, None
     try:
-        from mlpm.integrations.wandb_files import find_run_files, read_run
+        from mlpm.integrations.wandb_local import find_run_files, read_run
     except ImportError:
         return None, None
     files = sorted(find_run_files([Path(repo_path) / "wandb"]), key=lambda p: p.stat().st_mtime)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlpm.errors import MlpmError, UsageError
-from mlpm.integrations.wandb_files import RunInfo
+from mlpm.integrations.wandb_run import RunInfo
 
 PER_PAGE = 200
 STATES = {"finished": "finished", "running": "running", "crashed": "crashed"}
