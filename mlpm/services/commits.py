@@ -172,7 +172,7 @@ def _scan_state(store: Store, repo: str) -> dict[str, Any] | None:
 def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str, Any] | None:
     """The scan state of this project's earlier repository path, if the repository was moved
     here: the old path is gone and the new repository holds the old tips."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_repo
 
     for row in store.query(
         "SELECT repo FROM git_scan WHERE project_id = ? AND repo != ?", (project_id, key)
@@ -180,7 +180,7 @@ def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str
         if (Path(row["repo"]) / ".git").exists():
             continue  # still a repository there: the project was re-pointed, not moved
         state = _scan_state(store, row["repo"])
-        if state and git_log.existing(repo, state["tips"].values()):
+        if state and git_repo.existing(repo, state["tips"].values()):
             return state
     return None
 
@@ -210,11 +210,11 @@ def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
     """The tasks a commit in this repository may name: those of the projects whose repository
     it is. (A `Task: 12` written in another project's repository, or by a colleague's mlpm,
     is not our task 12.)"""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
     owners = {project.id}
     for row in store.query("SELECT id, repo_path FROM project WHERE repo_path IS NOT NULL"):
-        if row["id"] not in owners and str(git_log.find_worktree(row["repo_path"])) == key:
+        if row["id"] not in owners and str(git_worktree.find_worktree(row["repo_path"])) == key:
             owners.add(row["id"])
     marks = ", ".join("?" for _ in owners)
     rows = store.query(f"SELECT id FROM task WHERE project_id IN ({marks})", sorted(owners))
@@ -241,13 +241,13 @@ def sync(store: Store, project: Project) -> SyncResult:
     RepoError (an MlpmError) with a clear message when the repository is missing, moved or not
     a repository; stored commits and links are never touched in that case.
     """
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_log, git_repo
 
     started = time.perf_counter()
-    repo = git_log.open_repo(_require_repo_path(project))
-    key = git_log.repo_key(repo)
-    tips = git_log.read_tips(repo)
-    shallow = git_log.shallow_marker(repo)
+    repo = git_repo.open_repo(_require_repo_path(project))
+    key = git_repo.repo_key(repo)
+    tips = git_repo.read_tips(repo)
+    shallow = git_repo.shallow_marker(repo)
     result = SyncResult(project.slug, key, shallow=bool(shallow), empty=not tips)
 
     state = _scan_state(store, key)
@@ -265,8 +265,8 @@ def sync(store: Store, project: Project) -> SyncResult:
     if not result.full:
         lost = set()
         if gone := old_tips - new_tips:
-            if git_log.existing(repo, gone) == gone:
-                lost = git_log.rev_list(repo, gone, new_tips)
+            if git_repo.existing(repo, gone) == gone:
+                lost = git_repo.rev_list(repo, gone, new_tips)
             else:  # old tips were garbage-collected: compare with everything reachable now
                 lost = None
                 result.full = True
@@ -412,7 +412,7 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
     The commit is looked up in the project's repository (the task's project by default); if
     the repository cannot be read, a commit already stored by an earlier scan still links.
     """
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_log, git_repo
     from mlpm.services import projects, tasks
 
     task = tasks.get(store, task_id)
@@ -422,20 +422,20 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
         raise UsageError(f"{sha!r} is not a commit sha or revision")
     path = _require_repo_path(project)
     try:
-        repo = git_log.open_repo(path)
-    except git_log.RepoError:
+        repo = git_repo.open_repo(path)
+    except git_repo.RepoError:
         row = _stored_commit(store, rev, None)
         if row is None:
             raise
         key, entry, reachable = row["repo"], None, bool(row["reachable"])
         full_sha = row["sha"]
     else:
-        key = git_log.repo_key(repo)
+        key = git_repo.repo_key(repo)
         entry = git_log.read_commit(repo, rev)
         if entry is None:
             raise NotFound(f"no commit {rev!r} in {key}")
         full_sha = entry.sha
-        reachable = git_log.is_reachable(repo, full_sha)
+        reachable = git_repo.is_reachable(repo, full_sha)
     now = clock.stamp()
     _refuse_second_link(store, task_id, full_sha)
     if entry is not None and not store.one(
@@ -474,7 +474,7 @@ def record_code_state(store: Store, task_id: int, reason: str) -> CodeState | No
     """Record HEAD, branch and whether the tree was dirty for a task (at task start, focus
     start). One `git status`, no GitPython. None (and nothing stored) when the task's project
     has no readable repository: this never raises for a missing repository."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
     row = store.one(
         "SELECT project.repo_path FROM task JOIN project ON project.id = task.project_id"
@@ -483,7 +483,7 @@ def record_code_state(store: Store, task_id: int, reason: str) -> CodeState | No
     )
     if row is None or not row["repo_path"]:
         return None
-    state = git_log.read_code_state(row["repo_path"])
+    state = git_worktree.read_code_state(row["repo_path"])
     if state is None:
         return None
     with store.write(f"code state {reason}", undoable=False) as tx:
@@ -530,16 +530,16 @@ def task_in_progress(store: Store, project: Project) -> int | None:
 def project_for_repo(store: Store, path: str) -> Project | None:
     """The project whose repository holds `path` (linked worktrees count), preferring active
     projects with a task in progress."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
-    here = git_log.common_dir(path)
+    here = git_worktree.common_dir(path)
     if here is None:
         return None
     rows = store.query(
         "SELECT * FROM project WHERE repo_path IS NOT NULL"
         " ORDER BY status = 'active' DESC, updated_at DESC, id"
     )
-    matches = [Project.from_row(r) for r in rows if git_log.common_dir(r["repo_path"]) == here]
+    matches = [Project.from_row(r) for r in rows if git_worktree.common_dir(r["repo_path"]) == here]
     for project in matches:
         if task_in_progress(store, project) is not None:
             return project
@@ -555,9 +555,9 @@ def trailer_task(store: Store, worktree: str) -> int | None:
 def head_token(project: Project) -> str | None:
     """A string that changes whenever the project's HEAD moves (read from files, no git
     process): keep it, and sync when `head_changed` says so. None without a repository."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
-    return git_log.head_token(project.repo_path) if project.repo_path else None
+    return git_worktree.head_token(project.repo_path) if project.repo_path else None
 
 
 def head_changed(project: Project, since: str | None) -> bool:
