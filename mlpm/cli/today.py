@@ -136,6 +136,7 @@ def review(
         click.echo("nothing to review")
         return
     decisions: dict[int, str] = {}
+    action: str | None  # a flag's action below, then each task's decision (None: skip)
     for action, ids in (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids))):
         for task_id in ids:
             if decisions.get(task_id, action) != action:
