@@ -164,7 +164,8 @@ def _run_in_pty(command: list[str]) -> None:
 async def move_times(path: Path, moves: int) -> tuple[list[float], list[float]]:
     """Wall and CPU (this process, all threads) seconds from each key press to the repaint."""
     from mlpm.tui.app import MlpmApp
-    from mlpm.tui.screens.board import BoardScreen, CardList
+    from mlpm.tui.screens.board import BoardScreen
+    from mlpm.tui.screens.board_columns import CardList
 
     class TimedApp(MlpmApp):
         loaded = asyncio.Event()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlpm.integrations import git_hook
-from mlpm.integrations.git_log import RepoError
+from mlpm.integrations.git_repo import RepoError
 from mlpm.services import commit_scan, commits, tasks
 from mlpm.store import Store
 from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401

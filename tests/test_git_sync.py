@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlpm.errors import MlpmError, NotFound, UsageError
-from mlpm.integrations.git_log import RepoError
+from mlpm.integrations.git_repo import RepoError
 from mlpm.services import code_state, commit_scan, commits, head_watch, in_progress, projects, tasks
 from mlpm.store import Store
 from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.anyio
 from textual.pilot import Pilot  # noqa: E402
 
 from mlpm.tui.app import MlpmApp  # noqa: E402
-from mlpm.tui.screens.board import BoardScreen, CardList  # noqa: E402
+from mlpm.tui.screens.board import BoardScreen  # noqa: E402
+from mlpm.tui.screens.board_columns import CardList  # noqa: E402
 from mlpm.tui.screens.help import HelpScreen  # noqa: E402
 
 # -- helpers used by every TUI test ---------------------------------------------------------

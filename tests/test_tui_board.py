@@ -15,7 +15,9 @@ pytestmark = pytest.mark.anyio
 __all__ = ["anyio_backend", "seeded"]  # fixtures shared with test_tui_app
 
 from mlpm.tui.app import MlpmApp  # noqa: E402
-from mlpm.tui.screens.board import WINDOW, BoardScreen, CardList, ColumnHeader  # noqa: E402
+from mlpm.tui.screens.board import BoardScreen  # noqa: E402
+from mlpm.tui.screens.board_columns import CardList, ColumnHeader  # noqa: E402
+from mlpm.tui.screens.board_data import WINDOW  # noqa: E402
 from mlpm.tui.screens.modals import AddTaskScreen, PromptScreen  # noqa: E402
 from mlpm.tui.widgets.detail import DetailPane  # noqa: E402
 

@@ -149,7 +149,7 @@ def _generate(root: Path) -> WandbRuns:
     by_name: dict[str, Path] = {}
     for file in sorted((repo / "wandb").glob("*/run-*.wandb")):
         _wait_quiet(file)
-        from mlpm.integrations.wandb_files import read_run
+        from mlpm.integrations.wandb_local import read_run
 
         by_name[read_run(file).name or file.stem] = file
     assert set(by_name) == {"base-a", "base-b", "no-git", "killed"}, by_name

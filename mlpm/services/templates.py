@@ -219,7 +219,7 @@ def _toml_str(value: str) -> str:
 def wandb_project_of(repo_path: str | None) -> tuple[str | None, str | None]:
     """The W&B entity and project of the newest run in the repository's `wandb/` folder, which
     a project made from a template takes unless told otherwise; (None, None) when none."""
-    from mlpm.integrations.wandb_files import find_run_files, read_run
+    from mlpm.integrations.wandb_local import find_run_files, read_run
 
     if not repo_path or not (Path(repo_path) / "wandb").is_dir():
         return None, None

@@ -35,10 +35,10 @@ class LessonList(RowList[Lesson]):
 
 def find(store: Store, query: str, tag: str, category: str) -> list[Lesson]:
     """Ranked matches for `query`, or every lesson (newest first) when it is empty."""
-    filters = {"tag": tag.strip() or None, "category": category.strip() or None}
+    tag_, category_ = tag.strip() or None, category.strip() or None
     if query.strip():
-        return lessons.search(store, query, limit=SEARCH_LIMIT, **filters)
-    return list(reversed(lessons.list_lessons(store, **filters)))
+        return lessons.search(store, query, limit=SEARCH_LIMIT, tag=tag_, category=category_)
+    return list(reversed(lessons.list_lessons(store, tag=tag_, category=category_)))
 
 
 def lesson_text(lesson: Lesson) -> Text:
