@@ -11,7 +11,7 @@ import pytest
 
 from mlpm.services import commits, projects, tasks
 from mlpm.store import Store
-from tests.test_git_fixtures import init_repo
+from tests.git_repos import init_repo
 from tests.test_tui_app import notices, settle
 
 pytestmark = pytest.mark.anyio
