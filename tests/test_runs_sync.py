@@ -13,9 +13,7 @@ from mlpm.errors import UsageError
 from mlpm.integrations import wandb_files as wf
 from mlpm.services import projects, run_sync
 from mlpm.services import runs as service
-from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from tests.wandb_runs import WandbRuns
 
 
 def _warnings(result) -> list[str]:

@@ -19,11 +19,6 @@ pytestmark = pytest.mark.anyio
 from mlpm.tui import app as tui_app  # noqa: E402
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def wait_for(check: Any, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

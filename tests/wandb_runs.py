@@ -2,7 +2,7 @@
 
 Each `wandb.init` costs about 2 s, so the runs are generated once (in parallel subprocesses,
 `WANDB_MODE=offline`, inside a temp git repo with a commit) and every test copies them.
-Other test modules import `wandb_runs` / `runs_copy` from here.
+The fixtures `wandb_runs` / `runs_copy` (in conftest) use `generate` and `copy`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 FINISHED = """
 import json, sys, wandb
@@ -96,7 +94,7 @@ def _wait_quiet(path: Path, seconds: float = 1.0, limit: float = 20.0) -> None:
         time.sleep(seconds)
 
 
-def _generate(root: Path) -> WandbRuns:
+def generate(root: Path) -> WandbRuns:
     repo = root / "repo"
     plain = root / "plain"
     repo.mkdir(parents=True)
@@ -156,30 +154,9 @@ def _generate(root: Path) -> WandbRuns:
     return WandbRuns(root=root, repo=repo, commit=commit, by_name=by_name)
 
 
-_SESSION: dict[str, WandbRuns] = {}
-
-
-@pytest.fixture(scope="session")
-def wandb_runs(tmp_path_factory: pytest.TempPathFactory) -> WandbRuns:
-    """The session's real offline runs (generated once, even when imported by many modules).
-    Read-only: tests that change files use `runs_copy`."""
-    if "runs" not in _SESSION:
-        _SESSION["runs"] = _generate(tmp_path_factory.mktemp("wandb-runs"))
-    return _SESSION["runs"]
-
-
-@pytest.fixture
-def runs_copy(wandb_runs: WandbRuns, tmp_path: Path) -> WandbRuns:
-    """A private copy of the session's repo (with its wandb/ directory) for one test."""
-    repo = tmp_path / "repo"
-    shutil.copytree(wandb_runs.repo, repo, symlinks=True)
-    by_name = {
-        name: repo / path.relative_to(wandb_runs.repo) for name, path in wandb_runs.by_name.items()
-    }
-    return WandbRuns(root=tmp_path, repo=repo, commit=wandb_runs.commit, by_name=by_name)
-
-
-def test_the_generated_runs_are_real_wandb_files(wandb_runs: WandbRuns) -> None:
-    for path in wandb_runs.by_name.values():
-        assert path.read_bytes()[:4] == b":W&B"
-        assert path.parent.name.startswith("offline-run-")
+def copy(runs: WandbRuns, root: Path) -> WandbRuns:
+    """A private copy of `runs`' repo (with its wandb/ directory) under `root`."""
+    repo = root / "repo"
+    shutil.copytree(runs.repo, repo, symlinks=True)
+    by_name = {name: repo / path.relative_to(runs.repo) for name, path in runs.by_name.items()}
+    return WandbRuns(root=root, repo=repo, commit=runs.commit, by_name=by_name)
