@@ -20,9 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from isolated import isolated
 
 CHILD = r"""
 import sys, time
@@ -213,9 +214,8 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3, help="first-paint repetitions")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["MLPM_HOME"] = tmp
-        path = Path(tmp) / "bench.db"
+    with isolated("mlpm-bench-tui-") as root:
+        path = root / "bench.db"
         started = time.perf_counter()
         seed(path, args.tasks, args.lessons)
         print(
