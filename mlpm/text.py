@@ -14,11 +14,22 @@ _CONTROL.update(
     {c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 )
 _CONTROL_KEEP_NL = {c: v for c, v in _CONTROL.items() if c not in (0x0A, 0x09)}
+# In JSON the same characters become \u escapes, which load back to the very same string.
+# json.dumps already escapes C0 inside strings; its raw tab, newline and CR can only be the
+# layout between tokens, so they stay.
+_JSON = {c: f"\\u{c:04x}" for c in _CONTROL if c not in (0x09, 0x0A, 0x0D)}
 
 
 def clean(text: str, *, multiline: bool = False) -> str:
     """Text from users or outside made safe for a terminal: control characters escaped."""
     return text.translate(_CONTROL_KEEP_NL if multiline else _CONTROL)
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text (as `json.dumps` writes it) made safe for a terminal: every C1 control, DEL
+    and bidirectional override written as a `\\u` escape. Still valid JSON, and it loads
+    back to the same data."""
+    return encoded.translate(_JSON)
 
 
 def one_line(text: str) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, one_line, style, use_color
+from mlpm.cli.output import clean, emit_json, json_text, one_line, style, use_color
 
 if TYPE_CHECKING:
     from mlpm.models import Lesson
@@ -178,16 +178,14 @@ def show(lesson_id: int, as_json: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 def export(fmt: str, project: str | None, tag: str | None, out: str | None) -> None:
     """Export lessons: Markdown is a checklist grouped by category."""
-    import json
-
     from mlpm.services import lessons
 
     items = lessons.list_lessons(open_store(), project=project, tag=tag)
     if fmt == "json":
-        text = json.dumps([item.to_json() for item in items], indent=2, ensure_ascii=False)
-    else:
+        text = json_text([item.to_json() for item in items])
+    else:  # stored text may hold terminal escapes: shown as visible escapes, file or not
         title = f"Lessons learned: {project}" if project else "Lessons learned"
-        text = lessons.export_markdown(items, title=title)
+        text = clean(lessons.export_markdown(items, title=title), multiline=True)
     if out:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
