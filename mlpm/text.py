@@ -13,6 +13,9 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0x
 _CONTROL.update(
     {c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 )
+# A byte that is not UTF-8 (in an argument or a file name) decodes to a lone surrogate
+# (PEP 383), which no terminal can be sent: shown as the byte it stands for.
+_CONTROL.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
 _CONTROL_KEEP_NL = {c: v for c, v in _CONTROL.items() if c not in (0x0A, 0x09)}
 # In JSON the same characters become \u escapes, which load back to the very same string.
 # json.dumps already escapes C0 inside strings; its raw tab, newline and CR can only be the

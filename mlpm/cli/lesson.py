@@ -8,6 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, json_text, one_line, style, use_color
+from mlpm.cli.params import ID, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Lesson
@@ -36,7 +37,7 @@ def lesson_line(lesson: Lesson, text: str | None = None) -> str:
     return f"{lesson.id:>5}  [{clean(lesson.category)}] {body}" + (f"  {tags}" if tags else "")
 
 
-@click.group()
+@click.group(cls=Group)
 def lesson() -> None:
     """The lessons-learned log: add, list, search, show, export."""
 
@@ -47,7 +48,7 @@ def lesson() -> None:
 @click.option(
     "--category", "-c", default="general", show_default=True, help="e.g. ml, general, data."
 )
-@click.option("--task", "task_id", type=int, help="The task it came from.")
+@click.option("--task", "task_id", type=ID, help="The task it came from.")
 @click.option("--project", "-p", help="Project (default: the task's, else the current one).")
 @click.option("--commit", "commit_sha", help="A commit it refers to.")
 @click.option("--run", "run_id", help="A W&B run it refers to.")
@@ -145,7 +146,7 @@ def search(
 
 
 @lesson.command("show")
-@click.argument("lesson_id", type=int)
+@click.argument("lesson_id", type=ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(lesson_id: int, as_json: bool) -> None:
     """Show one lesson whole."""
