@@ -94,6 +94,25 @@ def _wait_quiet(path: Path, seconds: float = 1.0, limit: float = 20.0) -> None:
         time.sleep(seconds)
 
 
+def _wait_for_steps(wandb_dir: Path, name: str, *, past: int, limit: float = 60.0) -> None:
+    """Wait until run `name` has history on disk beyond step `past` (wandb-core writes
+    behind the script; a fixed sleep was too short on a loaded machine)."""
+    from mlpm.integrations import wandb_files
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        for file in wandb_dir.glob("offline-run-*/run-*.wandb"):
+            try:
+                if wandb_files.read_run(file).name != name:
+                    continue
+                series, _ = wandb_files.read_history(file, ["loss"])
+            except wandb_files.WandbFileError:
+                continue
+            if series.get("loss") and series["loss"][-1][0] > past:
+                return
+        time.sleep(0.2)
+
+
 def generate(root: Path) -> WandbRuns:
     repo = root / "repo"
     plain = root / "plain"
@@ -136,7 +155,7 @@ def generate(root: Path) -> WandbRuns:
     deadline = time.monotonic() + 90
     while not marker.exists() and time.monotonic() < deadline and killed.poll() is None:
         time.sleep(0.05)
-    time.sleep(1.5)  # let wandb-core write a few blocks past the marker
+    _wait_for_steps(repo / "wandb", "killed", past=600)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     for proc in procs:
