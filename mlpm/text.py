@@ -9,9 +9,13 @@ _BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 # C0/C1 controls and DEL are shown as visible escapes; tab and newline are kept where allowed.
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))}
 # Bidirectional overrides and isolates can make text display in another order than it reads
-# ("Trojan Source"): shown as escapes too.
+# ("Trojan Source"); the line and paragraph separators break a line for some readers and not
+# others: shown as escapes too.
 _CONTROL.update(
-    {c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+    {
+        c: f"\\u{c:04x}"
+        for c in (0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    }
 )
 # A byte that is not UTF-8 (in an argument or a file name) decodes to a lone surrogate
 # (PEP 383), which no terminal can be sent: shown as the byte it stands for.
