@@ -1,6 +1,5 @@
 """`mlpm git ...` as a user types it: sync, log --task, hook install/uninstall, errors."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import json
@@ -9,7 +8,7 @@ from pathlib import Path
 
 from mlpm.store import Store
 from tests.conftest import run_mlpm
-from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo, init_repo
 
 
 def test_sync_then_log_for_a_task(cli, store: Store, asr, repo: GitRepo) -> None:

@@ -1,6 +1,5 @@
 """Reading history: task links in messages, the streamed `git log` parser, real histories."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import time
@@ -9,7 +8,7 @@ import pytest
 
 from mlpm.integrations import git_log, git_repo
 from mlpm.integrations.git_log import LogParser, parse_links, parse_log
-from tests.test_git_fixtures import GitRepo, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """Opening a repository through GitPython: what is wrong when it cannot be opened."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import warnings
@@ -8,7 +7,7 @@ import warnings
 import pytest
 
 from mlpm.integrations import git_repo
-from tests.test_git_fixtures import GitRepo, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo, init_repo
 
 
 def test_open_repo_explains_what_is_wrong(tmp_path) -> None:

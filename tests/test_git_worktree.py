@@ -1,10 +1,9 @@
 """The cheap working-tree readers: HEAD token, code state, common git directory."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 from mlpm.integrations import git_worktree
-from tests.test_git_fixtures import GitRepo, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo, init_repo
 
 
 def test_head_token_moves_with_head(tmp_path, repo: GitRepo) -> None:

@@ -13,9 +13,7 @@ from mlpm.integrations import wandb_write as ww
 from mlpm.services import projects, run_checks, run_display, run_history, run_sync, tasks
 from mlpm.services import runs as service
 from mlpm.store import Store
-from tests.test_wandb_support import WandbRuns, git, runs_copy, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from tests.wandb_runs import WandbRuns, git
 
 
 def _link_commit(store: Store, task_id: int, sha: str, repo: Path) -> None:

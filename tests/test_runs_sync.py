@@ -14,9 +14,7 @@ from mlpm.integrations import wandb_records as wr
 from mlpm.integrations.wandb_local import read_run
 from mlpm.services import projects, run_display, run_history, run_sync
 from mlpm.services import runs as service
-from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from tests.wandb_runs import WandbRuns
 
 
 def _warnings(result) -> list[str]:

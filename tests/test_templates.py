@@ -116,6 +116,7 @@ def test_unknown_template(cli):
     assert "no template named 'nope' (available: minimal, ml-experiment)" in result.output
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_the_templates(tmp_path):
     dist = tmp_path / "dist"
     built = subprocess.run(

@@ -34,11 +34,6 @@ from mlpm.tui.screens.help import HelpScreen  # noqa: E402
 WATCHERS = ("poll", "git")  # worker groups that run as long as the app does
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def settle(pilot: Pilot[Any], *, extra: float = 0.0) -> None:
     """Wait until every worker but the two watchers (live refresh, git HEAD) has finished,
     and a repaint."""

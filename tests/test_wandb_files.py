@@ -18,9 +18,7 @@ from mlpm.integrations import wandb_records as wr
 from mlpm.integrations import wandb_write as ww
 from mlpm.integrations.wandb_history import read_history
 from mlpm.integrations.wandb_local import read_run
-from tests.test_wandb_support import ENDLESS, WandbRuns, runs_copy, wandb_env, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from tests.wandb_runs import ENDLESS, WandbRuns, wandb_env
 
 
 def test_a_finished_run_reads_identity_config_summary_git_and_program(wandb_runs: WandbRuns):
@@ -76,6 +74,7 @@ def test_history_of_a_finished_run_has_every_step_and_nested_keys(wandb_runs: Wa
     assert set(only) == {"val.acc"}
 
 
+@pytest.mark.slow
 def test_a_live_run_reads_as_running_then_finished(tmp_path: Path):
     script = tmp_path / "live.py"
     script.write_text(
@@ -367,3 +366,9 @@ def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Pa
         json.dumps([info.config, info.summary, info.tags, info.args])  # storable as JSON
         assert all(isinstance(tag, str) for tag in info.tags)
         assert info.state in ("finished", "crashed")
+
+
+def test_the_generated_runs_are_real_wandb_files(wandb_runs: WandbRuns) -> None:
+    for path in wandb_runs.by_name.values():
+        assert path.read_bytes()[:4] == b":W&B"
+        assert path.parent.name.startswith("offline-run-")

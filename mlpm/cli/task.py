@@ -8,6 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.params import ID, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Task
@@ -40,7 +41,7 @@ def report(change: Change, verb: str) -> None:
     click.echo(f"{verb} task {change.task.id}: {clean(change.task.title)}")
 
 
-@click.group()
+@click.group(cls=Group)
 def task() -> None:
     """Tasks: add, list, show, edit, start, done, drop, move."""
 
@@ -48,7 +49,7 @@ def task() -> None:
 @task.command("add")
 @click.argument("title")
 @click.option("--project", "-p", help="Project (default: the current one).")
-@click.option("--estimate", "-e", type=int, help="Estimate in pomodoros.")
+@click.option("--estimate", "-e", type=WHOLE, help="Estimate in pomodoros.")
 @click.option("--tag", "-t", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--notes", default="", help="Notes.")
 @click.option("--today", is_flag=True, help="Plan it for today as well.")
@@ -101,7 +102,7 @@ def list_(
 
 
 @task.command("show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(task_id: int, as_json: bool) -> None:
     """Show a task with its history, commits and runs."""
@@ -156,10 +157,10 @@ def show(task_id: int, as_json: bool) -> None:
 
 
 @task.command("edit")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--title")
 @click.option("--notes")
-@click.option("--estimate", "-e", type=int)
+@click.option("--estimate", "-e", type=WHOLE)
 @click.option("--no-estimate", is_flag=True, help="Clear the estimate.")
 @click.option("--tag", "-t", "add_tags", multiple=True, help="Add a tag.")
 @click.option("--untag", "remove_tags", multiple=True, help="Remove a tag.")
@@ -192,7 +193,7 @@ def edit(
 
 
 @task.command("start")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--force", is_flag=True, help="Override a hard WIP limit on Doing.")
 def start(task_id: int, force: bool) -> None:
     """Move a task to Doing."""
@@ -202,7 +203,7 @@ def start(task_id: int, force: bool) -> None:
 
 
 @task.command("done")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--force", is_flag=True, help="Override a hard WIP limit on Done.")
 def done(task_id: int, force: bool) -> None:
     """Mark a task done."""
@@ -212,7 +213,7 @@ def done(task_id: int, force: bool) -> None:
 
 
 @task.command("drop")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--reason", "-r", required=True, help="Why it is no longer worth doing.")
 def drop(task_id: int, reason: str) -> None:
     """Drop a task that became obsolete, with the reason: a normal outcome."""
@@ -222,7 +223,7 @@ def drop(task_id: int, reason: str) -> None:
 
 
 @task.command("move")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.argument("column", type=COLUMN_CHOICE)
 @click.option("--reason", "-r", help="Reason (needed when moving to dropped).")
 @click.option("--at", "position", type=click.IntRange(min=1), help="Position within the column.")
@@ -239,7 +240,7 @@ def move(task_id: int, column: str, reason: str | None, position: int | None, fo
 
 
 @task.command("link-commit")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.argument("sha")
 def link_commit(task_id: int, sha: str) -> None:
     """Link a git commit to a task by hand."""

@@ -9,6 +9,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.params import ID, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.services.timer import Started, Status
@@ -56,7 +57,7 @@ def _print_status(state: Status) -> None:
     click.echo(f"next: {upcoming}")
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.pass_context
 def timer(ctx: click.Context) -> None:
     """Pomodoro timer bound to tasks: start, status, stop, break, keep-going.
@@ -82,8 +83,10 @@ def timer(ctx: click.Context) -> None:
 
 
 @timer.command("start")
-@click.argument("task_id", type=int, required=False)
-@click.option("--minutes", "-m", type=int, help="Length in minutes (default: timer.focus_minutes).")
+@click.argument("task_id", type=ID, required=False)
+@click.option(
+    "--minutes", "-m", type=WHOLE, help="Length in minutes (default: timer.focus_minutes)."
+)
 def start(task_id: int | None, minutes: int | None) -> None:
     """Start a focus session on TASK (default: the task in Doing, else today's first)."""
     from mlpm.services import timer as service
@@ -123,7 +126,7 @@ def stop(reason: str | None) -> None:
 
 @timer.command("break")
 @click.option("--long/--short", "long", default=None, help="Long or short (default: by count).")
-@click.option("--minutes", "-m", type=int, help="Length in minutes (default: from settings).")
+@click.option("--minutes", "-m", type=WHOLE, help="Length in minutes (default: from settings).")
 def break_(long: bool | None, minutes: int | None) -> None:
     """Start a break (a long one after every timer.long_break_every focus sessions)."""
     from mlpm.services import timer as service

@@ -8,9 +8,10 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.params import ID, ID_TEXT, Group
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def today(ctx: click.Context, as_json: bool) -> None:
@@ -62,7 +63,7 @@ def show_today(*, as_json: bool = False) -> None:
 
 
 @today.command("add")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--at", type=click.IntRange(min=1), help="Position (1 = most important).")
 @click.option("--force", is_flag=True, help="Add past the day's capacity (recorded).")
 def add(task_id: int, at: int | None, force: bool) -> None:
@@ -75,7 +76,7 @@ def add(task_id: int, at: int | None, force: bool) -> None:
 
 
 @today.command("move")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.argument("position", type=click.IntRange(min=1))
 def move(task_id: int, position: int) -> None:
     """Move a planned task to POSITION (1 = most important)."""
@@ -86,7 +87,7 @@ def move(task_id: int, position: int) -> None:
 
 
 @today.command("remove")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 def remove(task_id: int) -> None:
     """Take a task off today's plan, back to the backlog."""
     from mlpm.services import today as day
@@ -98,10 +99,10 @@ def remove(task_id: int) -> None:
 def _ids(text: str | None) -> list[int]:
     if not text:
         return []
-    try:
-        return [int(part) for part in text.replace(" ", "").split(",") if part]
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: give task ids separated by commas") from None
+    parts = [part for part in text.replace(" ", "").split(",") if part]
+    if not all(ID_TEXT.fullmatch(part) for part in parts):
+        raise click.BadParameter(f"'{clean(text)}': give task ids (digits 0-9) separated by commas")
+    return [int(part) for part in parts]
 
 
 @today.command("review")
@@ -131,13 +132,14 @@ def review(
     from mlpm.services import day_plan
     from mlpm.services import today as day
 
+    given_ids = (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids)))
     store = open_store()
     stale = day_plan.stale_entries(store)
     if not stale:
         click.echo("nothing to review")
         return
     decisions: dict[int, str] = {}
-    for given, ids in (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids))):
+    for given, ids in given_ids:
         for task_id in ids:
             if decisions.get(task_id, given) != given:
                 raise UsageError(
