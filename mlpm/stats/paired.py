@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from mlpm.errors import UsageError
 from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet, same_length
-from mlpm.stats.fmt import num, pval
+from mlpm.stats.fmt import num, pval, signed
+from mlpm.stats.power import fewest_pairs
 from mlpm.stats.result import Result, TestLine
-from mlpm.stats.verdict import decide, too_few
+from mlpm.stats.verdict import cannot_reach, decide, too_few
 
 MIN_PAIRS = 3
 FOLDS_WARNING = (
@@ -36,9 +38,14 @@ def _base(
     label_b: str,
     metric: str,
     kind: str,
-) -> dict[str, Any]:
-    return dict(
+) -> Result:
+    """The fields every paired result shares; each check fills in the rest with `replace`."""
+    return Result(
         kind=kind,
+        test="none",
+        why="",
+        verdict="too_few",
+        verdict_text="",
         n_a=int(x.size),
         n_b=int(y.size),
         alpha=alpha,
@@ -100,9 +107,7 @@ def paired_samples(
     n = x.size
     if n < MIN_PAIRS:
         code, text = too_few(n, n, what="pairs")
-        return Result(
-            test="none", why="fewer than 3 pairs", verdict=code, verdict_text=text, **base
-        )
+        return replace(base, why="fewer than 3 pairs", verdict=code, verdict_text=text)
     seed = DEFAULT_SEED if seed is None else seed
     resamples = resamples or DEFAULT_RESAMPLES
     d = y - x
@@ -123,18 +128,21 @@ def paired_samples(
     ]
     warnings: list[str] = []
     detectable = None
-    if sd == 0:
+    difference = float(d.mean())
+    ci: tuple[float | None, float | None] = (None, None)
+    eq_ci: tuple[float | None, float | None] = (difference, difference)
+    constant = sd == 0
+    if constant:
         if not d.any():
             warnings.append("the two samples are identical: every paired difference is zero")
             test, stat, p, why = "none", None, 1.0, "identical samples"
         else:
             warnings.append(
-                "every paired difference is the same: a t-test is meaningless "
+                f"every paired difference is {num(difference)}: a t-test is meaningless "
                 "(t would be infinite); the verdict uses the sign-flip test"
             )
-            test, stat, p = "sign-flip permutation", float(d.mean()), flip.p_value
+            test, stat, p = "sign-flip permutation", difference, flip.p_value
             why = "zero variance of the differences, so the permutation test decides"
-        ci = eq_ci = (base["difference"], base["difference"])
         t_stat = None
     else:
         res = stats.ttest_rel(y, x)
@@ -145,44 +153,57 @@ def paired_samples(
         ci, eq_ci = (float(c.low), float(c.high)), (float(e.low), float(e.high))
         detectable = mde_t(sd / math.sqrt(n), n - 1, alpha)
     min_p = 2 / 2**n
-    if min_p > alpha:
+    if min_p >= alpha and test == "paired t-test":
         warnings.insert(
             0,
             f"with {n} pairs, Wilcoxon and the sign-flip test cannot go below "
             f"p = {pval(min_p)}: they cannot reach alpha = {alpha}",
         )
     warnings.append(FOLDS_WARNING)
-    code, text = decide(
-        difference=base["difference"],
-        p_value=p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        equivalence_ci=eq_ci,
-        detectable=detectable,
-        label_a=label_a,
-        label_b=label_b,
-    )
-    target = abs(gain) if gain is not None else abs(base["difference"])
+    if test == "sign-flip permutation" and min_p >= alpha:
+        code, text = cannot_reach(
+            "the sign-flip test",
+            min_p,
+            alpha,
+            f"{n} pairs",
+            f"at least {fewest_pairs(alpha)} pairs",
+        )
+    else:
+        code, text = decide(
+            difference=difference,
+            p_value=p,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            margin=margin,
+            equivalence_ci=eq_ci,
+            detectable=detectable,
+            ci=None if constant else ci,
+            ci_level=1 - alpha,
+            label_a=label_a,
+            label_b=label_b,
+        )
+    target = abs(gain) if gain is not None else abs(difference)
     power = ""
     if sd > 0 and target > 0:
         pairs = n_t(target / sd, alpha, paired=True)
+        floor = max(MIN_PAIRS + 1, fewest_pairs(alpha))
         power = (
-            f"{describe_n(pairs, 'pairs')} would detect a gain of {num(target, 3)} with "
+            f"{describe_n(pairs, 'pairs', floor)} would detect a gain of {num(target, 3)} with "
             f"80% power (sd of differences {num(sd, 3)})"
         )
-    return Result(
+    return replace(
+        base,
         test=test,
         why=why,
         verdict=code,
         verdict_text=text,
         statistic=stat,
         p_value=p,
-        p_text=pval(p),
+        p_text=flip.p_text if test == "sign-flip permutation" else pval(p),
         ci_low=ci[0],
         ci_high=ci[1],
-        effect_size=float(d.mean() / sd) if sd > 0 else None,
-        effect_name="d_z",
+        effect_size=float(d.mean() / sd) if sd > 0 else (None if difference == 0 else math.inf),
+        effect_name="d_z" if sd > 0 else "d_z (undefined: no variance of the differences)",
         detectable=detectable,
         power_text=power,
         seed=None if flip.exact else seed,
@@ -197,8 +218,8 @@ def paired_samples(
             "wilcoxon_w": wil.statistic,
             "p_sign_flip": flip.p_value,
             "sign_flip_exact": flip.exact,
+            "constant_difference": constant and difference != 0,
         },
-        **base,
     )
 
 
@@ -229,9 +250,7 @@ def nadeau_bengio(
     j = x.size
     if j < MIN_PAIRS:
         code, text = too_few(j, j, what="folds")
-        return Result(
-            test="none", why="fewer than 3 folds", verdict=code, verdict_text=text, **base
-        )
+        return replace(base, why="fewer than 3 folds", verdict=code, verdict_text=text)
     d = y - x
     mean = float(d.mean())
     var = 0.0 if is_constant(d) else float(d.var(ddof=1))
@@ -240,11 +259,12 @@ def nadeau_bengio(
         "the naive paired t on folds is far too confident; it is shown for contrast "
         "only and does not decide"
     ]
+    ci: tuple[float | None, float | None] = (None, None)
+    eq_ci: tuple[float | None, float | None] = (mean, mean)
+    detectable: float | None = None
     if var == 0:
         warnings.insert(0, "every fold difference is the same: no variance to test against")
         stat, p = None, (1.0 if mean == 0 else None)
-        ci = eq_ci = (mean, mean)
-        detectable = None
     else:
         stat = mean / scale
         p = float(2 * stats.t.sf(abs(stat), j - 1))
@@ -265,18 +285,29 @@ def nadeau_bengio(
                 note="ignores the overlap of training sets",
             )
         )
-    code, text = decide(
-        difference=mean,
-        p_value=p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        equivalence_ci=eq_ci,
-        detectable=detectable,
-        label_a=label_a,
-        label_b=label_b,
-    )
-    return Result(
+    if var == 0 and mean != 0:
+        code, text = (
+            "too_few",
+            f"no test can decide: every fold difference is {signed(mean)}, and the corrected "
+            "t is undefined without variance; repeat the cross-validation with other splits "
+            "(more repetitions) to get some",
+        )
+    else:
+        code, text = decide(
+            difference=mean,
+            p_value=p,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            margin=margin,
+            equivalence_ci=eq_ci,
+            detectable=detectable,
+            ci=ci if var > 0 else None,
+            ci_level=1 - alpha,
+            label_a=label_a,
+            label_b=label_b,
+        )
+    return replace(
+        base,
         test="Nadeau-Bengio corrected resampled t",
         why=f"cross-validation folds share training data; corrected for n_test/n_train = "
         f"{num(test_train_ratio)}",
@@ -295,8 +326,12 @@ def nadeau_bengio(
         ),
         others=others,
         warnings=warnings,
-        extra={"df": j - 1, "test_train_ratio": test_train_ratio, "sd_diff": math.sqrt(var)},
-        **base,
+        extra={
+            "df": j - 1,
+            "test_train_ratio": test_train_ratio,
+            "sd_diff": math.sqrt(var),
+            "constant_difference": var == 0 and mean != 0,
+        },
     )
 
 
@@ -316,7 +351,12 @@ def _folds_power(gain: float, var: float, ratio: float, alpha: float) -> str:
             f"split: with the overlap correction the smallest detectable gain is about "
             f"{num(floor, 3)}"
         )
-    return f"about {math.ceil(1 / room)} folds would detect a gain of {num(gain, 3)} (80% power)"
+    from mlpm.stats.power import describe_n
+
+    return (
+        f"{describe_n(1 / room, 'folds', MIN_PAIRS + 1)} would detect a gain of {num(gain, 3)} "
+        "(80% power)"
+    )
 
 
 @quiet
@@ -356,17 +396,20 @@ def five_by_two(
         f_stat = float((p_ij**2).sum() / (2 * s2.sum()))
         p_f = float(stats.f.sf(f_stat, 10, 5))
         half = stats.t.isf(alpha / 2, 5) * math.sqrt(s2.mean())
-        ci = (base["difference"] - half, base["difference"] + half)
+        ci = (base.difference - half, base.difference + half)
         p = p_t
     code, text = decide(
-        difference=base["difference"],
+        difference=base.difference,
         p_value=p,
         alpha=alpha,
         higher_is_better=higher_is_better,
+        ci=ci,
+        ci_level=1 - alpha,
         label_a=label_a,
         label_b=label_b,
     )
-    return Result(
+    return replace(
+        base,
         test="5x2cv paired t (Dietterich 1998)",
         why="5 replications of 2-fold cross-validation: the naive t on folds is too confident",
         verdict=code,
@@ -387,5 +430,4 @@ def five_by_two(
             "df_f": [10, 5],
             "ci_note": "CI: mean difference +/- t(5) * sqrt(mean s_i^2) (conservative)",
         },
-        **base,
     )
