@@ -103,13 +103,15 @@ def encode(arrays: list[Any]) -> tuple[list[Any], list[str]]:
         low = min(int(a.min()) for a in arrays)
         high = max(int(a.max()) for a in arrays)
         if high - low < _DIRECT_RANGE:  # offset coding: linear time, no sort of 10M labels
+            shifted = [a if low == 0 else a - low for a in arrays]
             present = np.zeros(high - low + 1, dtype=bool)
-            for a in arrays:
-                present[a - low] = True
+            for a in shifted:
+                present[a] = True
             values = np.flatnonzero(present)
+            if present.all():  # labels 0..k-1 (after the shift) are their own codes
+                return shifted, [str(int(v) + low) for v in values]
             lookup = np.cumsum(present, dtype=np.int64) - 1
-            codes = [lookup[a - low] for a in arrays]
-            return codes, [str(int(v) + low) for v in values]
+            return [lookup[a] for a in shifted], [str(int(v) + low) for v in values]
     values, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
     sizes = np.cumsum([0, *(a.size for a in arrays)])
     codes = [inverse[sizes[i] : sizes[i + 1]].astype(np.int64) for i in range(len(arrays))]

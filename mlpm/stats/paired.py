@@ -12,7 +12,7 @@ from mlpm.errors import UsageError
 from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet, same_length
 from mlpm.stats.fmt import num, pval, signed
 from mlpm.stats.power import fewest_pairs
-from mlpm.stats.result import Result, TestLine
+from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.verdict import cannot_reach, decide, too_few
 
 MIN_PAIRS = 3
@@ -214,7 +214,7 @@ def paired_samples(
             "t": t_stat,
             "df": n - 1,
             "sd_diff": sd,
-            "p_wilcoxon": wil.p_value,
+            "p_wilcoxon": None if wil.p_value is None else floored(wil.p_value),
             "wilcoxon_w": wil.statistic,
             "p_sign_flip": flip.p_value,
             "sign_flip_exact": flip.exact,

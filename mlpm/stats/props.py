@@ -7,7 +7,7 @@ import math
 from mlpm.errors import UsageError
 from mlpm.stats.checks import check_alpha, check_margin, quiet
 from mlpm.stats.fmt import num
-from mlpm.stats.result import Result, TestLine
+from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.verdict import decide
 
 PAIRED_NOTE = (
@@ -102,7 +102,7 @@ def pooled_z(x_a: int, n_a: int, x_b: int, n_b: int) -> tuple[float, float]:
     if se == 0:
         return 0.0, 1.0
     z = (x_b / n_b - x_a / n_a) / se
-    return z, float(2 * norm.sf(abs(z)))
+    return z, floored(float(2 * norm.sf(abs(z))))
 
 
 def cohens_h(p_a: float, p_b: float) -> float:
@@ -178,7 +178,7 @@ def two_proportions(
     z, p_z = pooled_z(x_a, n_a, x_b, n_b)
     table = [[x_b, n_b - x_b], [x_a, n_a - x_a]]
     fisher = fisher_exact(table)
-    odds, p_f = float(fisher.statistic), float(fisher.pvalue)
+    odds, p_f = float(fisher.statistic), floored(float(fisher.pvalue))
     odds_stat = None if math.isnan(odds) else odds  # 0/0: no successes or no failures at all
     total, successes = n_a + n_b, x_a + x_b
     expected = [successes * n / total for n in (n_a, n_b)] + [

@@ -22,9 +22,14 @@ VERDICTS = ("b_better", "a_better", "equivalent", "no_difference", "too_few")
 P_FLOOR = 1e-300
 
 
+def floored(value: float) -> float:
+    """A p-value for storing: never below P_FLOOR (so never exactly 0)."""
+    return P_FLOOR if value < P_FLOOR else value
+
+
 def floor_p(value: float | None) -> tuple[float | None, bool]:
     """(p, floored): p below P_FLOOR (exactly 0 included) becomes P_FLOOR, flagged."""
-    if value is not None and math.isfinite(value) and value < P_FLOOR:
+    if value is not None and math.isfinite(value) and value <= P_FLOOR:
         return P_FLOOR, True
     return value, False
 

@@ -10,7 +10,7 @@ from typing import Any
 from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet
 from mlpm.stats.fmt import num, pval
 from mlpm.stats.power import fewest_runs
-from mlpm.stats.result import Result, TestLine
+from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.verdict import cannot_reach, decide, too_few
 
 MIN_RUNS = 3
@@ -196,9 +196,11 @@ def unpaired_samples(
     if se > 0:
         welch = stats.ttest_ind(y, x, equal_var=False)
         student = stats.ttest_ind(y, x, equal_var=True)
-        p_student = float(student.pvalue)
+        p_student = floored(float(student.pvalue))
         alternative = "greater" if higher_is_better else "less"
-        one_sided = float(stats.ttest_ind(y, x, equal_var=False, alternative=alternative).pvalue)
+        one_sided = floored(
+            float(stats.ttest_ind(y, x, equal_var=False, alternative=alternative).pvalue)
+        )
     others = [
         TestLine(
             "Mann-Whitney U",
