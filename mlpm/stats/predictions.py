@@ -18,8 +18,8 @@ from typing import Any
 
 from mlpm.stats.checks import check_alpha, check_margin, quiet
 from mlpm.stats.fmt import monte_carlo_p, num, pval
-from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.power import fewest_pairs
+from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.verdict import cannot_reach, decide
 
 

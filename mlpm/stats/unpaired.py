@@ -37,8 +37,8 @@ def mann_whitney(x: Any, y: Any, *, seed: int) -> MannWhitney:
     normal approximation. With ties the exact null distribution changes, and the normal
     approximation is poor on small samples, so the p-value comes from the permutation
     distribution of the midrank sum: every split of the pooled runs when there are at most
-    EXACT_SPLITS, else a seeded Monte-Carlo permutation (n_a + n_b <= PERMUTATION_MAX_N), else the tie-corrected
-    normal approximation.
+    EXACT_SPLITS, else a seeded Monte-Carlo permutation (n_a + n_b <= PERMUTATION_MAX_N), else
+    the tie-corrected normal approximation.
     """
     import numpy as np
     from scipy.stats import mannwhitneyu, rankdata
