@@ -247,10 +247,27 @@ def compare_suite(
         counts[:, mi] = np.bincount(
             keys.ravel() if valid is None else keys[valid], minlength=t_count * width * resamples
         ).reshape(t_count, width, resamples)
+        (iqm, mean, median, gap), (l_i, l_m, l_d, l_g), (h_i, h_m, h_d, h_g) = (
+            [float(v) for v in point],
+            [float(v) for v in low],
+            [float(v) for v in high],
+        )
         summaries.append(
             MethodSummary(
-                method,
-                *(float(v) for trio in zip(point, low, high, strict=True) for v in trio),
+                method=method,
+                iqm=iqm,
+                iqm_ci_low=l_i,
+                iqm_ci_high=h_i,
+                mean=mean,
+                mean_ci_low=l_m,
+                mean_ci_high=h_m,
+                median=median,
+                median_ci_low=l_d,
+                median_ci_high=h_d,
+                optimality_gap=gap,
+                # A larger gap is worse; its CI is of the gap itself, low to high.
+                optimality_gap_ci_low=l_g,
+                optimality_gap_ci_high=h_g,
                 runs=total,
             )
         )
