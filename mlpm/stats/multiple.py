@@ -4,7 +4,7 @@ many models over many datasets (Friedman, Iman-Davenport, Nemenyi's critical dif
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,7 +272,7 @@ class BaselineRow:
 
 @quiet
 def against_baseline(
-    columns: dict[str, Sequence[float]],
+    columns: Mapping[str, Sequence[float]],
     baseline: str,
     *,
     paired: bool = False,

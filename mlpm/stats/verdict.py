@@ -85,7 +85,7 @@ def too_few(n_a: int, n_b: int, *, what: str = "runs", need: int = 3) -> tuple[s
     return (
         "too_few",
         f"too few {what} ({counts}): with fewer than {need} {where} no test can be "
-        "trusted; collect more before comparing",
+        f"trusted; collect at least {need} {where} before comparing",
     )
 
 
