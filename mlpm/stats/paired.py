@@ -162,6 +162,7 @@ def paired_samples(
         statistic=stat,
         p_value=p,
         p_text=flip.p_text if test == "sign-flip permutation" else pval(p),
+        p_is_bound=test == "sign-flip permutation" and flip.p_is_bound,
         ci_low=ci[0],
         ci_high=ci[1],
         effect_size=float(d.mean() / sd) if sd > 0 else (None if difference == 0 else math.inf),
