@@ -23,7 +23,11 @@ def verdict_line(result: Result) -> str:
     if result.verdict == "too_few":
         return result.verdict_text
     return headline(
-        result.verdict_text, result.difference, (result.ci_low, result.ci_high), result.ci_level
+        result.verdict_text,
+        result.difference,
+        (result.ci_low, result.ci_high),
+        result.ci_level,
+        constant=bool(result.extra.get("constant_difference", False)),
     )
 
 
@@ -80,10 +84,18 @@ def render_ranks(result: RankResult) -> str:
     r = result
     lines = [r.verdict_text]
     if r.chi2 is not None:
+        f_p = (
+            f"p = {pval(r.p_iman_davenport)}"
+            if r.p_iman_davenport is not None
+            else "p undefined (every dataset ranks alike)"
+        )
         lines.append(
             f"  Friedman chi2 = {num(r.chi2)}, p = {pval(r.p_friedman)}; Iman-Davenport F = "
-            f"{num(r.iman_davenport)}, p = {pval(r.p_iman_davenport)}"
+            f"{num(r.iman_davenport)}, {f_p}"
         )
+    if r.p_exact is not None:
+        shown = "< 1e-300" if r.p_floor else f"= {pval(r.p_exact)}"
+        lines.append(f"  exact Friedman p {shown} (every ranking of every dataset counted)")
     lines.append(
         f"  Nemenyi critical difference: {num(r.critical_difference)} "
         f"(q = {num(r.q_alpha)}, {len(r.models)} models, {r.n_datasets} datasets, "
