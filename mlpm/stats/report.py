@@ -3,6 +3,7 @@ and the TUI's Compare view shows it, so both use the same words."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from mlpm.stats.fmt import num, pval
@@ -51,7 +52,10 @@ def render(result: Result) -> str:
     if r.why:
         lines.append(f"  why: {r.why}")
     if r.effect_name and r.effect_size is not None:
-        lines.append(f"  effect size: {r.effect_name} = {num(r.effect_size)}")
+        if math.isfinite(r.effect_size):
+            lines.append(f"  effect size: {r.effect_name} = {num(r.effect_size)}")
+        else:  # a standardised effect of zero spread: no number means anything
+            lines.append(f"  effect size: {r.effect_name}")
     if "wilson_a" in r.extra:
         (la, ha), (lb, hb) = r.extra["wilson_a"], r.extra["wilson_b"]
         lines.append(
