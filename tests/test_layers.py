@@ -10,14 +10,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mlpm"
 FRONT_ENDS = ("mlpm.cli", "mlpm.tui")
 BELOW_FRONT_ENDS = ("mlpm.services", "mlpm.store", "mlpm.stats", "mlpm.integrations")
-# Broken in parallel on the "sigsvc" branch; until that merges, only this cycle may remain.
-KNOWN_CYCLES = {frozenset({"mlpm.tui.screens.runs", "mlpm.tui.screens.compare"})}
+KNOWN_CYCLES: set[frozenset[str]] = set()  # the Runs ⇄ Compare loop is gone: none may remain
 
 
 def _module_name(path: Path) -> str:
@@ -158,17 +155,6 @@ def test_no_import_cycles():
     graph = _graph()
     unknown = [c for c in _components(graph) if frozenset(c) not in KNOWN_CYCLES]
     assert not unknown, "import cycles:\n" + "\n".join(_describe(graph, c) for c in unknown)
-
-
-def test_known_cycle_still_reported():
-    """The Runs ⇄ Compare screen loop is allowed only while it exists: once it is gone, this
-    says so, and KNOWN_CYCLES should be emptied."""
-    cycles = {frozenset(c) for c in _components(_graph())}
-    gone = KNOWN_CYCLES - cycles
-    if gone:
-        pytest.fail(f"known cycle(s) now broken, drop them from KNOWN_CYCLES: {gone}")
-    for cycle in KNOWN_CYCLES & cycles:
-        pytest.xfail("known cycle, broken on another branch: " + " <-> ".join(sorted(cycle)))
 
 
 def test_nothing_below_imports_a_front_end():

@@ -104,6 +104,18 @@ def _ids(text: str | None) -> list[int]:
         raise click.BadParameter(f"{text!r}: give task ids separated by commas") from None
 
 
+REVIEW_KEYS = {"k": "keep", "b": "backlog", "d": "drop"}
+
+
+def _review_action(text: str) -> str:
+    """A review answer: the word or its first letter, any case."""
+    word = text.strip().lower()
+    word = REVIEW_KEYS.get(word, word)
+    if word not in REVIEW_KEYS.values():
+        raise click.BadParameter(f"{text!r}: answer k (keep), b (backlog) or d (drop)")
+    return word
+
+
 @today.command("review")
 @click.option("--keep", help="Task ids to keep for today (comma-separated).")
 @click.option("--backlog", help="Task ids to send back to the backlog.")
@@ -163,9 +175,7 @@ def review(
         if action is None and interactive:
             click.echo(f"#{e.task.id} {clean(e.task.title)} (planned {e.day}, {e.task.column})")
             action = click.prompt(
-                "  keep, backlog or drop?",
-                type=click.Choice(["keep", "backlog", "drop"]),
-                default="keep",
+                "  keep, backlog or drop? (k/b/d)", default="keep", value_proc=_review_action
             )
             if action == "drop":
                 why = click.prompt("  reason")

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from mlpm.errors import MlpmError
 from mlpm.models import COLUMNS, Project, Task
-from mlpm.services import board, projects, task_details, task_query, tasks
+from mlpm.services import board, projects, task_details, tasks, today_column
 from mlpm.store import Store
 from mlpm.tui.render import card, card_detail, literal
 from mlpm.tui.screens.base import DataScreen, changed_task
@@ -84,7 +84,10 @@ class BoardColumn(Vertical):
             header.set_class(column.at_limit, "-at-limit")
         if header.has_class("-over-limit") != over:
             header.set_class(over, "-over-limit")
-        self.cards.set_items(column.tasks, total=column.count)
+        # Today's leftovers from earlier days follow today's plan (the header counts them).
+        whole = len(column.tasks) == column.count
+        items = column.tasks + column.waiting if whole else column.tasks
+        self.cards.set_items(items, total=column.count + len(column.waiting) * whole)
 
 
 @dataclass(slots=True)
@@ -114,7 +117,7 @@ def fetch_board(
 
 def position_of(store: Store, project: Project, column: str, task_id: int) -> int:
     """1-based position of a task within its whole (unfiltered) column."""
-    ids = [t.id for t in task_query.list_tasks(store, project=project, column=column)]
+    ids = [t.id for t in today_column.board_order(store, project=project, column=column)[0]]
     return ids.index(task_id) + 1
 
 
