@@ -7,7 +7,7 @@ import math
 IRREGULAR = {"day": "days"}
 
 
-def count(n: int | float, word: str, many: str | None = None) -> str:
+def counted(n: int | float, word: str, many: str | None = None) -> str:
     """`n` and `word`, plural unless `n` is 1: "1 task", "2 tasks", "0 pomodoros"."""
     shown = f"{n:g}" if isinstance(n, float) else f"{n:,}"
     return f"{shown} {word if n == 1 else many or IRREGULAR.get(word, word + 's')}"

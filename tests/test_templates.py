@@ -162,5 +162,5 @@ def test_init_keeps_a_capacity_the_user_chose_and_says_what_missed_today(cli):
     assert result.exit_code == 0, result.output
     assert json.loads(cli("config", "list", "--json").stdout)["capacity_tasks"] == 2
     assert "day capacity" not in result.output
-    assert "today is full: 1 starter task(s) stay in the backlog" in result.output
+    assert "today is full: 1 starter task stays in the backlog" in result.output
     assert len(json.loads(cli("today", "--json").stdout)["tasks"]) == 2

@@ -86,7 +86,7 @@ def test_a_new_day_does_not_carry_tasks_over_silently(cli, monkeypatch):
     next_day(monkeypatch)
     today = plan(cli)
     assert today["tasks"] == [] and today["to_review"] == 4
-    assert "4 task(s) from earlier days wait for review" in cli("today").output
+    assert "4 tasks from earlier days wait for review" in cli("today").output
 
     result = cli(
         "today",

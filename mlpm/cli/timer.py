@@ -28,7 +28,7 @@ def _report_started(started: Started) -> None:
 
 def _print_status(state: Status) -> None:
     from mlpm.services.timer_session import KIND_NAMES, fmt_seconds
-    from mlpm.wording import count, span
+    from mlpm.wording import counted, span
 
     for closed in state.settled:
         click.echo(f"the {clean(closed.label())} finished at {closed.ended_at:%H:%M}")
@@ -50,7 +50,7 @@ def _print_status(state: Status) -> None:
             left = fmt_seconds(session.remaining(state.now))
             click.echo(f"  remaining {left} of {fmt_seconds(session.planned_seconds)}")
         click.echo(f"  ends      {session.planned_end:%H:%M}")
-    done = count(state.focus_done_today, "focus session")
+    done = counted(state.focus_done_today, "focus session")
     click.echo(f"today: {done}, {state.focus_minutes_today} min")
     upcoming = KIND_NAMES[state.next_kind]
     if state.next_kind == "focus" and state.next_task is not None:

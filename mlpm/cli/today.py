@@ -8,6 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.wording import counted
 
 
 @click.group(invoke_without_command=True)
@@ -52,13 +53,16 @@ def show_today(*, as_json: bool = False) -> None:
         reason = clean(t.drop_reason or "")
         click.echo(style(f"   ✗ #{t.id:<5}      {clean(t.title)} (dropped: {reason})", dim=True))
     if plan.learned:
-        median = f"{plan.learned.median:g}"
         click.echo(
-            f"suggested capacity: {median} task{'' if plan.learned.median == 1 else 's'} "
-            f"(median done per day over the last {plan.learned.days} worked days)"
+            f"suggested capacity: {counted(plan.learned.median, 'task')} "
+            f"(median done per day over the last {counted(plan.learned.days, 'worked day')})"
         )
     if plan.to_review:
-        warn(f"{plan.to_review} task(s) from earlier days wait for review: mlpm today review")
+        waits = "waits" if plan.to_review == 1 else "wait"
+        warn(
+            f"{counted(plan.to_review, 'task')} from earlier days {waits} for review:"
+            " mlpm today review"
+        )
 
 
 @today.command("add")

@@ -11,6 +11,7 @@ from mlpm.models import COLUMNS, Project, Task, column_name
 from mlpm.services import projects, today_column
 from mlpm.services.task_query import list_tasks
 from mlpm.store import Store
+from mlpm.wording import counted
 
 
 @dataclass(slots=True, frozen=True)
@@ -68,7 +69,8 @@ def set_limit(store: Store, project: Project, column: str, limit: int | None, *,
     projects.update_settings(store, project, new, command=f"board limit {column}")
     held = count(store, project.id, column)
     if limit is not None and held > limit:
-        return f"{column.capitalize()} already holds {held} tasks, over the new limit of {limit}"
+        holds = f"{column.capitalize()} already holds {counted(held, 'task')}"
+        return f"{holds}, over the new limit of {limit}"
     return ""
 
 

@@ -13,6 +13,7 @@ from mlpm.models import Task
 from mlpm.services import settings
 from mlpm.services.ranks import between
 from mlpm.store import Store, Tx
+from mlpm.wording import counted
 
 
 @dataclass(slots=True)
@@ -37,8 +38,8 @@ class Capacity:
     @property
     def line(self) -> str:
         text = (
-            f"{self.tasks} of {self.task_cap} tasks · "
-            f"{self.pomodoros} of {self.pomodoro_cap} pomodoros"
+            f"{self.tasks} of {counted(self.task_cap, 'task')} · "
+            f"{self.pomodoros} of {counted(self.pomodoro_cap, 'pomodoro')}"
         )
         if self.unestimated:
             text += f" ({self.unestimated} unestimated counted as {self.per_unestimated})"
@@ -149,7 +150,7 @@ def _check_capacity(store: Store, task: Task, entries: list[Entry]) -> str | Non
         deferrable.append(f"#{entry.task.id} {_short(entry.task.title)!r} ({est} pom.)")
         freed_pomodoros += est
     defer = "; could defer: " + ", ".join(deferrable) if deferrable else ""
-    return f"today is full ({cap.line}); #{task.id} needs {need} pomodoro(s){defer}"
+    return f"today is full ({cap.line}); #{task.id} needs {counted(need, 'pomodoro')}{defer}"
 
 
 def plan_task(tx: Tx, task: Task, *, force: bool, check_capacity: bool) -> list[str]:
