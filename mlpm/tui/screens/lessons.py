@@ -37,7 +37,8 @@ def find(store: Store, query: str, tag: str, category: str) -> list[Lesson]:
     """Ranked matches for `query`, or every lesson (newest first) when it is empty."""
     filters = {"tag": tag.strip() or None, "category": category.strip() or None}
     if query.strip():
-        return lessons.search(store, query, limit=SEARCH_LIMIT, **filters)
+        # As you type: a quote not closed yet or a trailing OR is left out, not an error.
+        return lessons.search(store, query, limit=SEARCH_LIMIT, strict=False, **filters)
     return list(reversed(lessons.list_lessons(store, **filters)))
 
 
