@@ -53,6 +53,8 @@ def offer_template() -> None:
         f"{counted(len(template.tasks), 'task')}, "
         f"{counted(len(template.checklist), 'checklist lesson')}"
     )
+    if made.capacity_note:
+        click.echo(f"  {made.capacity_note}")
 
 
 @click.command()

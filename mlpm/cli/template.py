@@ -119,8 +119,8 @@ def init(name: str | None, template_name: str, repo: str | None, paused: bool) -
         f"created project {clean(project.slug)} from {t.name}: "
         f"{counted(len(t.tasks), 'starter task')}, {counted(len(t.checklist), 'checklist lesson')}"
     )
-    if made.capacity_set:
-        click.echo(f"  day capacity: {t.capacity.tasks} tasks, {t.capacity.pomodoros} pomodoros")
+    if made.capacity_note:
+        click.echo(f"  {made.capacity_note}")
     if made.not_today:
         stay = "stays" if len(made.not_today) == 1 else "stay"
         warn(f"today is full: {counted(len(made.not_today), 'starter task')} {stay} in the backlog")
