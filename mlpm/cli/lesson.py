@@ -121,7 +121,17 @@ def search(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Full-text search, best match first, matches highlighted."""
+    """Full-text search, best match first, matches highlighted.
+
+    \b
+    dataloader throughput     lessons with both words (word forms too: seeds finds seed)
+    dataloader OR throughput  either word
+    dataloader NOT slow       the first without the second (also: dataloader -slow)
+    '"learning rate"'         the words together, in this order (quote for the shell)
+    'warm*'                   words starting with warm
+
+    OR and NOT are upper case (or, not in lower case are searched as words); the last
+    word also matches as a prefix."""
     from mlpm.services import lessons
 
     items = lessons.search(

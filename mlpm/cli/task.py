@@ -7,21 +7,25 @@ from typing import TYPE_CHECKING
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.output import clean, emit_json, fit, style, warn
 from mlpm.cli.params import ID, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Task
     from mlpm.services.tasks import Change
 
+PROJECT_WIDTH = 16  # `task list --all`: the project column
+WAITING_HEADING = "waiting for review (planned on an earlier day; mlpm today review):"
 COLUMN_CHOICE = click.Choice(["backlog", "today", "doing", "done", "dropped"], case_sensitive=False)
 
 
-def task_line(t: Task, *, show_column: bool = True) -> str:
-    """One task as a line: id, column, estimate, title, tags."""
+def task_line(t: Task, *, show_column: bool = True, show_project: bool = False) -> str:
+    """One task as a line: id, (project,) column, estimate, title, tags."""
     est = f"{t.estimate}p" if t.estimate is not None else "–"
     tags = " ".join(style(f"#{clean(tag)}", fg="cyan") for tag in t.tags)
     column = f"{t.column:<8} " if show_column else ""
+    if show_project:
+        column = f"{fit(clean(t.project), PROJECT_WIDTH)} " + column
     title = clean(t.title)
     if t.column == "dropped":
         title = style(title, dim=True) + style(
@@ -88,17 +92,30 @@ def add(
 def list_(
     column: str | None, tag: str | None, project: str | None, all_projects: bool, as_json: bool
 ) -> None:
-    """List tasks in board order."""
-    from mlpm.services import projects, task_query
+    """List tasks in board order (Today in the order of today's plan).
+
+    Today cards planned on an earlier day and not reviewed yet belong to no day's order:
+    they are listed last, under a "waiting for review" line."""
+    from mlpm.services import projects, today_column
 
     store = open_store()
     scope = None if all_projects else projects.resolve(store, project)
-    items = task_query.list_tasks(store, project=scope, column=column, tag=tag)
+    items, waiting = today_column.board_order(
+        store, project=scope, column=column.lower() if column else None, tag=tag
+    )
     if as_json:
-        emit_json([t.to_json() for t in items])
+        rows = [t.to_json() for t in items]
+        rows += [{**t.to_json(), "waiting_for_review": True} for t in waiting]
+        emit_json(rows)
         return
+    if not items and not waiting:
+        click.echo("no tasks")
+        return
+    lines = [task_line(t, show_project=all_projects) for t in items]
+    if waiting:
+        lines += [WAITING_HEADING, *(task_line(t, show_project=all_projects) for t in waiting)]
     # One write: echoing thousands of lines one by one costs more than building them.
-    click.echo("\n".join(task_line(t) for t in items) if items else "no tasks")
+    click.echo("\n".join(lines))
 
 
 @task.command("show")

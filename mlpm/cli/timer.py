@@ -16,19 +16,20 @@ if TYPE_CHECKING:
 
 
 def _report_started(started: Started) -> None:
-    from mlpm.services.timer_session import fmt_seconds
+    from mlpm.wording import span
 
     for message in started.warnings:
         warn(message)
     if started.ended is not None:
         click.echo(f"ended the {clean(started.ended.label())}")
     session = started.session
-    minutes = fmt_seconds(session.planned_seconds)
+    minutes = span(session.planned_seconds)
     click.echo(f"started a {clean(session.label())}: {minutes}, until {session.planned_end:%H:%M}")
 
 
 def _print_status(state: Status) -> None:
     from mlpm.services.timer_session import KIND_NAMES, fmt_seconds
+    from mlpm.wording import counted, span
 
     for closed in state.settled:
         click.echo(f"the {clean(closed.label())} finished at {closed.ended_at:%H:%M}")
@@ -37,7 +38,7 @@ def _print_status(state: Status) -> None:
         click.echo("no timer running")
         last = state.last
         if last is not None and not state.settled and last.ended_at is not None:
-            took = fmt_seconds(last.elapsed(last.ended_at))
+            took = span(last.elapsed(last.ended_at))
             click.echo(
                 f"  last      {clean(last.label())}, {last.outcome} at {last.ended_at:%H:%M}"
                 f" after {took}"
@@ -50,7 +51,8 @@ def _print_status(state: Status) -> None:
             left = fmt_seconds(session.remaining(state.now))
             click.echo(f"  remaining {left} of {fmt_seconds(session.planned_seconds)}")
         click.echo(f"  ends      {session.planned_end:%H:%M}")
-    click.echo(f"today: {state.focus_done_today} focus session(s), {state.focus_minutes_today} min")
+    done = counted(state.focus_done_today, "focus session")
+    click.echo(f"today: {done}, {state.focus_minutes_today} min")
     upcoming = KIND_NAMES[state.next_kind]
     if state.next_kind == "focus" and state.next_task is not None:
         upcoming += f" on #{state.next_task.id} {clean(state.next_task.title)}"
@@ -112,15 +114,15 @@ def status(as_json: bool) -> None:
 def stop(reason: str | None) -> None:
     """End the running session now (interrupted if before its planned end)."""
     from mlpm.services import timer as service
-    from mlpm.services.timer_session import fmt_seconds
+    from mlpm.wording import span
 
     session = service.stop(open_store(), reason)
-    took = fmt_seconds(session.elapsed(session.started_at))  # ended: measured to its end
+    took = span(session.elapsed(session.started_at))  # ended: measured to its end
     text = f"stopped the {clean(session.label())} after {took}"
     if session.outcome == "interrupted":
         text += " (interrupted)"
     elif session.overtime_seconds:
-        text += f" ({fmt_seconds(session.overtime_seconds)} overtime)"
+        text += f" ({span(session.overtime_seconds)} overtime)"
     click.echo(text)
 
 

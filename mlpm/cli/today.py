@@ -9,6 +9,7 @@ import click
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
 from mlpm.cli.params import ID, ID_TEXT, Group
+from mlpm.wording import counted
 
 
 @click.group(cls=Group, invoke_without_command=True)
@@ -53,13 +54,16 @@ def show_today(*, as_json: bool = False) -> None:
         reason = clean(t.drop_reason or "")
         click.echo(style(f"   ✗ #{t.id:<5}      {clean(t.title)} (dropped: {reason})", dim=True))
     if plan.learned:
-        median = f"{plan.learned.median:g}"
         click.echo(
-            f"suggested capacity: {median} task{'' if plan.learned.median == 1 else 's'} "
-            f"(median done per day over the last {plan.learned.days} worked days)"
+            f"suggested capacity: {counted(plan.learned.median, 'task')} "
+            f"(median done per day over the last {counted(plan.learned.days, 'worked day')})"
         )
     if plan.to_review:
-        warn(f"{plan.to_review} task(s) from earlier days wait for review: mlpm today review")
+        waits = "waits" if plan.to_review == 1 else "wait"
+        warn(
+            f"{counted(plan.to_review, 'task')} from earlier days {waits} for review:"
+            " mlpm today review"
+        )
 
 
 @today.command("add")
@@ -103,6 +107,18 @@ def _ids(text: str | None) -> list[int]:
     if not all(ID_TEXT.fullmatch(part) for part in parts):
         raise click.BadParameter(f"'{clean(text)}': give task ids (digits 0-9) separated by commas")
     return [int(part) for part in parts]
+
+
+REVIEW_KEYS = {"k": "keep", "b": "backlog", "d": "drop"}
+
+
+def _review_action(text: str) -> str:
+    """A review answer: the word or its first letter, any case."""
+    word = text.strip().lower()
+    word = REVIEW_KEYS.get(word, word)
+    if word not in REVIEW_KEYS.values():
+        raise click.BadParameter(f"{text!r}: answer k (keep), b (backlog) or d (drop)")
+    return word
 
 
 @today.command("review")
@@ -165,9 +181,7 @@ def review(
         if action is None and interactive:
             click.echo(f"#{e.task.id} {clean(e.task.title)} (planned {e.day}, {e.task.column})")
             action = click.prompt(
-                "  keep, backlog or drop?",
-                type=click.Choice(["keep", "backlog", "drop"]),
-                default="keep",
+                "  keep, backlog or drop? (k/b/d)", default="keep", value_proc=_review_action
             )
             if action == "drop":
                 why = click.prompt("  reason")

@@ -62,4 +62,7 @@ class BoardColumn(Vertical):
             header.set_class(column.at_limit, "-at-limit")
         if header.has_class("-over-limit") != over:
             header.set_class(over, "-over-limit")
-        self.cards.set_items(column.tasks, total=column.count)
+        # Today's leftovers from earlier days follow today's plan (the header counts them).
+        whole = len(column.tasks) == column.count
+        items = column.tasks + column.waiting if whole else column.tasks
+        self.cards.set_items(items, total=column.count + len(column.waiting) * whole)

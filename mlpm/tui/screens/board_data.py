@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from mlpm.models import COLUMNS, Project
-from mlpm.services import board, projects, task_query
+from mlpm.services import board, projects, today_column
 from mlpm.store import Store
 
 WINDOW = 100  # cards read per column at first; more are read as the view scrolls
@@ -41,5 +41,5 @@ def fetch_board(
 
 def position_of(store: Store, project: Project, column: str, task_id: int) -> int:
     """1-based position of a task within its whole (unfiltered) column."""
-    ids = [t.id for t in task_query.list_tasks(store, project=project, column=column)]
+    ids = [t.id for t in today_column.board_order(store, project=project, column=column)[0]]
     return ids.index(task_id) + 1
