@@ -186,10 +186,16 @@ class MlpmApp(App[None]):
         return self._pool.submit(self._call, fn, *args, **kwargs).result()
 
     async def perform(
-        self, fn: Callable[..., R], *args: Any, success: str = "", **kwargs: Any
+        self,
+        fn: Callable[..., R],
+        *args: Any,
+        success: str = "",
+        invalid: Callable[[str], object] | None = None,
+        **kwargs: Any,
     ) -> R | Any:
         """Call a service that changes data. Refusals and errors become notices (with the
-        way to override when the service takes `force=`) and return `FAILED`."""
+        way to override when the service takes `force=`) and return `FAILED`; a form passes
+        `invalid` to show a bad value's message itself (refusals stay notices)."""
         self._pending_force = None
         try:
             result = await self.db(fn, *args, **kwargs)
@@ -204,7 +210,10 @@ class MlpmApp(App[None]):
             self.notify(message, title="Refused", severity="warning", markup=False, timeout=8)
             return FAILED
         except MlpmError as exc:
-            self.notify(str(exc), title="Error", severity="error", markup=False, timeout=8)
+            if invalid is not None:
+                invalid(str(exc))
+            else:
+                self.notify(str(exc), title="Error", severity="error", markup=False, timeout=8)
             return FAILED
         for warning in _warnings(result):
             self.notify(warning, title="Note", severity="warning", markup=False)
