@@ -173,7 +173,7 @@ class BoardScreen(DataScreen):
     def _show_status(self) -> None:
         text = Text()
         if self.data.project is None:
-            text.append("no project yet: press 4 for Projects, then n to add one", style="yellow")
+            text.append("no project yet: press 4 for Projects, then a to add one", style="yellow")
         else:
             text.append(" project ", style="dim")
             text.append_text(literal(self.data.project.slug, "bold"))
