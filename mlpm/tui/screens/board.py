@@ -53,7 +53,7 @@ class BoardScreen(DataScreen):
         Binding("shift+down,J", "reorder(1)", "Move down", show=False, id="board.move_down"),
         Binding("a", "add", "Add", id="board.add", tooltip="Add a task to the backlog"),
         Binding("e", "edit", "Edit", id="board.edit", tooltip="Edit title, estimate, tags"),
-        Binding("E", "edit_notes", "Notes", id="board.edit_notes", tooltip="Notes in $EDITOR"),
+        Binding("E", "edit_notes", "Notes", show=False, id="board.edit_notes"),
         Binding("s", "to('doing')", "Start", id="board.start"),
         Binding("f", "to('done')", "Finish", id="board.finish"),
         Binding("x", "to('dropped')", "Drop", id="board.drop"),

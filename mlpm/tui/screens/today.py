@@ -123,7 +123,7 @@ class TodayScreen(DataScreen):
         Binding("b", "backlog", "Backlog", show=False, id="today.backlog"),
         Binding("a", "add", "Add", id="today.add", tooltip="Add a new task to today"),
         Binding("e", "edit", "Edit", id="today.edit", tooltip="Edit title, estimate, tags"),
-        Binding("E", "edit_notes", "Notes", id="today.edit_notes", tooltip="Notes in $EDITOR"),
+        Binding("E", "edit_notes", "Notes", show=False, id="today.edit_notes"),
         Binding("p", "plan", "Plan", id="today.plan", tooltip="Plan a backlog task for today"),
         Binding("r", "review", "Review", id="today.review", tooltip="Review earlier days' tasks"),
     ]
