@@ -199,8 +199,9 @@ async def test_no_project_yet_says_what_to_do(db_path: Path, store: Store) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert "no project yet" in screen_text(app)
-        await pilot.press("a")  # adding needs a project: the service says so
+        assert "then a to add one" in screen_text(app)
+        await pilot.press("a")  # adding needs a project: the service says so, in the form
         await settle(pilot)
         await pilot.press(*"orphan", "enter")
         await settle(pilot)
-        assert any("no current project" in n for n in notices(app))
+        assert "no current project" in str(app.screen.query_one("#form-error").render())

@@ -18,7 +18,8 @@ from mlpm.tui.app import MlpmApp  # noqa: E402
 from mlpm.tui.screens.board import BoardScreen  # noqa: E402
 from mlpm.tui.screens.board_columns import CardList, ColumnHeader  # noqa: E402
 from mlpm.tui.screens.board_data import WINDOW  # noqa: E402
-from mlpm.tui.screens.modals import AddTaskScreen, PromptScreen  # noqa: E402
+from mlpm.tui.screens.modals import PromptScreen  # noqa: E402
+from mlpm.tui.screens.task_form import TaskForm  # noqa: E402
 from mlpm.tui.widgets.detail import DetailPane  # noqa: E402
 
 
@@ -117,7 +118,7 @@ async def test_add_a_task_from_the_modal(db_path: Path, seeded: Store) -> None:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, AddTaskScreen)
+        assert isinstance(app.screen, TaskForm)
         await pilot.press(*"[red]tune[/red] lr", "tab", "3", "tab", *"optim lr", "enter")
         await settle(pilot)
         added = task_query.get(seeded, 4)

@@ -44,19 +44,19 @@ async def test_the_active_limit_is_respected(db_path: Path, several: Store) -> N
     app = MlpmApp(db_path, screen="projects")
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("G", "a")  # activate "old thing": a third active project
+        await pilot.press("G", "A")  # activate "old thing": a third active project
         await settle(pilot)
         refused = [n for n in notices(app) if "already active" in n]
         assert refused and "pause or archive one first" in refused[-1]
         assert "press F" not in refused[-1]  # no force for this rule
         assert projects.get(several, "old-thing").status == "paused"
-        await pilot.press("g", "p")  # pause asr, then the activation fits
+        await pilot.press("g", "P")  # pause asr, then the activation fits
         await settle(pilot)
-        await pilot.press("G", "a")
+        await pilot.press("G", "A")
         await settle(pilot)
         assert projects.get(several, "old-thing").status == "active"
         assert projects.get(several, "asr").status == "paused"
-        await pilot.press("x")
+        await pilot.press("X")
         await settle(pilot)
         assert projects.get(several, "old-thing").status == "archived"
         rows = app.screen.query_one(ProjectList).items
@@ -68,7 +68,7 @@ async def test_new_project_from_a_prompt(db_path: Path, store: Store) -> None:
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
         assert "no projects yet" in screen_text(app)
-        await pilot.press("n", *"Speech [v2]", "enter")
+        await pilot.press("a", *"Speech [v2]", "enter")
         await settle(pilot)
         assert projects.current(store).name == "Speech [v2]"
         assert "speech-v2" in screen_text(app)

@@ -96,7 +96,7 @@ async def test_timer_mode_counts_down_rings_and_offers_the_break(
         assert "b: take the short break" in text(screen, "#timer-offer")
 
         # Not forced: keep going, and the overtime counts.
-        await pilot.press("k")
+        await pilot.press("o")
         move_clock(monkeypatch, 31)
         await screen.tick()
         assert text(screen, "#timer-kind") == "OVERTIME"

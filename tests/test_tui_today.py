@@ -13,7 +13,8 @@ from tests.test_tui_app import notices, screen_text, settle
 pytest.importorskip("textual")
 pytestmark = pytest.mark.anyio
 from mlpm.tui.app import MlpmApp  # noqa: E402
-from mlpm.tui.screens.modals import AddTaskScreen, PromptScreen, ReadScreen  # noqa: E402
+from mlpm.tui.screens.modals import PromptScreen, ReadScreen  # noqa: E402
+from mlpm.tui.screens.task_form import TaskForm  # noqa: E402
 from mlpm.tui.screens.today import PlanList  # noqa: E402
 
 
@@ -103,7 +104,7 @@ async def test_add_over_capacity_is_refused_then_forced(db_path: Path, planned: 
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, AddTaskScreen)
+        assert isinstance(app.screen, TaskForm)
         await pilot.press(*"ablation", "tab", "1", "enter")
         await settle(pilot)
         refused = [n for n in notices(app) if "today is full" in n]

@@ -43,7 +43,7 @@ def lesson() -> None:
 
 
 @lesson.command("add")
-@click.argument("text")
+@click.argument("text", required=False)
 @click.option("--tag", "-t", "tags", multiple=True, help="A tag (repeatable).")
 @click.option(
     "--category", "-c", default="general", show_default=True, help="e.g. ml, general, data."
@@ -53,7 +53,7 @@ def lesson() -> None:
 @click.option("--commit", "commit_sha", help="A commit it refers to.")
 @click.option("--run", "run_id", help="A W&B run it refers to.")
 def add(
-    text: str,
+    text: str | None,
     tags: tuple[str, ...],
     category: str,
     task_id: int | None,
@@ -61,9 +61,16 @@ def add(
     commit_sha: str | None,
     run_id: str | None,
 ) -> None:
-    """Record a lesson."""
+    """Record a lesson (without TEXT: write it in $VISUAL / $EDITOR, as `git commit` does)."""
     from mlpm.services import lessons
 
+    if text is None:
+        from mlpm import editor
+
+        text = editor.edit("")
+        if not text.strip():
+            click.echo("aborted, nothing added")
+            return
     item = lessons.add(
         open_store(),
         text,

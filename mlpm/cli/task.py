@@ -182,6 +182,7 @@ def show(task_id: int, as_json: bool) -> None:
 @click.option("--tag", "-t", "add_tags", multiple=True, help="Add a tag.")
 @click.option("--untag", "remove_tags", multiple=True, help="Remove a tag.")
 @click.option("--project", "-p", help="Move to another project.")
+@click.option("--edit-notes", is_flag=True, help="Write the notes in $VISUAL / $EDITOR.")
 def edit(
     task_id: int,
     title: str | None,
@@ -191,12 +192,32 @@ def edit(
     add_tags: tuple[str, ...],
     remove_tags: tuple[str, ...],
     project: str | None,
+    edit_notes: bool,
 ) -> None:
     """Edit a task's title, notes, estimate, tags or project."""
-    from mlpm.services import tasks
+    from mlpm.services import task_query, tasks
 
+    store = open_store()
+    if edit_notes:
+        from mlpm import editor
+        from mlpm.errors import UsageError
+
+        if notes is not None:
+            raise UsageError("give --notes or --edit-notes, not both")
+        before = task_query.get(store, task_id).notes
+        written = editor.edit(before)
+        if written != before.rstrip("\n"):
+            notes = written
+        elif (
+            title is None
+            and estimate is None
+            and project is None
+            and not (no_estimate or add_tags or remove_tags)
+        ):
+            click.echo(f"notes of task {task_id} unchanged, nothing written")
+            return
     t = tasks.edit(
-        open_store(),
+        store,
         task_id,
         title=title,
         notes=notes,

@@ -83,6 +83,19 @@ def get(store: Store, lesson_id: int) -> Lesson:
     return Lesson.from_row(row)
 
 
+def edit(store: Store, lesson_id: int, *, text: str) -> Lesson:
+    """Replace a lesson's text (undoable; the search index follows by trigger)."""
+    get(store, lesson_id)
+    text = text.strip()
+    if not text:
+        raise UsageError("a lesson cannot be empty")
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"a lesson is at most {MAX_TEXT:,} characters (got {len(text):,})")
+    with store.write(f"lesson edit {lesson_id}") as tx:
+        tx.update("lesson", lesson_id, {"text": text})
+    return get(store, lesson_id)
+
+
 def list_lessons(
     store: Store,
     *,

@@ -111,8 +111,11 @@ def edit(
     clear_estimate: bool = False,
     add_tags: tuple[str, ...] = (),
     remove_tags: tuple[str, ...] = (),
+    tags: list[str] | tuple[str, ...] | None = None,
     project: str | None = None,
 ) -> Task:
+    """Change what is given; `tags` replaces the whole list (a form's field), `add_tags` and
+    `remove_tags` change it one tag at a time (the CLI's options)."""
     task = get(store, task_id)
     changes: dict[str, Any] = {}
     if title is not None:
@@ -125,7 +128,9 @@ def edit(
         changes["estimate"] = None
     elif estimate is not None:
         changes["estimate"] = clean_estimate(estimate)
-    if add_tags or remove_tags:
+    if tags is not None:
+        changes["tags"] = json.dumps(clean_tags(tags))
+    elif add_tags or remove_tags:
         gone = set(clean_tags(remove_tags))
         changes["tags"] = json.dumps(
             [t for t in clean_tags([*task.tags, *add_tags]) if t not in gone]

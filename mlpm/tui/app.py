@@ -171,6 +171,7 @@ class MlpmApp(App[None]):
         self._stop = threading.Event()
         self._pending_force: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None
         self._pending_force = None
+        self._keymap_stamp: tuple[int, int] | None = None
 
     # -- database access -------------------------------------------------------------------
 
@@ -186,10 +187,16 @@ class MlpmApp(App[None]):
         return self._pool.submit(self._call, fn, *args, **kwargs).result()
 
     async def perform(
-        self, fn: Callable[..., R], *args: Any, success: str = "", **kwargs: Any
+        self,
+        fn: Callable[..., R],
+        *args: Any,
+        success: str = "",
+        invalid: Callable[[str], object] | None = None,
+        **kwargs: Any,
     ) -> R | Any:
         """Call a service that changes data. Refusals and errors become notices (with the
-        way to override when the service takes `force=`) and return `FAILED`."""
+        way to override when the service takes `force=`) and return `FAILED`; a form passes
+        `invalid` to show a bad value's message itself (refusals stay notices)."""
         self._pending_force = None
         try:
             result = await self.db(fn, *args, **kwargs)
@@ -204,7 +211,10 @@ class MlpmApp(App[None]):
             self.notify(message, title="Refused", severity="warning", markup=False, timeout=8)
             return FAILED
         except MlpmError as exc:
-            self.notify(str(exc), title="Error", severity="error", markup=False, timeout=8)
+            if invalid is not None:
+                invalid(str(exc))
+            else:
+                self.notify(str(exc), title="Error", severity="error", markup=False, timeout=8)
             return FAILED
         for warning in _warnings(result):
             self.notify(warning, title="Note", severity="warning", markup=False)
@@ -231,19 +241,14 @@ class MlpmApp(App[None]):
         self._watch_git()
 
     def _load_keymap(self) -> None:
-        """Remapped keys from `keymap.json` in the config dir: {"app.undo": "ctrl+u", ...}."""
-        import json
+        """Remapped keys from `keymap.json` (see `mlpm.tui.keymap`); the footer follows."""
+        from mlpm.tui import keymap
 
-        from mlpm import paths
-
-        path = paths.config_dir() / "keymap.json"
-        if not path.is_file():
-            return
+        self._keymap_stamp = keymap.stamp()
         try:
-            keymap = json.loads(path.read_text())
-            self.set_keymap({str(k): str(v) for k, v in dict(keymap).items()})
-        except (OSError, ValueError, TypeError) as exc:
-            self.notify(f"ignored {path}: {exc}", severity="warning", markup=False)
+            self.set_keymap(keymap.read())
+        except ValueError as exc:
+            self.notify(f"ignored {keymap.path()}: {exc}", severity="warning", markup=False)
 
     async def _reload_project(self) -> None:
         from mlpm.services import projects
@@ -257,7 +262,10 @@ class MlpmApp(App[None]):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll(self) -> None:
-        """Watch `PRAGMA data_version`: it changes when another process commits."""
+        """Watch `PRAGMA data_version` (it changes when another process commits) and
+        `keymap.json` (remapped keys show at once)."""
+        from mlpm.tui import keymap
+
         worker = get_current_worker()
         last: int | None = None
         version: int | None
@@ -271,6 +279,9 @@ class MlpmApp(App[None]):
             if last is not None and version != last:
                 self.call_from_thread(self.data_changed)
             last = version
+            if keymap.stamp() != self._keymap_stamp:
+                self._keymap_stamp = keymap.stamp()
+                self.call_from_thread(self._load_keymap)
             if self._stop.wait(POLL_SECONDS):
                 return
 

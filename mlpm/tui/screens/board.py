@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,6 +17,7 @@ from textual.widgets import Static
 from mlpm.errors import MlpmError
 from mlpm.models import COLUMNS, Task
 from mlpm.services import projects, task_details, tasks
+from mlpm.tui import editing
 from mlpm.tui.render import literal
 from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.screens.board_columns import BoardColumn, CardList
@@ -51,13 +52,15 @@ class BoardScreen(DataScreen):
         Binding("shift+up,K", "reorder(-1)", "Move up", show=False, id="board.move_up"),
         Binding("shift+down,J", "reorder(1)", "Move down", show=False, id="board.move_down"),
         Binding("a", "add", "Add", id="board.add", tooltip="Add a task to the backlog"),
+        Binding("e", "edit", "Edit", id="board.edit", tooltip="Edit title, estimate, tags"),
+        Binding("E", "edit_notes", "Notes", show=False, id="board.edit_notes"),
         Binding("s", "to('doing')", "Start", id="board.start"),
         Binding("f", "to('done')", "Finish", id="board.finish"),
         Binding("x", "to('dropped')", "Drop", id="board.drop"),
         Binding("b", "to('backlog')", "Backlog", show=False, id="board.backlog"),
         Binding("d", "toggle_detail", "Details", show=False, id="board.detail"),
         Binding("p", "pick_project", "Project", show=False, id="board.project"),
-        Binding("t", "pick_tag", "Tag", show=False, id="board.tag"),
+        Binding("t,slash", "pick_tag", "Tag filter", show=False, id="board.filter"),
         Binding("c", "clear_filters", "Clear filters", show=False, id="board.clear"),
     ]
 
@@ -170,7 +173,7 @@ class BoardScreen(DataScreen):
     def _show_status(self) -> None:
         text = Text()
         if self.data.project is None:
-            text.append("no project yet: press 4 for Projects, then n to add one", style="yellow")
+            text.append("no project yet: press 4 for Projects, then a to add one", style="yellow")
         else:
             text.append(" project ", style="dim")
             text.append_text(literal(self.data.project.slug, "bold"))
@@ -219,7 +222,9 @@ class BoardScreen(DataScreen):
     @work(exclusive=True, group="board-detail")
     async def _load_detail(self) -> None:
         await asyncio.sleep(0.03)  # the cursor may be moving fast: load only where it stops
-        pane = self.query_one(DetailPane)
+        pane = next(iter(self.query(DetailPane)), None)
+        if pane is None:  # the screen is closing (the app quit while the worker waited)
+            return
         task = self.selected
         if task is None:
             pane.show(None)
@@ -304,14 +309,21 @@ class BoardScreen(DataScreen):
         await self.perform(tasks.reorder, task.id, position)
 
     def action_add(self) -> None:
-        from mlpm.tui.screens.modals import AddTaskScreen
+        from mlpm.tui.screens.task_form import add_form
 
-        async def added(values: dict[str, Any] | None) -> None:
-            if values:
-                project = self.data.project.slug if self.data.project else None
-                await self.perform(tasks.add, project=project, **values)
+        project = self.data.project.slug if self.data.project else None
+        form = add_form(self.mlpm, "Add a task to the backlog", project=project, today=False)
+        self.app.push_screen(form)
 
-        self.app.push_screen(AddTaskScreen("Add a task to the backlog"), added)
+    async def action_edit(self) -> None:
+        if (task := self.selected) is not None:
+            self._touched = {task.column}
+            await editing.open_edit_form(self.mlpm, task.id)
+
+    async def action_edit_notes(self) -> None:
+        if (task := self.selected) is not None:
+            self._touched = {task.column}
+            await editing.edit_task_notes(self.mlpm, task.id)
 
     def action_toggle_detail(self, show: bool | None = None) -> None:
         pane = self.query_one(DetailPane)

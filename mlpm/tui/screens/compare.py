@@ -33,6 +33,7 @@ from mlpm.tui.screens.base import DataScreen
 from mlpm.tui.screens.runs_data import CompareRequest
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
+from mlpm.tui.widgets.table import KeyTable
 
 LOG_LIMIT = 200
 LOG_COLUMNS = ("#", "When", "Metric", "A", "B", "Verdict", "p")
@@ -120,7 +121,7 @@ class CompareScreen(DataScreen):
             yield Static(id="compare-body")
             yield Static(id="compare-saved")
         yield Static(Text(" Saved comparisons", style="bold"), id="compare-log-title")
-        yield DataTable(id="compare-log", cursor_type="row", zebra_stripes=True)
+        yield KeyTable(id="compare-log", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     async def first_load(self) -> None:

@@ -21,7 +21,9 @@ def bindings_table(active: dict[str, ActiveBinding], app: App[Any]) -> Table:
         if binding.action in ("help_quit",) or not binding.description:
             continue
         slot = rows.setdefault((id(item.node), binding.action), [[], binding, item.node])
-        slot[0].append(app.get_key_display(binding))
+        # A letter shows as itself: "⇧←, H", not the shared display twice.
+        shown = binding.key if len(binding.key) == 1 else app.get_key_display(binding)
+        slot[0].append(shown)
     table = Table(box=None, expand=True, show_header=True, header_style="bold")
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("does")

@@ -17,6 +17,7 @@ from mlpm.errors import MlpmError
 from mlpm.models import Lesson
 from mlpm.services import lessons
 from mlpm.store import Store
+from mlpm.tui import editing
 from mlpm.tui.app import FAILED
 from mlpm.tui.render import lesson_line, literal, marked, tags
 from mlpm.tui.screens.base import DataScreen
@@ -74,6 +75,7 @@ class LessonsScreen(DataScreen):
     AUTO_FOCUS = "#lesson-list"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a,ctrl+n", "add", "Add lesson", id="lessons.add"),
+        Binding("E", "edit_notes", "Edit text", id="lessons.edit_notes", tooltip="In $EDITOR"),
         Binding("slash", "focus_search", "Search", id="lessons.search"),
         Binding("escape", "focus_list", "To list", show=False, id="lessons.to_list"),
     ]
@@ -147,6 +149,10 @@ class LessonsScreen(DataScreen):
 
     def action_focus_list(self) -> None:
         self.query_one(LessonList).focus()
+
+    async def action_edit_notes(self) -> None:
+        if (lesson := self.query_one(LessonList).current) is not None:
+            await editing.edit_lesson_text(self.mlpm, lesson.id)
 
     def action_add(self) -> None:
         from mlpm.tui.screens.modals import AddLessonScreen

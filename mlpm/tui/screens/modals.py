@@ -1,5 +1,6 @@
-"""Small modal screens: a one-line prompt, the add-task and add-lesson forms, a picker, and
-a reader for long text. Each returns its result through `dismiss` (None when cancelled)."""
+"""Small modal screens: a one-line prompt, the add-lesson form, a picker, and a reader for
+long text (the task form is in `task_form`). Each returns its result through `dismiss` (None
+when cancelled)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,13 @@ class Modal(ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def performed(self, result: Any) -> None:
+        """A change made from this dialog: the screen beneath keeps its cursor on it."""
+        stack = self.app.screen_stack
+        below = stack[stack.index(self) - 1] if self in stack[1:] else None
+        if callable(hook := getattr(below, "performed", None)):
+            hook(result)
+
 
 class PromptScreen(Modal):
     """Ask for one line of text (a drop reason, a tag filter)."""
@@ -86,44 +94,6 @@ class PromptScreen(Modal):
     def submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() or self.allow_empty:
             self.dismiss(event.value)
-
-
-class AddTaskScreen(Modal):
-    """Title, estimate (pomodoros), tags, notes: returns a dict for `tasks.add`."""
-
-    def __init__(self, heading: str = "Add a task") -> None:
-        super().__init__()
-        self.heading = heading
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.heading), classes="title")
-            yield Input(placeholder="title", id="title")
-            with Horizontal(classes="row"):
-                yield Input(placeholder="estimate (pomodoros)", id="estimate", type="integer")
-                yield Input(placeholder="tags: data eval", id="tags")
-            yield Input(placeholder="notes", id="notes")
-            yield Label(Text("enter to add · escape to cancel"))
-
-    DEFAULT_CSS = """
-    AddTaskScreen .row { height: auto; }
-    AddTaskScreen .row Input { width: 1fr; }
-    """
-
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        title = self.query_one("#title", Input).value
-        if not title.strip():
-            self.query_one("#title", Input).focus()
-            return
-        self.dismiss(
-            {
-                "title": title,
-                "estimate": parse_int(self.query_one("#estimate", Input).value),
-                "tags": split_tags(self.query_one("#tags", Input).value),
-                "notes": self.query_one("#notes", Input).value,
-            }
-        )
 
 
 class AddLessonScreen(Modal):
@@ -198,6 +168,8 @@ class ReadScreen(Modal):
     ReadScreen VerticalScroll { height: auto; max-height: 30; }
     """
 
+    hint = "escape to close"
+
     def __init__(self, title: Text, body: Text) -> None:
         super().__init__()
         self.read_title = title
@@ -208,4 +180,18 @@ class ReadScreen(Modal):
             yield Static(self.read_title, classes="title")
             with VerticalScroll():
                 yield Static(self.body)
-            yield Label(Text("escape to close"))
+            yield Label(Text(self.hint))
+
+
+class TaskReadScreen(ReadScreen):
+    """A task's details, whole; `e` and `E` close it and edit the task."""
+
+    hint = "e to edit · E notes in your editor · escape to close"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "then('edit')", "Edit", id="reader.edit"),
+        Binding("E", "then('edit_notes')", "Edit notes", id="reader.edit_notes"),
+    ]
+
+    def action_then(self, what: str) -> None:
+        self.dismiss(what)

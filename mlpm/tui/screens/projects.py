@@ -76,16 +76,16 @@ class ProjectsScreen(DataScreen):
     AUTO_FOCUS = "#project-list"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "use", "Use", id="projects.use", priority=False),
-        Binding("a", "status('active')", "Activate", id="projects.activate"),
-        Binding("p", "status('paused')", "Pause", id="projects.pause"),
-        Binding("x", "status('archived')", "Archive", id="projects.archive"),
-        Binding("n", "new", "New", id="projects.new"),
+        Binding("a,n", "new", "New", id="projects.add", tooltip="Add a project"),
+        Binding("A", "status('active')", "Activate", id="projects.activate"),
+        Binding("P", "status('paused')", "Pause", id="projects.pause"),
+        Binding("X", "status('archived')", "Archive", id="projects.archive"),
     ]
 
     def compose(self) -> ComposeResult:
         yield NavBar("projects")
         yield Static(id="projects-summary")
-        yield ProjectList(id="project-list", empty="no projects yet: press n to add one")
+        yield ProjectList(id="project-list", empty="no projects yet: press a to add one")
         yield KeyBar()
 
     def reload(self) -> None:
@@ -101,7 +101,7 @@ class ProjectsScreen(DataScreen):
         self.query_one(ProjectList).set_items(data.rows)
         active = sum(1 for r in data.rows if r.project.status == "active")
         summary = Text(f" {active} of {data.active_limit} active projects", style="bold")
-        summary.append("   enter: make current · a/p/x: activate, pause, archive", style="dim")
+        summary.append("   enter: make current · A/P/X: activate, pause, archive", style="dim")
         self.query_one("#projects-summary", Static).update(summary)
 
     @property

@@ -40,6 +40,7 @@ from mlpm.tui.screens.runs_data import (
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.metric_chart import MetricChart
 from mlpm.tui.widgets.navbar import NavBar
+from mlpm.tui.widgets.table import KeyTable
 
 WIDE = 130  # from this width on, the chart sits beside the table
 CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
@@ -57,7 +58,7 @@ class RunsScreen(DataScreen):
         Binding("m", "pick_metric", "Metric", id="runs.metric", tooltip="Metric to chart"),
         Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse sort", show=False, id="runs.reverse"),
-        Binding("g", "pick_group", "Group", id="runs.group", tooltip="Show one W&B group"),
+        Binding("slash", "pick_group", "Group", id="runs.filter", tooltip="Show one W&B group"),
         Binding("escape", "clear", "Clear marks", show=False, id="runs.clear"),
     ]
     AUTO_FOCUS = "#runs-table"
@@ -82,7 +83,7 @@ class RunsScreen(DataScreen):
         yield NavBar("runs")
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
-                yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield KeyTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield MetricChart(id="runs-chart")
         yield Static(id="runs-status")
         yield KeyBar()

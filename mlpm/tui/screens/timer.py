@@ -127,7 +127,7 @@ class TimerScreen(ServiceScreen):
         Binding("t", "pick_task", "Task…", id="timer.pick", tooltip="Focus on a chosen task"),
         Binding("b", "take_break", "Break", id="timer.break", tooltip="Start the break due"),
         Binding("l", "take_break(True)", "Long break", id="timer.long_break"),
-        Binding("k", "keep_going", "Keep going", id="timer.keep_going", tooltip="Overtime counts"),
+        Binding("o", "keep_going", "Keep going", id="timer.keep_going", tooltip="Overtime counts"),
         Binding("s", "stop", "Stop", id="timer.stop", tooltip="Stop now (early: interrupted)"),
     ]
 
@@ -268,7 +268,7 @@ class TimerScreen(ServiceScreen):
         if session is None:
             if state.next_kind != "focus":
                 due = "b" if state.next_kind == "short_break" else "l"
-                keep = " · k: keep going (overtime counts)" if state.can_keep_going else ""
+                keep = " · o: keep going (overtime counts)" if state.can_keep_going else ""
                 return Text(
                     f"{due}: take the {KIND_NAMES[state.next_kind]}{keep}"
                     " · f: another focus session"

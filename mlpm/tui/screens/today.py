@@ -18,6 +18,7 @@ from mlpm.services import today as day
 from mlpm.services.day_plan import Entry
 from mlpm.services.today import DayPlan
 from mlpm.store import Store
+from mlpm.tui import editing
 from mlpm.tui.render import estimate, literal, meter
 from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.widgets.keybar import KeyBar
@@ -103,7 +104,7 @@ def closed_text(plan: DayPlan) -> Text:
     if plan.to_review:
         text.append(
             f" {counted(plan.to_review, 'task')} from earlier days waiting for review:"
-            " mlpm today review\n",
+            " press r\n",
             style="yellow",
         )
     text.rstrip()
@@ -123,7 +124,10 @@ class TodayScreen(DataScreen):
         Binding("x", "drop", "Drop", id="today.drop"),
         Binding("b", "backlog", "Backlog", show=False, id="today.backlog"),
         Binding("a", "add", "Add", id="today.add", tooltip="Add a new task to today"),
+        Binding("e", "edit", "Edit", id="today.edit", tooltip="Edit title, estimate, tags"),
+        Binding("E", "edit_notes", "Notes", show=False, id="today.edit_notes"),
         Binding("p", "plan", "Plan", id="today.plan", tooltip="Plan a backlog task for today"),
+        Binding("r", "review", "Review", id="today.review", tooltip="Review earlier days' tasks"),
     ]
 
     def __init__(self) -> None:
@@ -131,6 +135,7 @@ class TodayScreen(DataScreen):
         self.plan: DayPlan | None = None
         self.follow: int | None = None
         self._acting_on: int | None = None
+        self._offered: object = None  # the day the review was last offered
 
     def compose(self) -> ComposeResult:
         yield NavBar("today")
@@ -159,6 +164,14 @@ class TodayScreen(DataScreen):
         plan_list = self.query_one(PlanList)
         plan_list.set_items(plan.entries, select=self.follow)
         self.follow = None
+        if plan.to_review and self._offered != plan.day:  # the first open of a new day
+            self._offered = plan.day
+            self.notify(
+                f"{plan.to_review} task(s) from earlier days wait: press r to review them",
+                title="Morning review",
+                markup=False,
+                timeout=10,
+            )
 
     @property
     def selected(self) -> Entry | None:
@@ -208,13 +221,28 @@ class TodayScreen(DataScreen):
         )
 
     def action_add(self) -> None:
-        from mlpm.tui.screens.modals import AddTaskScreen
+        from mlpm.tui.screens.task_form import add_form
 
-        async def added(values: dict[str, Any] | None) -> None:
-            if values:
-                await self.perform(tasks.add, today=True, **values)
+        form = add_form(self.mlpm, "Add a task to today", project=self.mlpm.project, today=True)
+        self.app.push_screen(form)
 
-        self.app.push_screen(AddTaskScreen("Add a task to today"), added)
+    async def action_edit(self) -> None:
+        if (entry := self.selected) is not None:
+            await editing.open_edit_form(self.mlpm, entry.task.id)
+
+    async def action_edit_notes(self) -> None:
+        if (entry := self.selected) is not None:
+            self._acting_on = entry.task.id
+            await editing.edit_task_notes(self.mlpm, entry.task.id)
+
+    def action_review(self) -> None:
+        from mlpm.tui.screens.review import ReviewScreen
+
+        def reviewed(line: str | None) -> None:
+            if line:
+                self.notify(line, title="Review", markup=False, timeout=8)
+
+        self.app.push_screen(ReviewScreen(), reviewed)
 
     @work(exclusive=True, group="today-plan")
     async def action_plan(self) -> None:
@@ -232,15 +260,22 @@ class TodayScreen(DataScreen):
 
     @on(RowList.Selected)
     def _open(self, event: RowList.Selected) -> None:
-        from mlpm.tui.screens.modals import ReadScreen
+        from mlpm.tui.screens.modals import TaskReadScreen
         from mlpm.tui.widgets.detail import details_text
 
         entry: Entry = event.item
-        self._show_details(entry.task.id, ReadScreen, details_text)
+        self._show_details(entry.task.id, TaskReadScreen, details_text)
 
     @work(group="today-detail")
     async def _show_details(self, task_id: int, reader: Any, render: Any) -> None:
         from mlpm.services import task_details
 
         details = await self.mlpm.db(task_details.gather, task_id)
-        self.app.push_screen(reader(Text(f"Task #{task_id}"), render(details)))
+
+        async def then(what: str | None) -> None:
+            if what == "edit":
+                await editing.open_edit_form(self.mlpm, task_id)
+            elif what == "edit_notes":
+                await editing.edit_task_notes(self.mlpm, task_id)
+
+        self.app.push_screen(reader(Text(f"Task #{task_id}"), render(details)), then)

@@ -1,8 +1,10 @@
-"""The top line of every screen: current project and the screens with their keys."""
+"""The top line of every screen: current project and the screens with their keys; a click on
+a screen's tab shows it."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.events import Click
 from textual.widgets import Static
 
 from mlpm.text import clean
@@ -22,6 +24,8 @@ class NavBar(Static):
     def __init__(self, current: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.current = current
+        self.tabs: list[tuple[int, int, str]] = []
+        """Where each screen's tab is drawn: (first cell, end cell, screen name)."""
 
     def on_mount(self) -> None:
         self.watch(self.app, "project", self._update)
@@ -32,14 +36,23 @@ class NavBar(Static):
     def _update(self, project: str = "") -> None:
         width = self.size.width or self.app.size.width
         for compact in (False, True):  # screen names shortened when they do not fit
-            text = self._text(project, compact=compact)
+            text, tabs = self._text(project, compact=compact)
             if text.cell_len <= width:
                 break
+        self.tabs = tabs
         self.update(text)
 
-    def _text(self, project: str, *, compact: bool) -> Text:
+    def on_click(self, event: Click) -> None:
         from mlpm.tui.app import MlpmApp
 
+        for start, end, name in self.tabs:
+            if start <= event.x < end and isinstance(self.app, MlpmApp):
+                self.app.action_show(name)
+
+    def _text(self, project: str, *, compact: bool) -> tuple[Text, list[tuple[int, int, str]]]:
+        from mlpm.tui.app import MlpmApp
+
+        tabs: list[tuple[int, int, str]] = []
         text = Text()
         text.append(" mlpm · " if not compact else " ", style="bold")
         text.append(clean(project) if project else "no project", style="bold cyan")
@@ -49,5 +62,7 @@ class NavBar(Static):
                 current = name == self.current
                 title = entry.title if current or not compact else entry.title[:3]
                 text.append(" ")
+                start = text.cell_len
                 text.append(f"{entry.key} {title}", style="bold reverse" if current else "dim")
-        return text
+                tabs.append((start, text.cell_len, name))
+        return text, tabs
