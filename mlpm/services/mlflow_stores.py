@@ -149,9 +149,8 @@ class _Collector:
             return
         try:
             infos = mlflow_sqlite.read_runs(path, key)
-        except MlflowStoreError as exc:
+        except MlflowStoreError as exc:  # not remembered: a lock is gone at the next sync
             self.batch.warnings.append(f"{display_path(key)}: {exc}")
-            self._row(key, size, mtime, None, str(exc))
             return
         for info in infos:
             digest = fingerprint(info)
