@@ -121,7 +121,17 @@ project.add_command(
 @click.option("--name", "new_name", help="New display name.")
 @click.option("--repo", type=click.Path(file_okay=False), help="Git repository path ('' to clear).")
 @click.option("--wandb", "wandb_path", help="W&B ENTITY/PROJECT ('' to clear).")
-def edit(name: str | None, new_name: str | None, repo: str | None, wandb_path: str | None) -> None:
+@click.option(
+    "--trackers",
+    help="Trackers `runs sync` reads by default: wandb,mlflow ('' for every one found).",
+)
+def edit(
+    name: str | None,
+    new_name: str | None,
+    repo: str | None,
+    wandb_path: str | None,
+    trackers: str | None,
+) -> None:
     """Edit a project (default: the current one)."""
     import os
 
@@ -143,4 +153,8 @@ def edit(name: str | None, new_name: str | None, repo: str | None, wandb_path: s
         wandb_entity=entity,
         wandb_project=project_name,
     )
+    if trackers is not None:
+        from mlpm.services import trackers as tracker_settings
+
+        tracker_settings.set_trackers(store, p, trackers)
     click.echo(f"updated {clean(p.slug)}")

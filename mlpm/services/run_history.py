@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlpm.errors import MlpmError, UsageError
+from mlpm.services import mlflow_stores
 from mlpm.services.runs import REMOTE_PREFIX, Run, display_path, fs_path, get_run, number
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ def history(
         raise MlpmError(f"run {run.id} has no history source")
     if run.path.startswith(REMOTE_PREFIX):
         return _remote_history(store, run, keys, api=api)
+    if mlflow_stores.is_mlflow(run):  # read from its store each time: a query, no file scan
+        return mlflow_stores.history(run, list(keys))
     from mlpm.integrations import wandb_history
 
     file = fs_path(run.path)

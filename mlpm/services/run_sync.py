@@ -1,4 +1,5 @@
-"""Import tracker runs: local W&B directories (`.wandb` files) or the W&B API.
+"""Import tracker runs: local W&B directories (`.wandb` files), MLflow stores
+(`mlflow_stores`) or the W&B API.
 
 Runs land in the `run` table; each local file's size and mtime go to `run_file`, so an
 unchanged file is skipped at the next sync. Querying imported runs is `mlpm.services.runs`.
@@ -85,8 +86,9 @@ def _row(info: RunInfo, project_id: int | None, now: str) -> tuple[Any, ...]:
 
 
 def default_paths(store: Store) -> list[Path]:
-    """`wandb/` in the current project's repository."""
-    from mlpm.services import projects
+    """`wandb/` (and `mlflow.db`, `mlruns/`) in the current project's repository, as its
+    `trackers` setting says."""
+    from mlpm.services import mlflow_stores, projects, trackers
 
     project = projects.current(store)
     if not project.repo_path:
@@ -94,7 +96,7 @@ def default_paths(store: Store) -> list[Path]:
             f"project {project.slug!r} has no repository path: give the W&B directory, "
             "e.g. `mlpm runs sync path/to/wandb`"
         )
-    return [Path(project.repo_path) / "wandb"]
+    return mlflow_stores.default_roots(Path(project.repo_path), trackers.trackers(project))
 
 
 def _current_project_id(store: Store) -> int | None:
@@ -145,8 +147,9 @@ def _file_row(
     return (key, stat.st_size, stat.st_mtime_ns, run_id, state, problem, now)
 
 
-def _files(roots: Sequence[Path], report: SyncReport) -> Iterator[Path]:
-    """The run files under each root; a root without any adds a warning."""
+def _files(roots: Sequence[Path], report: SyncReport, quiet: Sequence[Path] = ()) -> Iterator[Path]:
+    """The run files under each root; a root without any (and not in `quiet`) adds a
+    warning."""
     from mlpm.integrations import wandb_local
 
     given: set[Path] = set()
@@ -157,7 +160,7 @@ def _files(roots: Sequence[Path], report: SyncReport) -> Iterator[Path]:
             if file not in given:  # overlapping roots: each file once
                 given.add(file)
                 yield file
-        if not found:
+        if not found and root not in quiet:
             report.warnings.append(
                 f"no W&B run files (*.wandb) under {display_path(db_path(root))}"
             )
@@ -182,6 +185,7 @@ def sync_local(
     duplicate and skipped while unchanged.
     """
     from mlpm.integrations import wandb_local
+    from mlpm.services import mlflow_stores
 
     roots = [Path(p) for p in paths] or default_paths(store)
     for root in roots:
@@ -190,6 +194,9 @@ def sync_local(
     # Absolute, symlink-free paths: history is read later from any directory, and
     # `wandb/latest-run` must not import a run a second time under another name.
     roots = [root.resolve() for root in roots]
+    found = {root: mlflow_stores.find(root) for root in roots}
+    mlflow = [ref for refs, _ in found.values() for ref in refs]
+    roots = [root for root in roots if not found[root][1]]  # an MLflow store holds no W&B run
     if project_id is None:
         project_id = _current_project_id(store)
     known = {
@@ -208,7 +215,7 @@ def sync_local(
     run_rows: dict[str, tuple[Any, ...]] = {}
     file_rows: dict[str, tuple[Any, ...]] = {}
     chosen: dict[str, _Copy] = {}  # run id -> the copy this sync keeps
-    for file in _files(roots, report):
+    for file in _files(roots, report, quiet=[root for root in roots if found[root][0]]):
         report.files += 1
         key = db_path(file)
         try:
@@ -281,6 +288,12 @@ def sync_local(
         run_rows[info.run_id] = _row(info, project_id, now)
         problem = "; ".join(info.problems) or None
         file_rows[key] = _file_row(key, stat, info.run_id, info.state, problem, now)
+    batch = mlflow_stores.collect(store, mlflow, full=full, now=now)
+    report.files += batch.stores
+    report.unchanged += batch.unchanged
+    report.warnings += batch.warnings
+    run_rows.update((info.run_id, _row(info, project_id, now)) for info in batch.runs)
+    file_rows.update(batch.file_rows)
     report.added = sum(run_id not in stored for run_id in run_rows)
     report.updated = len(run_rows) - report.added
     if file_rows:

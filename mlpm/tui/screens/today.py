@@ -103,8 +103,7 @@ def closed_text(plan: DayPlan) -> Text:
         )
     if plan.to_review:
         text.append(
-            f" {counted(plan.to_review, 'task')} from earlier days waiting for review:"
-            " press r\n",
+            f" {counted(plan.to_review, 'task')} from earlier days waiting for review: press r\n",
             style="yellow",
         )
     text.rstrip()
