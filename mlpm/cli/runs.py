@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from mlpm.services.run_checks import RunFlag
     from mlpm.services.runs import Run
 
-STATE_COLOURS = {"finished": "green", "crashed": "red", "running": "yellow"}
+STATE_COLOURS = {"finished": "green", "running": "yellow", "preempted": "magenta"}
+STATE_COLOURS |= {"failed": "red", "killed": "red", "crashed": "red"}
 
 
 def _value(value: Any) -> str:
@@ -137,7 +138,7 @@ def list_(
         click.echo("no runs match" if filtered else "no runs (import them with `mlpm runs sync`)")
         return
     header = (
-        f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 9)}"
+        f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 10)}"
         f"{fit('tasks', 8)} {fit('commit', 7)} {fit('started (UTC)', 16)} {'runtime':>7}"
     )
     click.echo(style(header, dim=True))
@@ -146,7 +147,7 @@ def list_(
         commit = (run.commit or "")[:7] or "–"
         line = (
             f"{fit(clean(run.id), 10)} {fit(clean(run.label), 24)}"
-            f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (9 - len(run.state))}"
+            f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (10 - len(run.state))}"
             f"{fit(tasks, 8)} {commit:<7}"
             f" {(run.start_time or '–')[:16]:<16} {run_display.format_runtime(run.runtime):>7}"
         )

@@ -175,7 +175,7 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
             alive = age < RUNNING_GRACE_S
         elif alive and age > SILENT_WRITER_S:
             alive = False  # a live pid, but silent for hours: most likely a reused pid
-        info.state = "running" if alive else "crashed"
+        info.state = "running" if alive else "preempted" if builder.preempting else "crashed"
         if not alive and scan.truncated:
             info.problems.append("file ends mid-record (run killed?); read what was complete")
     if scan.records == 0:

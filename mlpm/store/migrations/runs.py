@@ -3,6 +3,8 @@ history cache. Append only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from mlpm.store.migrations.step import Migration, sql
 
 m001_runs = sql(
@@ -79,6 +81,29 @@ m001_runs = sql(
     """,
 )
 
+
+def m002_run_states(db: Any) -> None:
+    """Tell failed, killed and preempted runs from crashed ones: the CHECK allows them, and
+    stored runs with a non-zero exit code become failed (killed for a signal's code)."""
+    old = next(row[0] for row in db.execute("SELECT sql FROM sqlite_master WHERE name = 'run'"))
+    new = old.replace(
+        "CHECK (state IN ('finished', 'crashed', 'running'))",
+        "CHECK (state IN ('finished', 'failed', 'killed', 'crashed', 'preempted', 'running'))",
+    ).replace("CREATE TABLE run (", "CREATE TABLE run_new (", 1)
+    db.execute(new)
+    db.execute("INSERT INTO run_new SELECT * FROM run")
+    db.execute(
+        "UPDATE run_new SET state = CASE WHEN exit_code < 0 OR exit_code >= 128 THEN 'killed'"
+        " ELSE 'failed' END WHERE state = 'crashed' AND exit_code IS NOT NULL AND exit_code != 0"
+    )
+    db.execute("DROP TABLE run")
+    db.execute("ALTER TABLE run_new RENAME TO run")
+    db.execute("CREATE INDEX run_commit ON run (commit_sha)")
+    db.execute("CREATE INDEX run_group ON run (group_name, start_time)")
+    db.execute("CREATE INDEX run_name ON run (name)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("m001_runs", m001_runs),
+    Migration("m002_run_states", m002_run_states),
 ]

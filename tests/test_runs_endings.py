@@ -1,0 +1,88 @@
+"""Runs that did not finish, on real offline runs: compared fairly, flagged as what they are."""
+
+from __future__ import annotations
+
+import json
+
+from mlpm.integrations.wandb_local import read_run
+from mlpm.store import Store
+from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
+from tests.wandb_endings import Endings, endings, endings_copy
+
+__all__ = ["endings", "endings_copy", "runs_copy", "wandb_runs"]  # fixtures
+
+
+def _sig(cli, *args: str) -> dict:
+    r = cli("sig", "runs", *args, "--metric", "val/acc", "--json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_each_ending_has_its_state(endings: Endings):
+    states = {name: read_run(path) for name, path in endings.by_name.items()}
+    assert states["base-s0"].state == "finished"
+    assert (states["new-s3"].state, states["new-s3"].exit_code) == ("failed", 1)
+    assert (states["stopped"].state, states["stopped"].exit_code) == ("killed", 255)
+    assert states["preempted"].state == "preempted"
+    assert states["new-s3"].summary["epoch"] == 7  # it died at epoch 7
+
+
+def test_sig_runs_compares_the_finished_seeds_paired(cli, project, endings_copy: Endings):
+    assert cli("runs", "sync", str(endings_copy.repo / "wandb")).exit_code == 0
+    groups = _sig(cli, "--group-a", "base", "--group-b", "new")
+    by_hand = _sig(cli, "base-s0,base-s1,base-s2", "--vs", "new-s0,new-s1,new-s2")
+    assert groups["why"].startswith("paired by config 'seed'")
+    assert by_hand["why"].startswith("paired by config 'seed'")
+    assert groups["n_a"] == groups["n_b"] == 3
+    assert groups["p_value"] == by_hand["p_value"] and groups["test"] == by_hand["test"]
+    assert any("left out 1 unfinished run(s) of B (new-s3" in w for w in groups["warnings"])
+    # Counted on request: the failed seed has no partner, so the pairs stay the same three.
+    counted = _sig(cli, "--group-a", "base", "--group-b", "new", "--include-unfinished")
+    assert counted["why"].startswith("paired by config 'seed'")
+    assert counted["n_b"] == 3 and counted["p_value"] == by_hand["p_value"]
+    assert any("whose 'seed' the other side lacks (new-s3)" in w for w in counted["warnings"])
+
+
+def test_list_check_flags_an_ending_as_what_it_was(cli, project, endings_copy: Endings):
+    cli("runs", "sync", str(endings_copy.repo / "wandb"))
+    lines = {line.split()[1]: line for line in cli("runs", "list", "--check").stdout.splitlines()}
+    assert "⚠ failed at epoch 7 (exit code 1)" in lines["new-s3"]
+    assert "⚠ killed at epoch 7 (exit code 255)" in lines["stopped"]
+    assert "⚠ preempted at epoch 7 (marked preempting" in lines["preempted"]
+    assert "preempted " in lines["preempted"]  # the state column fits its longest state
+    assert "⚠" not in lines["new-s0"] and "⚠" not in lines["long"]
+
+
+def test_a_sigkilled_run_in_a_group_is_flagged_as_a_crash_not_for_its_runtime(
+    cli, project, runs_copy: WandbRuns
+):
+    cli("runs", "sync", str(runs_copy.repo / "wandb"))
+    (line,) = [x for x in cli("runs", "list", "--check").stdout.splitlines() if " killed " in x]
+    assert "⚠ crashed at epoch" in line and "(no exit record)" in line
+    assert "runtime/epoch" not in line
+
+
+def test_stored_runs_with_an_exit_code_become_failed_or_killed(db_path, cli):
+    old = Store.open(db_path, migrate=False)
+    old.migrate(stop_before=["m002_run_states"])
+    now = "2026-01-01T00:00:00+00:00"
+    with old.write("seed", undoable=False) as tx:
+        for run_id, state, code in (
+            ("f", "crashed", 1),
+            ("k", "crashed", 255),
+            ("c", "crashed", None),
+        ):
+            tx.insert(
+                "run",
+                {
+                    "id": run_id,
+                    "source": "offline",
+                    "state": state,
+                    "exit_code": code,
+                    "imported_at": now,
+                    "updated_at": now,
+                },
+            )
+    old.close()
+    runs = json.loads(cli("runs", "list", "--json").stdout)
+    assert {r["id"]: r["state"] for r in runs} == {"f": "failed", "k": "killed", "c": "crashed"}
