@@ -48,7 +48,7 @@ def test_list_check_flags_an_ending_as_what_it_was(cli, project, endings_copy: E
     lines = {line.split()[1]: line for line in cli("runs", "list", "--check").stdout.splitlines()}
     assert "⚠ failed at epoch 7 (exit code 1)" in lines["new-s3"]
     assert "⚠ killed at epoch 7 (exit code 255)" in lines["stopped"]
-    assert "⚠ preempted at epoch 7 (marked preempting" in lines["preempted"]
+    assert "(marked preempting, no exit record)" in lines["preempted"]
     assert "preempted " in lines["preempted"]  # the state column fits its longest state
     assert "⚠" not in lines["new-s0"] and "⚠" not in lines["long"]
 
@@ -86,3 +86,26 @@ def test_stored_runs_with_an_exit_code_become_failed_or_killed(db_path, cli):
     old.close()
     runs = json.loads(cli("runs", "list", "--json").stdout)
     assert {r["id"]: r["state"] for r in runs} == {"f": "failed", "k": "killed", "c": "crashed"}
+
+
+def test_damage_inside_a_history_is_reported_with_what_it_cost(cli, project, endings_copy):
+    path = endings_copy.by_name["long"]
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    for offset in range(50):  # 50 flipped bytes in the middle of a 400-row file
+        data[middle + offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    sync = cli("runs", "sync", "--full", str(endings_copy.repo / "wandb"))
+    (warning,) = [line for line in sync.stderr.splitlines() if str(path) in line]
+    assert "damaged chunk(s) skipped with the rest of their 32 KiB block" in warning
+    shown = cli("runs", "show", "long", "-m", "val/acc")
+    assert shown.exit_code == 0, shown.output
+    (lost_line,) = [line for line in shown.stderr.splitlines() if "lost to damage" in line]
+    assert str(path) in lost_line and "history row(s) lost to damage (steps " in lost_line
+    rows = int(lost_line.split(": ")[-1].split()[0])
+    (curve,) = [line for line in shown.stdout.splitlines() if " points" in line]
+    points = int(curve.split("(")[1].split()[0])
+    assert 0 < rows < 400 and points + rows == 400
+    assert f"({points} points, {rows} lost to damage," in curve
+    again = cli("runs", "show", "long", "-m", "val/acc")  # from the cache: the same account
+    assert again.stderr == shown.stderr and again.stdout == shown.stdout

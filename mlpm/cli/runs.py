@@ -171,15 +171,20 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
     run = service.get_run(store, run_ref)
     keys = list(metrics) or run_display.default_metrics(run)
     series: dict[str, list[tuple[int, float]]] = {}
+    lost: dict[str, int] = {}
     if keys:
         try:
-            series = run_history.history(store, run.id, keys)
+            found = run_history.read(store, run.id, keys)
         except MlpmError as exc:
             warn(str(exc))
+        else:
+            series, lost = found.series, found.lost
+            for problem in found.problems:
+                warn(f"{service.display_path(run.path or '')}: {problem}")
         if not metrics:  # defaults: only the summary keys that have a history
             keys = [k for k in keys if series.get(k)]
     if as_json:
-        emit_json({**run.to_json(), "history": {k: series.get(k, []) for k in keys}})
+        emit_json({**run.to_json(), "history": {k: series.get(k, []) for k in keys}, "lost": lost})
         return
     click.echo(f"{style(clean(run.id), bold=True)}  {clean(run.label)}  ({_state(run)})")
     rows = [
@@ -211,9 +216,10 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
                 click.echo(f"  {clean(key):<{width}}  (not logged)")
                 continue
             values = [v for _, v in points]
+            damage = f", {lost[key]} lost to damage" if lost.get(key) else ""
             click.echo(
                 f"  {clean(key):<{width}}  {run_display.sparkline(values)}  "
-                f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points,"
+                f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points{damage},"
                 f" min {min(values):.4g}, max {max(values):.4g})"
             )
 

@@ -166,7 +166,8 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
         info.problems.extend(builder.bad)
     if scan.corrupt:
         info.problems.append(
-            f"{scan.corrupt} corrupt chunk(s) skipped (first at byte {scan.first_corrupt_at})"
+            f"{scan.corrupt} damaged chunk(s) skipped with the rest of their 32 KiB block"
+            f" (first at byte {scan.first_corrupt_at:,}); `mlpm runs show` counts the rows lost"
         )
     if not builder.saw_exit:
         age = (now or time.time()) - os.stat(path).st_mtime
