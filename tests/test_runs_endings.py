@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from mlpm.integrations.wandb_local import read_run
 from mlpm.store import Store
@@ -109,3 +110,26 @@ def test_damage_inside_a_history_is_reported_with_what_it_cost(cli, project, end
     assert f"({points} points, {rows} lost to damage," in curve
     again = cli("runs", "show", "long", "-m", "val/acc")  # from the cache: the same account
     assert again.stderr == shown.stderr and again.stdout == shown.stdout
+
+
+def test_runs_of_other_repositories_are_not_filed_under_the_current_project(
+    cli, store, runs_copy: WandbRuns, endings_copy: Endings, tmp_path
+):
+    from mlpm.services import projects
+
+    projects.add(store, "asr", repo_path=str(runs_copy.repo))
+    projects.add(store, "other", repo_path=str(endings_copy.repo))
+    projects.use(store, "asr")
+    nogit = tmp_path / "nogit"
+    shutil.copytree(
+        runs_copy.by_name["no-git"].parent, nogit / runs_copy.by_name["no-git"].parent.name
+    )
+    shutil.rmtree(runs_copy.by_name["no-git"].parent)
+    r = cli("runs", "sync", str(runs_copy.repo), str(nogit), str(endings_copy.repo))
+    assert r.exit_code == 0, r.output
+    assert "filed: 3 under asr, 10 under other, 1 unassigned (commit in no project's" in r.stdout
+    listed = {x["name"]: x["project_id"] for x in json.loads(cli("runs", "list", "--json").stdout)}
+    asr, other = projects.get(store, "asr").id, projects.get(store, "other").id
+    assert listed["base-a"] == asr and listed["killed"] == asr
+    assert listed["new-s3"] == other and listed["no-git"] is None
+    assert "filed:" not in cli("runs", "sync", str(runs_copy.repo), "--full").stdout

@@ -30,7 +30,7 @@ for spec in json.loads(sys.argv[1]):
         epoch = step // 10
         run.log({"loss": 1.0 / (step + 1), "epoch": epoch,
                  "val/acc": 0.5 + bonus + 0.013 * ((seed * 7) % 5) + 0.003 * epoch})
-        if epoch == 7 and step % 10 == 5:
+        if epoch == spec.get("stop", 7) and step % 10 == 5:
             if ending == "raise":
                 raise RuntimeError("diverged at epoch 7")
             if ending == "interrupt":
@@ -49,7 +49,15 @@ FINISHED = [
 ENDINGS = [
     {"name": "new-s3", "group": "new", "seed": 3, "ending": "raise"},
     {"name": "stopped", "group": "other", "seed": 0, "ending": "interrupt"},
-    {"name": "preempted", "group": "other", "seed": 1, "ending": "preempt"},
+    # long enough that wandb-core has flushed whole 32 KiB blocks before the kill
+    {
+        "name": "preempted",
+        "group": "other",
+        "seed": 1,
+        "ending": "preempt",
+        "steps": 600,
+        "stop": 37,
+    },
 ]
 
 
@@ -107,7 +115,7 @@ def endings(tmp_path_factory: pytest.TempPathFactory) -> Endings:
 @pytest.fixture
 def endings_copy(endings: Endings, tmp_path: Path) -> Endings:
     """A private copy of the repo and its runs for one test."""
-    repo = tmp_path / "repo"
+    repo = tmp_path / "endings-repo"
     shutil.copytree(endings.repo, repo, symlinks=True)
     by_name = {
         name: repo / path.relative_to(endings.repo) for name, path in endings.by_name.items()

@@ -82,6 +82,13 @@ def sync(
         f"{duplicates}"
         f" ({report.files} {'run' if remote else 'file'}{'' if report.files == 1 else 's'})"
     )
+    if report.filed:  # not all under the current project: say where they went
+        parts = [f"{n} under {name}" for name, n in report.filed.items() if name != "unassigned"]
+        if "unassigned" in report.filed:
+            parts.append(
+                f"{report.filed['unassigned']} unassigned (commit in no project's repository)"
+            )
+        click.echo("filed: " + ", ".join(parts))
 
 
 @runs.command("list")

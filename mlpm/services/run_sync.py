@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlpm import clock
 from mlpm.errors import NotFound, UsageError
+from mlpm.services import run_projects
 from mlpm.services.runs import REMOTE_PREFIX, db_path, display_path, fs_path
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class SyncReport:
     duplicates: int = 0  # files ignored: another file holds a better copy of their run
     files: int = 0
     warnings: list[str] = field(default_factory=list)
+    filed: dict[str, int] = field(default_factory=dict)  # project slug -> runs, when mixed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,6 +97,12 @@ def default_paths(store: Store) -> list[Path]:
             "e.g. `mlpm runs sync path/to/wandb`"
         )
     return [Path(project.repo_path) / "wandb"]
+
+
+def _slug(store: Store, project_id: int | None) -> str | None:
+    if project_id is None:
+        return None
+    return store.scalar("SELECT slug FROM project WHERE id = ?", (project_id,))
 
 
 def _current_project_id(store: Store) -> int | None:
@@ -205,7 +213,7 @@ def sync_local(
     }
     report = SyncReport()
     now = clock.stamp()
-    run_rows: dict[str, tuple[Any, ...]] = {}
+    infos: dict[str, RunInfo] = {}
     file_rows: dict[str, tuple[Any, ...]] = {}
     chosen: dict[str, _Copy] = {}  # run id -> the copy this sync keeps
     for file in _files(roots, report):
@@ -278,9 +286,13 @@ def sync_local(
         if info.problems:
             report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
         chosen[info.run_id] = copy
-        run_rows[info.run_id] = _row(info, project_id, now)
+        infos[info.run_id] = info
         problem = "; ".join(info.problems) or None
         file_rows[key] = _file_row(key, stat, info.run_id, info.state, problem, now)
+    owners, filed = run_projects.owners(store, list(infos.values()), project_id)
+    if set(filed) - {_slug(store, project_id)}:
+        report.filed = filed
+    run_rows = {run_id: _row(info, owners[run_id], now) for run_id, info in infos.items()}
     report.added = sum(run_id not in stored for run_id in run_rows)
     report.updated = len(run_rows) - report.added
     if file_rows:
