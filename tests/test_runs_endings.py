@@ -133,3 +133,54 @@ def test_runs_of_other_repositories_are_not_filed_under_the_current_project(
     assert listed["base-a"] == asr and listed["killed"] == asr
     assert listed["new-s3"] == other and listed["no-git"] is None
     assert "filed:" not in cli("runs", "sync", str(runs_copy.repo), "--full").stdout
+
+
+def test_a_run_killed_in_its_first_seconds_keeps_its_start_and_config(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import datetime
+
+    from tests.test_wandb_support import wandb_env
+
+    (tmp_path / "early.py").write_text(
+        "import pathlib, sys, time, wandb\n"
+        "run = wandb.init(project='p', config={'lr': 0.01, 'model': 'conformer'})\n"
+        "run.log({'loss': 1.0})\n"
+        "pathlib.Path(sys.argv[1]).write_text('ready')\n"
+        "time.sleep(60)\n"
+    )
+    marker = tmp_path / "ready"
+    proc = subprocess.Popen(
+        [sys.executable, "early.py", str(marker)],
+        cwd=tmp_path,
+        env=wandb_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (path,) = (tmp_path / "wandb").glob("offline-run-*/run-*.wandb")
+        live = read_run(path)
+        assert path.stat().st_size == 7  # wandb-core has not flushed its first block
+        assert live.state == "running" and live.problems == []  # not yet a warning
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    time.sleep(0.5)
+    info = read_run(path)
+    assert info.state == "crashed" and path.stat().st_size == 7
+    stamp = path.parent.name.split("-")[2]
+    local = datetime.strptime(stamp, "%Y%m%d_%H%M%S").astimezone()
+    assert (
+        info.start_time
+        == local.astimezone()
+        .isoformat(timespec="seconds")
+        .replace(local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:], "+00:00")
+        or datetime.fromisoformat(info.start_time) == local
+    )
+    assert info.config == {"lr": 0.01, "model": "conformer"}
+    assert any("start time from the folder name, config from its logs" in p for p in info.problems)
