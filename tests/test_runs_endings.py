@@ -179,3 +179,21 @@ def test_a_run_killed_in_its_first_seconds_keeps_its_start_and_config(tmp_path):
     assert datetime.fromisoformat(info.start_time) == local  # the folder's local time
     assert info.config == {"lr": 0.01, "model": "conformer"}
     assert any("start time from the folder name, config from its logs" in p for p in info.problems)
+
+
+def test_the_default_sync_finds_subfolder_and_wandb_dir_runs(
+    cli, store, endings_copy: Endings, tmp_path, monkeypatch
+):
+    from mlpm.services import projects
+
+    projects.add(store, "asr", repo_path=str(endings_copy.repo))
+    runs = sorted((endings_copy.repo / "wandb").glob("offline-run-*"))
+    (endings_copy.repo / "exp" / "wandb").mkdir(parents=True)
+    shutil.move(runs[0], endings_copy.repo / "exp" / "wandb" / runs[0].name)
+    elsewhere = tmp_path / "scratch"
+    (elsewhere / "wandb").mkdir(parents=True)
+    shutil.move(runs[1], elsewhere / "wandb" / runs[1].name)
+    monkeypatch.setenv("WANDB_DIR", str(elsewhere))
+    r = cli("runs", "sync")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith(f"{len(runs)} added, 0 updated")

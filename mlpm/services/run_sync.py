@@ -87,7 +87,8 @@ def _row(info: RunInfo, project_id: int | None, now: str) -> tuple[Any, ...]:
 
 
 def default_paths(store: Store) -> list[Path]:
-    """`wandb/` in the current project's repository."""
+    """Every `wandb/` folder in the current project's repository (at its top or up to two
+    folders down, hidden folders skipped) and `$WANDB_DIR`'s."""
     from mlpm.services import projects
 
     project = projects.current(store)
@@ -96,7 +97,18 @@ def default_paths(store: Store) -> list[Path]:
             f"project {project.slug!r} has no repository path: give the W&B directory, "
             "e.g. `mlpm runs sync path/to/wandb`"
         )
-    return [Path(project.repo_path) / "wandb"]
+    repo = Path(project.repo_path)
+    found = [
+        path
+        for pattern in ("wandb", "*/wandb", "*/*/wandb")
+        for path in sorted(repo.glob(pattern))
+        if path.is_dir() and not any(p.startswith(".") for p in path.relative_to(repo).parts)
+    ]
+    if env := os.environ.get("WANDB_DIR"):
+        chosen = Path(env) / "wandb" if (Path(env) / "wandb").is_dir() else Path(env)
+        if chosen.is_dir():
+            found.append(chosen)
+    return found or [repo / "wandb"]
 
 
 def _slug(store: Store, project_id: int | None) -> str | None:
