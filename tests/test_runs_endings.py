@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+
+import pytest
 
 from mlpm.integrations.wandb_local import read_run
 from mlpm.store import Store
@@ -197,3 +200,54 @@ def test_the_default_sync_finds_subfolder_and_wandb_dir_runs(
     r = cli("runs", "sync")
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(f"{len(runs)} added, 0 updated")
+
+
+def _old_records() -> list[bytes]:
+    """The records of a real run written by wandb 0.17.9 (see test_wandb_files)."""
+    import base64
+    import zlib
+
+    from mlpm.integrations import wandb_records as wr
+    from tests.test_wandb_files import WANDB_0_17_9
+
+    data = zlib.decompress(base64.b64decode(WANDB_0_17_9))
+    return list(wr.records(data, wr.HEADER_LEN, wr.Scan()))
+
+
+def _write(path, records: list[bytes]) -> None:
+    from mlpm.integrations import wandb_write as ww
+
+    writer = ww.RecordWriter()
+    for record in records:
+        writer.add(record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(writer.getvalue())
+    os.utime(path, (0, 0))  # long dead
+
+
+def test_a_run_killed_under_old_wandb_shows_its_last_logged_values(tmp_path):
+    from mlpm.integrations import wandb_records as wr
+
+    records = _old_records()
+    kinds = [wr.record_kind(r)[0] for r in records]
+    last_row = max(i for i, k in enumerate(kinds) if k == wr.R_HISTORY)
+    assert wr.R_SUMMARY not in kinds[: last_row + 1]  # 0.17 wrote the summary at the end
+    path = tmp_path / "offline-run-20261126_234720-juukl8l1" / "run-juukl8l1.wandb"
+    _write(path, records[: last_row + 1])  # killed after its 20th row
+    info = read_run(path)
+    assert info.state == "crashed"
+    assert info.summary["loss"] == 0.05 and info.summary["val"] == {"acc": 0.95}
+    assert info.summary["_step"] == 19
+
+
+def test_the_fractional_runtime_beats_the_exit_records_whole_seconds(tmp_path):
+    from mlpm.integrations import wandb_records as wr
+    from mlpm.integrations import wandb_write as ww
+
+    records = _old_records()
+    exit_at = next(i for i, r in enumerate(records) if wr.record_kind(r)[0] == wr.R_EXIT)
+    records[exit_at] = ww.pb_field(wr.R_EXIT, ww.pb_field(2, 1))  # exit code 0, 1 s
+    path = tmp_path / "offline-run-20261126_234720-juukl8l1" / "run-juukl8l1.wandb"
+    _write(path, records)
+    info = read_run(path)
+    assert info.state == "finished" and info.runtime == pytest.approx(0.14817094802856445)

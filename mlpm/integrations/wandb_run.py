@@ -249,12 +249,12 @@ class RunBuilder:
                 if number not in (1, 2):
                     continue
                 marker = key_prefix(value)
-                if precise is None and marker == _RUNTIME_KEY:
-                    precise = _fractional(value, self.bad)
                 if marker in seen:
                     continue
                 seen.add(marker)
                 final.append((number, value))
+                if marker == _RUNTIME_KEY:  # the latest `_runtime`, if it has a fraction
+                    precise = _fractional(value, self.bad)
         if not any(m != _RUNTIME_KEY and not m[2:].startswith(b"_") for m in seen):
             for body in reversed(self.last_rows):
                 for number, _, value in fields(body):

@@ -56,11 +56,13 @@ def owners(
     the commit; else unassigned. A current project without a repository takes what no other
     project's repository claims (as before there was a check).
     """
+    if current is None or not infos:  # nothing to file, or nowhere but unassigned
+        return {info.run_id: current for info in infos}, {}
     from mlpm.services import projects
 
     everyone = [p for p in projects.list_projects(store) if p.repo_path]
     mine: Project | None = next((p for p in everyone if p.id == current), None)
-    if current is None or (mine is None and not everyone):
+    if mine is None and not everyone:
         return {info.run_id: current for info in infos}, {}
     shas = sorted({info.commit for info in infos if info.commit})
     holds = {p.id: commits_in(p.repo_path or "", shas) for p in everyone}
