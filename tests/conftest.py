@@ -54,7 +54,7 @@ def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests on the session's real W&B runs are slow: making them starts wandb several times."""
     for item in items:
-        if "wandb_runs" in getattr(item, "fixturenames", ()):
+        if {"wandb_runs", "endings"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

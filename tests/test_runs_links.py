@@ -86,7 +86,7 @@ def test_history_is_read_once_then_served_from_the_cache(store, synced, monkeypa
     def no_reading(*_args, **_kwargs):
         raise AssertionError("the file was read again")
 
-    monkeypatch.setattr(wandb_history, "read_history", no_reading)
+    monkeypatch.setattr(wandb_history, "read_history_damage", no_reading)
     assert run_history.history(store, run.id, ["loss"]) == {"loss": first["loss"]}
     # all keys cached:
     assert run_history.history(store, run.id, ["epoch"])["epoch"][-1] == (

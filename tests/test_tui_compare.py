@@ -67,20 +67,22 @@ async def test_two_groups_give_a_verdict_first_then_the_numbers_and_a_saved_reco
         assert body[0].startswith("  difference (B - A) +0.0")
         assert "95% CI [" in body[0]
         text = "\n".join(body)
-        assert "base: mean 0.7513 (n = 3)" in text and "aug: mean 0.8013 (n = 4)" in text
-        assert "test: Welch's t-test" in text and "p = " in text
-        assert "why: unpaired" in text  # seeds 0-3 against 0-2: no one-to-one pairing
-        assert "effect size: Hedges' g" in text
+        # aug's seed 3 has no partner in base: seeds 0-2 pair on the seeds both share
+        assert "base: mean 0.7513 (n = 3)" in text and "aug: mean 0.801 (n = 3)" in text
+        assert "test: paired t-test" in text and "p = " in text
+        assert "why: paired by config 'seed'" in text
+        assert "warning: left out 1 run(s) of B whose 'seed' the other side lacks" in text
+        assert "effect size: d_z" in text
         assert "warning: higher val.acc taken as better" in text
         saved_text = shown(app, "#compare-saved")
-        assert "saved as comparison #1, linked to task #1, with its 7 runs" in saved_text
+        assert "saved as comparison #1, linked to task #1, with its 6 runs" in saved_text
         log = app.screen.query_one("#compare-log", DataTable)
         assert log.row_count == 1
     [saved] = comparisons.list_comparisons(store)
     assert (saved.label_a, saved.label_b, saved.metric) == ("base", "aug", "val.acc")
     assert saved.verdict == "b_better" and saved.task_id == task.id
     assert sorted(saved.runs_a) == ["base0", "base1", "base2"]
-    assert sorted(saved.runs_b) == ["aug0", "aug1", "aug2", "aug3"]
+    assert sorted(saved.runs_b) == ["aug0", "aug1", "aug2"]  # the runs compared
     assert saved.p_value is not None and saved.p_value < 0.05
     assert saved.ci_low is not None and saved.ci_low > 0
 

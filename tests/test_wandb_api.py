@@ -85,7 +85,7 @@ def test_a_remote_sync_imports_runs_in_bulk_with_their_commit(store):
     assert r1.commit == "c" * 40 and r1.config == {"lr": 0.1}
     assert r1.summary == {"loss": 0.2, "_runtime": 42.5} and r1.runtime == 42.5
     assert r1.start_time == "2026-03-01T10:00:00+00:00" and r1.tags == ["base"]
-    assert service.get_run(store, "r2").state == "crashed"  # W&B's "failed"
+    assert service.get_run(store, "r2").state == "failed"  # as W&B says
 
 
 def test_a_second_remote_sync_asks_only_for_newer_runs(store):

@@ -142,7 +142,7 @@ def test_truncating_or_scrambling_anywhere_never_raises_anything_but_a_file_erro
         except wr.WandbFileError:
             continue
         assert info.run_id  # from the file name at least
-        assert info.state in ("finished", "crashed")
+        assert info.state in ("finished", "failed", "killed", "crashed")
 
 
 def test_files_that_are_not_wandb_runs_raise_a_clear_error(tmp_path: Path):
@@ -208,7 +208,7 @@ def test_an_old_layout_with_json_files_and_flat_keys(tmp_path: Path):
         "box",
     )
     assert info.summary["final"] == 9 and "_wandb" not in info.summary
-    assert info.state == "crashed" and info.exit_code == 1
+    assert info.state == "failed" and info.exit_code == 1
 
 
 def test_invalid_utf8_in_names_is_replaced_and_reported(tmp_path: Path):
@@ -365,7 +365,7 @@ def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Pa
         read_history(path)
         json.dumps([info.config, info.summary, info.tags, info.args])  # storable as JSON
         assert all(isinstance(tag, str) for tag in info.tags)
-        assert info.state in ("finished", "crashed")
+        assert info.state in ("finished", "failed", "killed", "crashed")
 
 
 def test_the_generated_runs_are_real_wandb_files(wandb_runs: WandbRuns) -> None:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from mlpm.services.run_checks import RunFlag
     from mlpm.services.runs import Run
 
-STATE_COLOURS = {"finished": "green", "crashed": "red", "running": "yellow"}
+STATE_COLOURS = {"finished": "green", "running": "yellow", "preempted": "magenta"}
+STATE_COLOURS |= {"failed": "red", "killed": "red", "crashed": "red"}
 
 
 def _value(value: Any) -> str:
@@ -81,6 +82,13 @@ def sync(
         f"{duplicates}"
         f" ({report.files} {'run' if remote else 'file'}{'' if report.files == 1 else 's'})"
     )
+    if report.filed:  # not all under the current project: say where they went
+        parts = [f"{n} under {name}" for name, n in report.filed.items() if name != "unassigned"]
+        if "unassigned" in report.filed:
+            parts.append(
+                f"{report.filed['unassigned']} unassigned (commit in no project's repository)"
+            )
+        click.echo("filed: " + ", ".join(parts))
 
 
 @runs.command("list")
@@ -137,7 +145,7 @@ def list_(
         click.echo("no runs match" if filtered else "no runs (import them with `mlpm runs sync`)")
         return
     header = (
-        f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 9)}"
+        f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 10)}"
         f"{fit('tasks', 8)} {fit('commit', 7)} {fit('started (UTC)', 16)} {'runtime':>7}"
     )
     click.echo(style(header, dim=True))
@@ -146,7 +154,7 @@ def list_(
         commit = (run.commit or "")[:7] or "–"
         line = (
             f"{fit(clean(run.id), 10)} {fit(clean(run.label), 24)}"
-            f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (9 - len(run.state))}"
+            f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (10 - len(run.state))}"
             f"{fit(tasks, 8)} {commit:<7}"
             f" {(run.start_time or '–')[:16]:<16} {run_display.format_runtime(run.runtime):>7}"
         )
@@ -170,15 +178,20 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
     run = service.get_run(store, run_ref)
     keys = list(metrics) or run_display.default_metrics(run)
     series: dict[str, list[tuple[int, float]]] = {}
+    lost: dict[str, int] = {}
     if keys:
         try:
-            series = run_history.history(store, run.id, keys)
+            found = run_history.read(store, run.id, keys)
         except MlpmError as exc:
             warn(str(exc))
+        else:
+            series, lost = found.series, found.lost
+            for problem in found.problems:
+                warn(f"{service.display_path(run.path or '')}: {problem}")
         if not metrics:  # defaults: only the summary keys that have a history
             keys = [k for k in keys if series.get(k)]
     if as_json:
-        emit_json({**run.to_json(), "history": {k: series.get(k, []) for k in keys}})
+        emit_json({**run.to_json(), "history": {k: series.get(k, []) for k in keys}, "lost": lost})
         return
     click.echo(f"{style(clean(run.id), bold=True)}  {clean(run.label)}  ({_state(run)})")
     rows = [
@@ -210,9 +223,10 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
                 click.echo(f"  {clean(key):<{width}}  (not logged)")
                 continue
             values = [v for _, v in points]
+            damage = f", {lost[key]} lost to damage" if lost.get(key) else ""
             click.echo(
                 f"  {clean(key):<{width}}  {run_display.sparkline(values)}  "
-                f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points,"
+                f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points{damage},"
                 f" min {min(values):.4g}, max {max(values):.4g})"
             )
 

@@ -16,6 +16,11 @@ from mlpm.cli.sig_options import common_options, finish
 @click.option("--group-b", help="Side B: every run of this W&B group.")
 @click.option("--pair-by", help="Config key that pairs runs (default: try seed, fold, split).")
 @click.option("--unpaired", is_flag=True, help="Do not pair runs, even when a key matches.")
+@click.option(
+    "--include-unfinished",
+    is_flag=True,
+    help="Count failed, killed, crashed and running runs too (default: finished runs only).",
+)
 @direction_options("metric values (default: guessed from the name)")
 @click.option("--margin", type=float, help="Equivalence margin.")
 @click.option("--seed", type=int, help="Resampling seed.")
@@ -28,6 +33,7 @@ def runs(
     group_b: str | None,
     pair_by: str | None,
     unpaired: bool,
+    include_unfinished: bool,
     higher_flag: bool,
     lower_flag: bool,
     margin: float | None,
@@ -39,8 +45,9 @@ def runs(
 ) -> None:
     """Imported W&B runs: `mlpm sig runs A B --metric val/acc`, or `--group-a G1 --group-b G2`.
 
-    Run lists may be comma-separated (`r1,r2,r3 r4,r5,r6`). Runs are paired by a config key
-    such as seed when the values match one to one; the output says which was chosen. With
+    Run lists may be comma-separated (`r1,r2,r3 r4,r5,r6`). Only finished runs count unless
+    --include-unfinished. Runs are paired by a config key such as seed, on the values both
+    sides share; the output says which key was chosen and which runs were left out. With
     --save, the comparison is linked to the runs, and to their task when they share one.
     """
     from mlpm.cli.context import open_store
@@ -71,5 +78,6 @@ def runs(
         alpha=alpha,
         margin=margin,
         seed=seed,
+        include_unfinished=include_unfinished,
     )
     finish(check, as_json=as_json, save=save, task_id=task_id)

@@ -20,9 +20,9 @@ from mlpm.errors import MlpmError, UsageError
 from mlpm.integrations.wandb_run import RunInfo
 
 PER_PAGE = 200
-STATES = {"finished": "finished", "running": "running", "crashed": "crashed"}
-# W&B's other states map onto ours: a failed or killed run did not finish.
-STATES |= {"failed": "crashed", "killed": "crashed", "preempted": "crashed", "pending": "running"}
+# W&B's states are ours; a pending run (queued, not started) counts as running.
+STATES = {s: s for s in ("finished", "failed", "killed", "crashed", "preempted", "running")}
+STATES["pending"] = "running"
 
 
 def parse_address(address: str) -> tuple[str, str]:

@@ -66,7 +66,16 @@ class _Series:
 
 
 def read_history(path: Path | str, keys: Iterable[str] | None = None) -> tuple[Series, list[str]]:
-    """Numeric history of one run: key -> [(step, value)], and the problems met on the way.
+    """Numeric history of one run: key -> [(step, value)], and the problems met on the way."""
+    series, problems, _ = read_history_damage(path, keys)
+    return series, problems
+
+
+def read_history_damage(
+    path: Path | str, keys: Iterable[str] | None = None
+) -> tuple[Series, list[str], dict[str, int]]:
+    """As `read_history`, with the points each metric lost to damaged records (a metric
+    logged on both sides of a stretch of lost rows lost one point per lost row).
 
     `keys` limits the keys decoded (None: every numeric key). Nested keys are joined with
     dots. Non-numeric values (media, text) are skipped. Reads the whole file (mapped, not
@@ -87,12 +96,16 @@ def read_history(path: Path | str, keys: Iterable[str] | None = None) -> tuple[S
         data.close()
 
 
-def _history(data: mmap.mmap, wanted: set[str] | None) -> tuple[Series, list[str]]:
+def _history(data: mmap.mmap, wanted: set[str] | None) -> tuple[Series, list[str], dict[str, int]]:
     series: dict[str, _Series] = {}
     bad: list[str] = []
     problems: list[str] = []
     scan = Scan()
     step, undecodable = -1, 0
+    last_row = -1  # the step of the last row read
+    damage_seen = 0  # corrupt chunks + undecodable records at the previous row
+    gaps: list[tuple[int, int]] = []  # (last step before, first step after) lost rows
+    lost: dict[str, int] = {}
     for record in records(data, HEADER_LEN, scan):
         try:
             number, body = record_kind(record)
@@ -126,15 +139,30 @@ def _history(data: mmap.mmap, wanted: set[str] | None) -> tuple[Series, list[str
         except DECODE_ERRORS:
             undecodable += 1
             continue
-        if not step_seen:
-            step += 1
+        before, last_row = last_row, step if step_seen else step + 1
+        step = last_row
+        gap = None
+        if scan.corrupt + undecodable != damage_seen:
+            damage_seen = scan.corrupt + undecodable
+            if step > before + 1 >= 1:  # rows between the last good one and this were lost
+                gap = (before, step)
+                gaps.append(gap)
         for name, value in row:
             for metric, number_ in _numbers(name, value):
                 if wanted is None or metric in wanted:
-                    series.setdefault(metric, _Series()).add((step, number_))
+                    points = series.setdefault(metric, _Series())
+                    if gap and points.last is not None and points.last[0] == gap[0]:
+                        lost[metric] = lost.get(metric, 0) + gap[1] - gap[0] - 1
+                    points.add((step, number_))
+    if gaps:
+        rows = sum(b - a - 1 for a, b in gaps)
+        where = ", ".join(f"{a + 1}–{b - 1}" if b - a > 2 else f"{a + 1}" for a, b in gaps[:3])
+        problems.append(
+            f"{rows} history row(s) lost to damage (step{'s' if rows > 1 else ''} {where})"
+        )
     if undecodable:
         problems.append(f"{undecodable} history record(s) could not be decoded")
     if scan.corrupt:
         problems.append(f"{scan.corrupt} corrupt chunk(s) skipped")
     problems.extend(bad)
-    return {name: s.result() for name, s in series.items()}, problems
+    return {name: s.result() for name, s in series.items()}, problems, lost

@@ -13,6 +13,7 @@ import re
 import socket
 import time
 from collections.abc import Iterable, Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,8 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
         info.problems.extend(builder.bad)
     if scan.corrupt:
         info.problems.append(
-            f"{scan.corrupt} corrupt chunk(s) skipped (first at byte {scan.first_corrupt_at})"
+            f"{scan.corrupt} damaged chunk(s) skipped with the rest of their 32 KiB block"
+            f" (first at byte {scan.first_corrupt_at:,}); `mlpm runs show` counts the rows lost"
         )
     if not builder.saw_exit:
         age = (now or time.time()) - os.stat(path).st_mtime
@@ -175,12 +177,65 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
             alive = age < RUNNING_GRACE_S
         elif alive and age > SILENT_WRITER_S:
             alive = False  # a live pid, but silent for hours: most likely a reused pid
-        info.state = "running" if alive else "crashed"
+        info.state = "running" if alive else "preempted" if builder.preempting else "crashed"
         if not alive and scan.truncated:
             info.problems.append("file ends mid-record (run killed?); read what was complete")
     if scan.records == 0:
-        info.problems.append("no complete record (killed at start?)")
+        _apply_early_traces(info, run_dir)
+        if info.state != "running":  # a live run may simply not have flushed its first block
+            info.problems.append(
+                "no complete record (killed in its first seconds?): start time from the"
+                " folder name" + (", config from its logs" if info.config else "")
+            )
     return info
+
+
+_FOLDER_TIME = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-")
+_CONFIG_LINE = re.compile(r"^config: (\{.*\})$", re.MULTILINE)
+
+
+def _apply_early_traces(info: RunInfo, run_dir: Path) -> None:
+    """What a run killed before its first flush left: the start time in its folder's name
+    (local time), its config in `files/config.yaml` or the `config:` line of `debug.log`."""
+    import ast
+    from datetime import datetime
+
+    match = _FOLDER_TIME.match(run_dir.name)
+    if match and not info.start_time:
+        local = datetime.strptime(match.group(1), "%Y%m%d_%H%M%S").astimezone()
+        info.start_time = local.astimezone(UTC).isoformat(timespec="seconds")
+    if info.config:
+        return
+    config: Any = None
+    if (run_dir / "files" / "config.yaml").is_file():
+        config = _yaml_config(run_dir / "files" / "config.yaml")
+    if not isinstance(config, dict):
+        try:
+            log = (run_dir / "logs" / "debug.log").read_text("utf-8", "replace")[:65536]
+        except OSError:
+            log = ""
+        found = _CONFIG_LINE.search(log)
+        try:
+            config = ast.literal_eval(found.group(1)) if found else None
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            config = None
+    if isinstance(config, dict):
+        info.config = {
+            str(k): v["value"] if isinstance(v, dict) and "value" in v else v
+            for k, v in config.items()
+            if str(k) != "_wandb"
+        }
+
+
+def _yaml_config(path: Path) -> Any:
+    try:
+        import yaml
+    except ImportError:
+        return None
+    try:
+        return yaml.safe_load(path.read_text("utf-8", "replace"))
+    except (OSError, yaml.YAMLError):
+        return None
 
 
 def find_run_files(paths: Iterable[Path | str]) -> Iterator[Path]:

@@ -26,7 +26,7 @@ FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 
 # Record field numbers (wandb/proto/wandb_internal.proto).
 R_HISTORY, R_SUMMARY, R_CONFIG, R_TELEMETRY = 2, 3, 5, 11
-R_RUN, R_EXIT, R_HEADER, R_ENVIRONMENT = 17, 18, 21, 26
+R_RUN, R_EXIT, R_HEADER, R_PREEMPTING, R_ENVIRONMENT = 17, 18, 21, 23, 26
 
 
 class WandbFileError(Exception):

@@ -26,11 +26,24 @@ from mlpm.integrations.wandb_records import (
     R_EXIT,
     R_HEADER,
     R_HISTORY,
+    R_PREEMPTING,
     R_RUN,
     R_SUMMARY,
     R_TELEMETRY,
     record_kind,
 )
+
+# finished: exit 0; failed: another exit code; killed: a signal's or KeyboardInterrupt's code
+# (wandb records 255 for the latter); preempted: marked preempting, then gone without an exit;
+# crashed: gone without an exit record; running: no exit record and the writer still lives.
+STATES = ("finished", "failed", "killed", "crashed", "preempted", "running")
+
+
+def exit_state(code: int) -> str:
+    """The state an exit record's code means."""
+    if code == 0:
+        return "finished"
+    return "killed" if code < 0 or code >= 128 else "failed"
 
 
 @dataclass(slots=True)
@@ -45,7 +58,7 @@ class RunInfo:
     job_type: str | None = None
     tags: list[str] = field(default_factory=list)
     notes: str | None = None
-    state: str = "running"  # finished, crashed, running
+    state: str = "running"  # one of STATES
     exit_code: int | None = None
     start_time: str | None = None  # ISO 8601, UTC
     runtime: float | None = None  # seconds
@@ -93,13 +106,21 @@ class RunBuilder:
         self.info = info
         self.bad: list[str] = []
         self.saw_exit = False
+        self.preempting = False
         self.summary_updates: list[bytes] = []
+        self.last_rows: list[bytes] = []  # the latest history rows read (a summary fallback)
 
     def add(self, record: bytes) -> int:
         """Fold one record in; return its type (0 when it cannot be decoded)."""
         try:
             number, body = record_kind(record)
-            if body is not None and number != R_HISTORY:
+            if body is None:
+                return number
+            if number == R_HISTORY:
+                self.last_rows.append(body)
+                if len(self.last_rows) > 64:
+                    del self.last_rows[:32]
+            else:
                 self._fold(number, body)
         except DECODE_ERRORS:
             if "a record could not be decoded" not in self.bad:
@@ -118,6 +139,8 @@ class RunBuilder:
             self._environment(body)
         elif number == R_EXIT:
             self._exit(body)
+        elif number == R_PREEMPTING:
+            self.preempting = True
         elif number == R_TELEMETRY and not self.info.wandb_version:
             for n, _, value in fields(body):
                 if n == 5 and value:  # cli_version: the header lacks it before ~0.18
@@ -209,14 +232,18 @@ class RunBuilder:
         # Assigned only once the whole record decoded: a damaged exit is no exit.
         self.saw_exit = True
         self.info.exit_code = code
-        self.info.state = "finished" if code == 0 else "crashed"
+        self.info.state = exit_state(code)
         if runtime is not None:
             self.info.runtime = runtime
 
     def fold_summary(self) -> None:
-        """Apply summary updates, latest first, decoding each key's value only once."""
+        """Apply summary updates, latest first, decoding each key's value only once. A run
+        with no summary of its own (killed under old wandb, which wrote it at the end) gets
+        the last logged values, as W&B shows. The latest fractional `_runtime` beats the exit
+        record's whole seconds."""
         seen: set[bytes] = set()
         final: list[tuple[int, bytes]] = []
+        precise: float | None = None
         for body in reversed(self.summary_updates):
             for number, _, value in fields(body):
                 if number not in (1, 2):
@@ -226,6 +253,17 @@ class RunBuilder:
                     continue
                 seen.add(marker)
                 final.append((number, value))
+                if marker == _RUNTIME_KEY:  # the latest `_runtime`, if it has a fraction
+                    precise = _fractional(value, self.bad)
+        if not any(m != _RUNTIME_KEY and not m[2:].startswith(b"_") for m in seen):
+            for body in reversed(self.last_rows):
+                for number, _, value in fields(body):
+                    marker = key_prefix(value) if number == 1 else b""
+                    if number == 1 and marker not in seen:
+                        seen.add(marker)
+                        final.append((number, value))
+                        if precise is None and marker == _RUNTIME_KEY:
+                            precise = _fractional(value, self.bad)
         for number, value in reversed(final):
             try:
                 key, nested, raw, _ = item(value, self.bad)
@@ -239,5 +277,22 @@ class RunBuilder:
             else:
                 _del_path(self.info.summary, path)
         runtime = self.info.summary.get("_runtime")
-        if self.info.runtime is None and isinstance(runtime, int | float):
+        if precise is not None and (self.info.runtime is None or precise > self.info.runtime - 1):
+            self.info.runtime = precise
+        elif self.info.runtime is None and isinstance(runtime, int | float):
             self.info.runtime = float(runtime)
+
+
+_RUNTIME_KEY = b"\x0a\x08_runtime"  # the key field of a `_runtime` item
+
+
+def _fractional(value: bytes, bad: list[str]) -> float | None:
+    """A `_runtime` item's value when it has a fractional part (None for whole seconds)."""
+    try:
+        _, _, raw, typed = item(value, bad)
+    except DECODE_ERRORS:
+        return None
+    number = json_value(raw) if raw is not None else typed
+    if isinstance(number, float) and not number.is_integer():
+        return number
+    return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlpm.services.metric_rules import higher_is_better as metric_direction
-from mlpm.services.runs import Run, group_runs, number
+from mlpm.services.runs import ENDED_BADLY, Run, group_runs, number
 
 if TYPE_CHECKING:
     from mlpm.store import Store
@@ -51,6 +51,22 @@ def run_measures(
     return out
 
 
+def ending_flag(run: Run) -> RunFlag | None:
+    """A run that did not finish is flagged for that (its numbers stop where it died)."""
+    if run.state not in ENDED_BADLY:
+        return None
+    why = {
+        "failed": f"exit code {run.exit_code}",
+        "killed": f"exit code {run.exit_code}",
+        "crashed": "no exit record",
+        "preempted": "marked preempting, no exit record",
+    }[run.state]
+    epoch, step = number(run.metric("epoch")), number(run.metric("_step"))
+    where = f" at epoch {epoch:g}" if epoch is not None else ""
+    where = where or (f" at step {step:g}" if step is not None else "")
+    return RunFlag(("state",), f"{run.state}{where} ({why})")
+
+
 def regression_flags(
     store: Store,
     runs: Sequence[Run],
@@ -61,9 +77,10 @@ def regression_flags(
 ) -> dict[str, RunFlag]:
     """run id -> why, for each run worse than its group's earlier runs.
 
-    Checked: runtime per epoch (lower is better), throughput (higher is better) and `metric`
-    (`higher_is_better` says which way; None: from its name), each against the same number
-    in the group's finished runs that started before it.
+    A run that failed, was killed, crashed or was preempted is flagged for that alone.
+    Checked on the others: runtime per epoch (lower is better), throughput (higher is
+    better) and `metric` (`higher_is_better` says which way; None: from its name), each
+    against the same number in the group's finished runs that started before it.
     """
     from mlpm.stats.regression import regression_check
 
@@ -73,6 +90,9 @@ def regression_flags(
         if run.group and run.group not in groups:
             groups[run.group] = group_runs(store, run.group)
     for run in runs:
+        if (ended := ending_flag(run)) is not None:
+            flags[run.id] = ended
+            continue
         if not run.group or run.state == "running":
             continue
         earlier = [

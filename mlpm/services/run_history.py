@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlpm.errors import MlpmError, UsageError
@@ -17,19 +18,42 @@ if TYPE_CHECKING:
     from mlpm.store import Store, Tx
 
 
+Points = list[tuple[int, float]]
+
+
+@dataclass(slots=True)
+class HistoryRead:
+    """A run's history for some metrics, and what damage to its file cost."""
+
+    series: dict[str, Points]
+    problems: list[str] = field(default_factory=list)  # about the whole file
+    lost: dict[str, int] = field(default_factory=dict)  # metric -> points lost to damage
+
+
 def _cached(store: Store, path: str, size: int, mtime_ns: int) -> dict[str, Any] | None:
+    """The cache's index row of `path`: {"keys": [...], "problems": [...], "lost": {...}}."""
     index = store.one(
         "SELECT points FROM run_history_cache WHERE path = ? AND metric = ''"
         " AND size = ? AND mtime_ns = ?",
         (path, size, mtime_ns),
     )
-    return None if index is None else {"keys": json.loads(index["points"])}
+    if index is None:
+        return None
+    data = json.loads(index["points"])
+    return data if isinstance(data, dict) else {"keys": data}  # a bare key list: older rows
 
 
 def _store_cache(
-    store: Store, path: str, size: int, mtime_ns: int, series: dict[str, list[Any]]
+    store: Store,
+    path: str,
+    size: int,
+    mtime_ns: int,
+    series: dict[str, list[Any]],
+    problems: Sequence[str] = (),
+    lost: dict[str, int] | None = None,
 ) -> None:
-    rows = [(path, size, mtime_ns, "", json.dumps(sorted(series)))]
+    index = {"keys": sorted(series), "problems": list(problems), "lost": lost or {}}
+    rows = [(path, size, mtime_ns, "", json.dumps(index))]
     rows += [(path, size, mtime_ns, k, json.dumps(v)) for k, v in series.items()]
     try:
         with store.write("runs history cache", undoable=False) as tx:
@@ -76,14 +100,19 @@ def history(
     path, size and mtime), so later calls for any key are a query. Remote runs are read
     through the W&B API in a subprocess (or `api`, in tests).
     """
+    return read(store, run_id, keys, api=api).series
+
+
+def read(store: Store, run_id: str, keys: Sequence[str], *, api: Any = None) -> HistoryRead:
+    """As `history`, with the damage the file's history had (kept in the cache too)."""
     check_metric_names(keys)
     run = get_run(store, run_id)
     if not run.path:
         raise MlpmError(f"run {run.id} has no history source")
     if run.path.startswith(REMOTE_PREFIX):
-        return _remote_history(store, run, keys, api=api)
+        return HistoryRead(_remote_history(store, run, keys, api=api))
     if mlflow_stores.is_mlflow(run):  # read from its store each time: a query, no file scan
-        return mlflow_stores.history(run, list(keys))
+        return HistoryRead(mlflow_stores.history(run, list(keys)))
     from mlpm.integrations import wandb_history
 
     file = fs_path(run.path)
@@ -92,16 +121,26 @@ def history(
     except OSError:
         cached = _from_cache(store, run.path, keys)
         if cached:
-            return cached
+            return HistoryRead(cached)
         raise MlpmError(f"the file of run {run.id} is gone: {display_path(run.path)}") from None
-    if _cached(store, run.path, stat.st_size, stat.st_mtime_ns) is None:
+    index = _cached(store, run.path, stat.st_size, stat.st_mtime_ns)
+    if index is None:
         try:
-            series, _problems = wandb_history.read_history(file)
+            series, problems, lost = wandb_history.read_history_damage(file)
         except wandb_history.WandbFileError as exc:
             raise MlpmError(f"cannot read the history of run {run.id}: {exc}") from None
-        _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series)
-        return {k: series[k] for k in keys if k in series}
-    return _from_cache(store, run.path, keys)
+        _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series, problems, lost)
+        return HistoryRead(
+            {k: series[k] for k in keys if k in series},
+            problems,
+            {k: lost[k] for k in keys if k in lost},
+        )
+    lost = index.get("lost") or {}
+    return HistoryRead(
+        _from_cache(store, run.path, keys),
+        list(index.get("problems") or []),
+        {k: int(lost[k]) for k in keys if k in lost},
+    )
 
 
 def _remote_history(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlpm import clock
 from mlpm.errors import NotFound, UsageError
+from mlpm.services import run_projects
 from mlpm.services.runs import REMOTE_PREFIX, db_path, display_path, fs_path
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class SyncReport:
     duplicates: int = 0  # files ignored: another file holds a better copy of their run
     files: int = 0
     warnings: list[str] = field(default_factory=list)
+    filed: dict[str, int] = field(default_factory=dict)  # project slug -> runs, when mixed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,8 +88,9 @@ def _row(info: RunInfo, project_id: int | None, now: str) -> tuple[Any, ...]:
 
 
 def default_paths(store: Store) -> list[Path]:
-    """`wandb/` (and `mlflow.db`, `mlruns/`) in the current project's repository, as its
-    `trackers` setting says."""
+    """Every `wandb/` folder in the current project's repository (at its top or up to two
+    folders down, hidden folders skipped) and `$WANDB_DIR`'s, and its `mlflow.db` and
+    `mlruns/`: those of the trackers its `trackers` setting names."""
     from mlpm.services import mlflow_stores, projects, trackers
 
     project = projects.current(store)
@@ -96,7 +99,28 @@ def default_paths(store: Store) -> list[Path]:
             f"project {project.slug!r} has no repository path: give the W&B directory, "
             "e.g. `mlpm runs sync path/to/wandb`"
         )
-    return mlflow_stores.default_roots(Path(project.repo_path), trackers.trackers(project))
+    repo = Path(project.repo_path)
+    found = [
+        path
+        for pattern in ("wandb", "*/wandb", "*/*/wandb")
+        for path in sorted(repo.glob(pattern))
+        if path.is_dir() and not any(p.startswith(".") for p in path.relative_to(repo).parts)
+    ]
+    if env := os.environ.get("WANDB_DIR"):
+        chosen = Path(env) / "wandb" if (Path(env) / "wandb").is_dir() else Path(env)
+        if chosen.is_dir():
+            found.append(chosen)
+    used = trackers.trackers(project)
+    mlflow = [p for p in mlflow_stores.default_roots(repo, used) if p.name != "wandb"]
+    if "wandb" not in used:
+        return mlflow or mlflow_stores.default_roots(repo, used)
+    return (found or ([] if mlflow else [repo / "wandb"])) + mlflow
+
+
+def _slug(store: Store, project_id: int | None) -> str | None:
+    if project_id is None:
+        return None
+    return store.scalar("SELECT slug FROM project WHERE id = ?", (project_id,))
 
 
 def _current_project_id(store: Store) -> int | None:
@@ -212,7 +236,7 @@ def sync_local(
     }
     report = SyncReport()
     now = clock.stamp()
-    run_rows: dict[str, tuple[Any, ...]] = {}
+    infos: dict[str, RunInfo] = {}
     file_rows: dict[str, tuple[Any, ...]] = {}
     chosen: dict[str, _Copy] = {}  # run id -> the copy this sync keeps
     for file in _files(roots, report, quiet=[root for root in roots if found[root][0]]):
@@ -285,15 +309,19 @@ def sync_local(
         if info.problems:
             report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
         chosen[info.run_id] = copy
-        run_rows[info.run_id] = _row(info, project_id, now)
+        infos[info.run_id] = info
         problem = "; ".join(info.problems) or None
         file_rows[key] = _file_row(key, stat, info.run_id, info.state, problem, now)
     batch = mlflow_stores.collect(store, mlflow, full=full, now=now)
     report.files += batch.stores
     report.unchanged += batch.unchanged
     report.warnings += batch.warnings
-    run_rows.update((info.run_id, _row(info, project_id, now)) for info in batch.runs)
+    infos.update((info.run_id, info) for info in batch.runs)
     file_rows.update(batch.file_rows)
+    owners, filed = run_projects.owners(store, list(infos.values()), project_id)
+    if set(filed) - {_slug(store, project_id)}:
+        report.filed = filed
+    run_rows = {run_id: _row(info, owners[run_id], now) for run_id, info in infos.items()}
     report.added = sum(run_id not in stored for run_id in run_rows)
     report.updated = len(run_rows) - report.added
     if file_rows:

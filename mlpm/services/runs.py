@@ -23,7 +23,9 @@ from mlpm.errors import MlpmError, NotFound, UsageError
 if TYPE_CHECKING:
     from mlpm.store import Store
 
-STATES = ("finished", "crashed", "running")
+# As `wandb_run.STATES` (and the run table's CHECK): a run that ended any way but finished.
+STATES = ("finished", "failed", "killed", "crashed", "preempted", "running")
+ENDED_BADLY = ("failed", "killed", "crashed", "preempted")
 REMOTE_PREFIX = "wandb://"
 _FS_PREFIX = "fsb64:"  # a path whose bytes are not UTF-8, stored reversibly
 

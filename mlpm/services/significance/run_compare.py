@@ -25,8 +25,11 @@ def _config_value(config: dict[str, Any], key: str) -> Any:
     return value
 
 
-def _pairing(side_a: list[Run], side_b: list[Run], keys: Sequence[str]) -> tuple[str | None, str]:
-    """The first config key whose values pair the runs one to one, and why (or why not)."""
+def _pairing(
+    side_a: list[Run], side_b: list[Run], keys: Sequence[str]
+) -> tuple[str | None, str, set[str]]:
+    """The first config key whose values are unique within each side and the same on both,
+    or shared by at least two runs a side; why (or why not); the shared values (as JSON)."""
     reasons = []
     for key in keys:
         va = [_config_value(r.config, key) for r in side_a]
@@ -38,13 +41,14 @@ def _pairing(side_a: list[Run], side_b: list[Run], keys: Sequence[str]) -> tuple
             [json.dumps(v, sort_keys=True) for v in va],
             [json.dumps(v, sort_keys=True) for v in vb],
         )
+        shared = set(ka) & set(kb)
         if len(set(ka)) != len(ka) or len(set(kb)) != len(kb):
             reasons.append(f"config {key!r} repeats within a side")
-        elif set(ka) != set(kb):
+        elif len(shared) < 2 and set(ka) != set(kb):
             reasons.append(f"the {key!r} values differ between the sides")
         else:
-            return key, f"paired by config {key!r} (the same values on both sides)"
-    return None, "unpaired: " + ("; ".join(reasons) if reasons else "no pairing key")
+            return key, f"paired by config {key!r} (the values both sides share)", shared
+    return None, "unpaired: " + ("; ".join(reasons) if reasons else "no pairing key"), set()
 
 
 def _resolve(store: Store, refs: Sequence[str], group: str | None, side: str) -> list[Run]:
@@ -65,6 +69,27 @@ def _resolve(store: Store, refs: Sequence[str], group: str | None, side: str) ->
     return out
 
 
+def _pair_value(run: Run, key: str) -> str:
+    return json.dumps(_config_value(run.config, key), sort_keys=True)
+
+
+def _on_shared(
+    runs: list[Run], nums: list[float], key: str, shared: set[str], side: str, notes: list[str]
+) -> tuple[list[Run], list[float]]:
+    """The runs whose `key` value the other side shares, in the order of that value."""
+    kept = sorted(
+        ((r, v) for r, v in zip(runs, nums, strict=True) if _pair_value(r, key) in shared),
+        key=lambda rv: _pair_value(rv[0], key),
+    )
+    alone = [r.label for r in runs if _pair_value(r, key) not in shared]
+    if alone:
+        notes.append(
+            f"left out {len(alone)} run(s) of {side} whose {key!r} the other side lacks"
+            f" ({', '.join(alone[:3])})"
+        )
+    return [r for r, _ in kept], [v for _, v in kept]
+
+
 def compare_runs(
     store: Store,
     refs_a: Sequence[str],
@@ -79,11 +104,15 @@ def compare_runs(
     alpha: float = 0.05,
     margin: float | None = None,
     seed: int | None = None,
+    include_unfinished: bool = False,
 ) -> SampleCheck:
     """Compare a summary metric of two sets of imported runs (or two W&B groups).
 
-    Pairs runs by a config key (`pair_by`, else the first of seed, random_seed, fold, split
-    that matches one to one) unless `paired` is False; says which was chosen and why.
+    Only finished runs count unless `include_unfinished` (a crashed run's summary is its
+    last logged value, not its result); the output says how many were left out. Pairs runs
+    by a config key (`pair_by`, else the first of seed, random_seed, fold, split unique
+    within each side) on the values both sides share, unless `paired` is False; says which
+    key was chosen, why, and which runs had no partner.
     """
     from mlpm.stats import compare_samples
 
@@ -96,6 +125,14 @@ def compare_runs(
 
     def values(runs: list[Run], side: str) -> tuple[list[Run], list[float]]:
         kept, nums, missing = [], [], []
+        if not include_unfinished:
+            left_out = [r.label for r in runs if r.state != "finished"]
+            if left_out:
+                notes.append(
+                    f"left out {len(left_out)} unfinished run(s) of {side}"
+                    f" ({', '.join(left_out[:3])}; --include-unfinished counts them)"
+                )
+            runs = [r for r in runs if r.state == "finished"]
         for run in runs:
             value = run.metric(metric)
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -125,23 +162,17 @@ def compare_runs(
     way = direction(metric, higher_is_better)
     if (note := way.note()) is not None:
         notes.append(note)
-    key, why = (
-        (None, "unpaired (as asked)")
+    no_pairs: tuple[str | None, str, set[str]] = (None, "unpaired (as asked)", set())
+    key, why, values_shared = (
+        no_pairs
         if paired is False
         else _pairing(side_a, side_b, [pair_by] if pair_by else PAIR_KEYS)
     )
     if paired and key is None:
         raise UsageError(f"cannot pair these runs: {why.removeprefix('unpaired: ')}")
     if key is not None:
-        order = {
-            json.dumps(_config_value(r.config, key), sort_keys=True): i
-            for i, r in enumerate(side_a)
-        }
-        pairs = sorted(
-            zip(side_b, nums_b, strict=True),
-            key=lambda rv: order[json.dumps(_config_value(rv[0].config, key), sort_keys=True)],
-        )
-        side_b, nums_b = [r for r, _ in pairs], [v for _, v in pairs]
+        side_a, nums_a = _on_shared(side_a, nums_a, key, values_shared, "A", notes)
+        side_b, nums_b = _on_shared(side_b, nums_b, key, values_shared, "B", notes)
     label_a = group_a or (side_a[0].label if len(side_a) == 1 else "A")
     label_b = group_b or (side_b[0].label if len(side_b) == 1 else "B")
     if label_a == label_b:

@@ -195,17 +195,20 @@ class RunsScreen(DataScreen):
         table = self.table
         keep = self.current
         columns = ["", "Name", "Group", "State", "Task", "Commit", *self.metric_columns, "Flag"]
-        # Columns are added again with their rows: a header drawn before new widths are
-        # measured keeps the old widths while the table is not focused.
+        rows = [(run.id, self._cells(run)) for run in self._ordered()]
+        # Widths are measured here, not left to the table: it measures new rows when idle,
+        # and lines drawn before that stay cached at the old widths (Name and State cut to
+        # "base", "finis" after a metric change). The Flag column grows as flags arrive.
         table.clear(columns=True)
-        for title in columns:
+        for index, title in enumerate(columns):
             label = literal(title)
             if title == self.metric:
                 label.stylize("bold underline")
-            table.add_column(label)
+            width = max([label.cell_len, *(cells[index].cell_len for _, cells in rows)])
+            table.add_column(label, width=None if title == "Flag" else width)
         self._columns = columns
-        for run in self._ordered():
-            table.add_row(*self._cells(run), key=run.id)
+        for run_id, cells in rows:
+            table.add_row(*cells, key=run_id)
         if keep is not None and keep.id in self._by_id:
             table.move_cursor(row=table.get_row_index(keep.id), animate=False)
         self._show_status()

@@ -14,7 +14,8 @@ from mlpm.tui.screens.runs_data import RunsData, fmt_value
 FLAG_WIDTH = 24
 NAME_WIDTH = 28
 MARK_STYLE = "bold cyan"
-STATE_STYLE = {"finished": "green", "crashed": "red", "running": "yellow"}
+STATE_STYLE = {"finished": "green", "running": "yellow", "preempted": "magenta"}
+STATE_STYLE |= {"failed": "red", "killed": "red", "crashed": "red"}
 
 
 def mark_cell(marked: bool) -> Text:
