@@ -41,19 +41,29 @@ class SequentialCheck:
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json()
-        data.update(label_a=self.label_a, label_b=self.label_b)
+        # verdict and verdict_text as every check spells them (the same as the decision).
+        data.update(
+            label_a=self.label_a,
+            label_b=self.label_b,
+            verdict=self.result.decision,
+            verdict_text=self.result.decision_text,
+        )
         if self.saved_ids:
             data["saved_id"] = self.saved_ids[0]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SequentialCheck:
-        keys = SequentialResult.__dataclass_fields__
+        keys = SequentialResult.__dataclass_fields__  # verdict* repeat the decision
         values = {k: v for k, v in data.items() if k in keys}
-        values["intervals"] = [tuple(i) for i in values.get("intervals", [])]
+        nan = float("nan")
+        values["intervals"] = [
+            (int(n), nan if lo is None else lo, nan if hi is None else hi)
+            for n, lo, hi in values.get("intervals", [])
+        ]
         for bound in ("ci_low", "ci_high", "mean_difference"):
             if values.get(bound) is None:  # JSON keeps no infinity
-                values[bound] = float("nan")
+                values[bound] = nan
         result = SequentialResult(**values)
         return cls(result, str(data.get("label_a", "A")), str(data.get("label_b", "B")))
 
@@ -63,8 +73,6 @@ class SequentialCheck:
         data.pop("saved_id", None)
         data.update(
             test=r.method,
-            verdict=r.decision,
-            verdict_text=r.decision_text,
             n_a=r.n,
             n_b=r.n,
             difference=r.mean_difference,
