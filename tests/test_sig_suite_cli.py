@@ -86,7 +86,17 @@ def test_suite_prints_a_table_the_pairs_and_a_plain_profile_chart(cli, tmp_path:
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0].startswith("2 method(s) on 2 task(s): highest IQM")
-    assert lines[1].split() == ["method", "IQM", "[95%", "CI]", "mean", "median", "opt.", "gap", "runs"]
+    assert lines[1].split() == [
+        "method",
+        "IQM",
+        "[95%",
+        "CI]",
+        "mean",
+        "median",
+        "opt.",
+        "gap",
+        "runs",
+    ]
     assert "probability of improvement P(X > Y)" in r.stdout
     assert "performance profiles (share of runs scoring above tau):" in r.stdout
     assert "a = " in r.stdout and "b = " in r.stdout
@@ -98,7 +108,9 @@ def test_suite_prints_a_table_the_pairs_and_a_plain_profile_chart(cli, tmp_path:
 def test_suite_reference_scores_scale_each_task(cli, tmp_path: Path) -> None:
     ref = tmp_path / "ref.csv"
     ref.write_text("task,low,high\nt1,0,1\nt2,0,4\n")
-    data = json.loads(cli("sig", "suite", _table(tmp_path), "--reference", str(ref), "--json").stdout)
+    data = json.loads(
+        cli("sig", "suite", _table(tmp_path), "--reference", str(ref), "--json").stdout
+    )
     assert data["normalisation"] == "reference"
     x_all = SCORES[("x", "t1")] + [v / 4 for v in SCORES[("x", "t2")]]
     mean = next(m["mean"] for m in data["methods"] if m["method"] == "x")
