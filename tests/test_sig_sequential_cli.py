@@ -7,6 +7,8 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from mlpm.services import comparisons
 from mlpm.services.significance.saving import saved_check
 from mlpm.store import Store
@@ -110,8 +112,9 @@ def test_runs_sequential_pairs_by_seed(cli, db_path: Path) -> None:
     assert r.stdout.startswith("g2 is better than g1 (anytime-valid CI [")
     assert "assumes: paired by config 'seed'" in r.stdout
     data = json.loads(cli(*args, "--sequential", "--json", "--save").stdout)
-    by_hand = [b - a for a, b in zip(map(float, A.split(",")), map(float, B.split(",")))]
-    assert data["mean_difference"] == sum(by_hand) / 6
+    pairs = zip(A.split(","), B.split(","), strict=True)
+    by_hand = [float(b) - float(a) for a, b in pairs]
+    assert data["mean_difference"] == pytest.approx(sum(by_hand) / 6, abs=1e-12)
     logged = json.loads(cli("sig", "log", "--run", "g1-s0", "--json").stdout)
     assert logged[0]["kind"] == "sequential" and len(logged[0]["runs_b"]) == 6
 
