@@ -8,7 +8,9 @@ of the process's peak RSS during the timed run.
 
 Bars (issue 7): paired bootstrap and permutation test with n = 10,000 pairs and 10,000
 resamples, each <= 1 s and <= 500 MB; ASO on 1,000 vs 1,000 scores <= 0.5 s; McNemar on
-10 million predictions <= 1 s.
+10 million predictions <= 1 s. Issue 15: `sig preds` on 10 million predictions from .npy
+<= 1.5 s and <= 500 MB; `sig suite` on 20 methods x 50 tasks x 10 seeds with 2,000 resamples
+<= 2 s. "peak RSS" is the case process's own peak (interpreter, numpy and scipy included).
 
     python bench/significance.py
 
@@ -123,6 +125,57 @@ def _predictions_10m(np: Any) -> Callable[[], str]:
     return run
 
 
+def _preds_npy(np: Any) -> Callable[[], str]:
+    """`mlpm sig preds A.npy B.npy --truth Y.npy` behind the CLI: reading, label coding and
+    the whole check (McNemar, bootstrap and permutation) on 10 million examples."""
+    import tempfile
+    from pathlib import Path
+
+    from mlpm.services.significance import checks
+
+    n = 10_000_000
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 10, n)
+    folder = Path(tempfile.mkdtemp(prefix="preds-npy-"))
+    np.save(folder / "y.npy", y)
+    np.save(folder / "a.npy", np.where(rng.random(n) < 0.75, y, (y + 1) % 10))
+    np.save(folder / "b.npy", np.where(rng.random(n) < 0.7501, y, (y + 2) % 10))
+    del y
+
+    def run() -> str:
+        r = checks.preds(
+            str(folder / "a.npy"), str(folder / "b.npy"), truth=str(folder / "y.npy")
+        ).result
+        return f"{r.test}: p = {r.p_text}; {r.verdict_text}"
+
+    return run
+
+
+def _suite(np: Any) -> Callable[[], str]:
+    """`mlpm sig suite FILE` behind the CLI: 20 methods x 50 tasks x 10 seeds from a CSV, 2,000
+    stratified-bootstrap resamples (IQM, mean, median, gap and probability of improvement)."""
+    import tempfile
+    from pathlib import Path
+
+    from mlpm.services.significance.suite import suite
+
+    rng = np.random.default_rng(7)
+    skill = rng.normal(0, 0.1, 20)
+    path = Path(tempfile.mkdtemp(prefix="suite-")) / "suite.csv"
+    lines = ["method,task,seed,score"]
+    for m in range(20):
+        for t in range(50):
+            lines += [f"m{m},t{t},{s},{0.5 + skill[m] + rng.normal(0, 0.2):.5f}" for s in range(10)]
+    path.write_text("\n".join(lines) + "\n")
+
+    def run() -> str:
+        r = suite(str(path), resamples=2000, seed=0).result
+        top = max(r.methods, key=lambda m: m.iqm)
+        return f"{len(r.prob_improvement)} pairs; top IQM {top.method} {top.iqm:.4f}"
+
+    return run
+
+
 CASES: dict[str, tuple[str, Callable[[Any], Callable[[], str]], float, float | None]] = {
     "bootstrap": ("paired bootstrap, 10,000 pairs x 10,000 resamples", _bootstrap, 1.0, 500),
     "permutation": (
@@ -139,6 +192,13 @@ CASES: dict[str, tuple[str, Callable[[Any], Callable[[], str]], float, float | N
     ),
     "aso": ("ASO, 1,000 vs 1,000 scores", _aso, 0.5, None),
     "mcnemar": ("McNemar on 10 million predictions", _mcnemar, 1.0, None),
+    "preds-npy": (
+        "sig preds on 10 million predictions from .npy (A, B, --truth)",
+        _preds_npy,
+        1.5,
+        500,
+    ),
+    "suite": ("sig suite, 20 methods x 50 tasks x 10 seeds x 2,000 resamples", _suite, 2.0, None),
     "predictions-10m": (
         "(extra) full preds check, 10 million examples x 10,000 resamples",
         _predictions_10m,
@@ -175,6 +235,7 @@ def run_case(name: str) -> dict[str, Any]:
         "cpu_seconds": cpu_seconds,
         "traced_peak_mb": peak / 2**20,
         "rss_growth_mb": rss_growth,
+        "rss_peak_mb": _rss_mb(),
         "detail": detail,
     }
 
@@ -188,7 +249,7 @@ def main() -> None:
 
 
 def run_all() -> None:
-    print(f"{'case':<72} {'wall':>8} {'cpu':>8} {'peak mem':>10}  bar")
+    print(f"{'case':<72} {'wall':>8} {'cpu':>8} {'peak mem':>10} {'peak RSS':>10}  bar")
     for name, (label, _, time_bar, mem_bar) in CASES.items():
         out = subprocess.run(
             [sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True
@@ -199,7 +260,8 @@ def run_all() -> None:
         bar = f"<= {time_bar:g} s" + (f", <= {mem_bar} MB" if mem_bar else "")
         verdict = "ok" if ok else "OVER"
         times = f"{r['seconds']:>7.3f}s {r['cpu_seconds']:>7.3f}s"
-        print(f"{label:<72} {times} {mem:>8.1f}MB  {bar} (wall) {verdict}")
+        rss = f"{r['rss_peak_mb']:>8.1f}MB"
+        print(f"{label:<72} {times} {mem:>8.1f}MB {rss}  {bar} (wall) {verdict}")
         print(f"    {r['detail']}")
 
 

@@ -184,3 +184,33 @@ def test_snapshot(snap_compare, db_path: Path, imported, all_screens, size):
         await settle(pilot)
 
     assert snap_compare(MlpmApp(db_path, screen="runs"), terminal_size=size, run_before=before)
+
+
+async def test_saved_suites_and_sequential_checks_are_shown_like_any_comparison(
+    db_path: Path, store: Store, project
+):
+    from mlpm.services.significance.saving import save_check
+    from mlpm.services.significance.sequential import sequential
+    from mlpm.services.significance.suite import suite
+
+    rows = [
+        {"method": m, "task": t, "seed": s, "score": base + 0.01 * s + (0.05 if t == "b" else 0)}
+        for m, base in (("ppo", 0.6), ("dqn", 0.4))
+        for t in ("a", "b")
+        for s in range(4)
+    ]
+    save_check(lambda: store, suite(rows, resamples=200))
+    a, b = "0.71,0.74,0.70,0.73,0.72,0.75", "0.78,0.80,0.77,0.81,0.79,0.80"
+    save_check(lambda: store, sequential(a, b))
+    app = MlpmApp(db_path, screen="compare")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one("#compare-log", DataTable)
+        assert [str(log.get_row_at(i)[5]) for i in range(2)] == ["B better", "suite"]
+        assert shown(app, "#compare-verdict").startswith("B is better than A (anytime-valid CI")
+        assert "method: group-sequential paired t" in shown(app, "#compare-body")
+        await pilot.press("down")
+        await settle(pilot)
+        assert shown(app, "#compare-verdict").startswith("2 method(s) on 2 task(s): highest IQM")
+        body = shown(app, "#compare-body")
+        assert "IQM [95% CI]" in body and "performance profiles" in body and "a = ppo" in body

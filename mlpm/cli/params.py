@@ -14,6 +14,8 @@ import click
 from mlpm.text import clean
 
 NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+# A negative number, or a list of numbers starting with one: `sig seeds "-0.8,-1.3" ...`.
+NUMBERS = re.compile(r"-[0-9.]+(?:[eE][-+]?[0-9]+)?(?:[,\s]+-?[0-9.]+(?:[eE][-+]?[0-9]+)?)*,?")
 ID_TEXT = re.compile(r"-?[0-9]+")  # not int()'s "１", " 1", "+1" or "1_0"
 
 
@@ -46,29 +48,33 @@ class Command(click.Command):
     argument); any other unknown option is still refused by click as before."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if _only_numbers_unknown(self.get_params(ctx), args):
+        numbers, unknown = _unknown_arguments(self.get_params(ctx), args)
+        if numbers and unknown is not None:  # name the real typo, not a number's "-0"
+            raise click.NoSuchOption(unknown.split("=", 1)[0], ctx=ctx)
+        if numbers:
             ctx.ignore_unknown_options = True
         return super().parse_args(ctx, args)
 
 
-def _only_numbers_unknown(params: list[click.Parameter], args: list[str]) -> bool:
+def _unknown_arguments(params: list[click.Parameter], args: list[str]) -> tuple[bool, str | None]:
+    """(whether some "-…" argument is a number, the first unknown option that is not)."""
     known = {
         name
         for param in params
         if isinstance(param, click.Option)
         for name in (*param.opts, *param.secondary_opts)
     }
-    numbers = False
+    numbers, unknown = False, None
     for arg in args:
         if arg == "--":
             break
         if not arg.startswith("-") or arg == "-":
             continue
-        if NUMBER.fullmatch(arg):
+        if NUMBER.fullmatch(arg) or NUMBERS.fullmatch(arg):
             numbers = True
-        elif arg.split("=", 1)[0] not in known and arg[:2] not in known:
-            return False
-    return numbers
+        elif arg.split("=", 1)[0] not in known and arg[:2] not in known and unknown is None:
+            unknown = arg
+    return numbers, unknown
 
 
 class Group(click.Group):

@@ -8,11 +8,14 @@ import click
 
 from mlpm.cli.direction import direction_options, said_direction
 from mlpm.cli.output import clean, emit_json, warn
-from mlpm.cli.sig_options import common_options, finish, margin_option
+from mlpm.cli.params import Group
+from mlpm.cli.sig_options import common_options, finish, margin_option, sequential_options
 from mlpm.cli.sig_runs import runs
+from mlpm.cli.sig_suite import suite
+from mlpm.errors import UsageError
 
 
-@click.group()
+@click.group(cls=Group)
 @click.pass_context
 def sig(ctx: click.Context) -> None:
     """Significance checks: is B really better than A, or lucky?
@@ -34,6 +37,7 @@ def sig(ctx: click.Context) -> None:
 
 
 sig.add_command(runs)
+sig.add_command(suite)
 
 
 @sig.command("props")
@@ -86,11 +90,15 @@ def props(
 @click.option(
     "--cv",
     metavar="K|5x2",
-    help="Scores are paired cross-validation folds (k-fold, repeats allowed) or a 5x2cv layout.",
+    help="Scores are paired cross-validation folds (k-fold, repeats allowed) or a 5x2cv "
+    "layout. With 5x2 give the 10 scores in this order: replication 1 fold 1, replication 1 "
+    "fold 2, replication 2 fold 1, ... replication 5 fold 2 (Dietterich's t uses "
+    "replication 1 fold 1, so the order matters).",
 )
 @click.option("--test-ratio", type=float, help="Folds with this n_test/n_train ratio.")
 @click.option("--gain", type=float, help="Gain to plan power for (default: the observed one).")
 @click.option("--seed", type=int, help="Resampling seed (ASO bootstrap, permutations).")
+@sequential_options
 @direction_options()
 @margin_option
 @common_options
@@ -102,6 +110,10 @@ def seeds(
     test_ratio: float | None,
     gain: float | None,
     seed: int | None,
+    sequential: bool,
+    bounds: str | None,
+    max_seeds: int,
+    delta: float | None,
     higher_flag: bool,
     lower_flag: bool,
     margin: float | None,
@@ -112,10 +124,33 @@ def seeds(
 ) -> None:
     """Scores of runs over seeds: `mlpm sig seeds "0.751,0.762,..." "0.781,0.779,..."`.
 
-    SCORES are comma- or space-separated numbers, or a file holding them.
+    SCORES are comma- or space-separated numbers (negative ones too: "-0.8,-1.3"), or a
+    file holding them. With --sequential, run i of A goes with run i of B.
     """
     from mlpm.services.significance import checks
+    from mlpm.services.significance.saving import Check
 
+    higher = said_direction(higher_flag, lower_flag) is not False
+    if sequential:
+        from mlpm.services.significance.sequential import sequential as seq
+
+        if paired or cv or test_ratio is not None or margin is not None or gain is not None:
+            raise UsageError(
+                "--sequential pairs by position; it takes --bounds, --delta, --max-seeds"
+            )
+        check: Check = seq(
+            scores_a,
+            scores_b,
+            bounds=bounds,
+            delta=delta,
+            max_seeds=max_seeds,
+            higher_is_better=higher,
+            alpha=alpha,
+        )
+        finish(check, as_json=as_json, save=save, task_id=task_id)
+        return
+    if bounds is not None or delta is not None:
+        raise UsageError("--bounds and --delta go with --sequential")
     check = checks.seeds(
         scores_a,
         scores_b,
@@ -124,7 +159,7 @@ def seeds(
         test_ratio=test_ratio,
         gain=gain,
         seed=seed,
-        higher_is_better=said_direction(higher_flag, lower_flag) is not False,
+        higher_is_better=higher,
         margin=margin,
         alpha=alpha,
     )
@@ -196,8 +231,9 @@ def preds(
 )
 @click.option(
     "--adjust",
+    "--method",
     "method",
-    type=click.Choice(["holm", "bonferroni", "bh"]),
+    type=click.Choice(["holm", "hommel", "bonferroni", "bh"]),
     default="holm",
     show_default=True,
     help="With --baseline: p-value adjustment.",
@@ -235,7 +271,12 @@ def multi(
 @sig.command("adjust")
 @click.argument("p_values", nargs=-1, required=True)
 @click.option(
-    "--method", type=click.Choice(["holm", "bonferroni", "bh"]), default="holm", show_default=True
+    "--method",
+    type=click.Choice(["holm", "hommel", "bonferroni", "bh"]),
+    default="holm",
+    show_default=True,
+    help="Holm and Hommel hold the family-wise error (Hommel more powerfully for independent "
+    "or positively dependent tests); Bonferroni too; bh the false discovery rate.",
 )
 @common_options
 def adjust_(
@@ -246,7 +287,7 @@ def adjust_(
     save: bool,
     task_id: int | None,
 ) -> None:
-    """Adjust p-values for several comparisons (Holm by default)."""
+    """Adjust p-values for several comparisons (Holm by default; also Hommel, Bonferroni, BH)."""
     from mlpm.services.significance import checks
 
     check = checks.adjust(p_values, method=method, alpha=alpha)

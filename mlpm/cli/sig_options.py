@@ -37,6 +37,42 @@ def margin_option(func: F) -> F:
     )(func)
 
 
+def sequential_options(func: F) -> F:
+    """--sequential and its settings (`sig seeds`, `sig runs`)."""
+    for option in reversed(
+        [
+            click.option(
+                "--sequential",
+                is_flag=True,
+                help="Seed by seed: an anytime-valid check you may rerun after every new seed "
+                "(A and B paired by position) and stop when it decides.",
+            ),
+            click.option(
+                "--bounds",
+                metavar="LOW,HIGH",
+                help="With --sequential: every score lies in [LOW, HIGH] (e.g. 0,1 for "
+                "accuracy): an assumption-free sequence instead of the normal-theory design.",
+            ),
+            click.option(
+                "--max-seeds",
+                type=click.IntRange(min=3),
+                default=50,
+                show_default=True,
+                help="With --sequential: the most seeds you plan (the design's alpha holds "
+                "up to it).",
+            ),
+            click.option(
+                "--delta",
+                type=float,
+                help="With --sequential: stop with 'no difference larger than DELTA' when "
+                "the interval lies within +/-DELTA.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 def finish(check: Check, *, as_json: bool, save: bool, task_id: int | None) -> None:
     """Save if asked, then print the report (or the JSON)."""
     from mlpm.cli.context import open_store

@@ -197,7 +197,17 @@ def sequential_test(
             "the differences are roughly normal; for bounded scores, --bounds gives an "
             "assumption-free (but slower to decide) sequence"
         )
+    raw_low, raw_high = low, high
     low, high = running_intersection(low, high)
+    if low[-1] > high[-1]:
+        # An empty intersection happens with chance below alpha when the assumption holds;
+        # show the latest look's own interval and say what it means instead of [hi, lo].
+        low[-1], high[-1] = float(raw_low[-1]), float(raw_high[-1])
+        warnings.append(
+            "the intervals so far contradict each other (their intersection is empty): "
+            "the scores may break the method's assumption; the latest look's own interval "
+            "is shown" + ("" if bounds is not None else " (--bounds assumes less)")
+        )
     ci_low, ci_high = float(low[-1]), float(high[-1])
     mean = float(d.mean())
     decision, text = _decide(ci_low, ci_high, delta, higher_is_better, label_a, label_b, n)

@@ -146,6 +146,31 @@ def _aggregates(values: Any, total: int, gamma: float) -> Any:
     return np.stack([iqm, mean, median, gap])
 
 
+def _counted_aggregates(values: Any, counts: Any, gamma: float) -> Any:
+    """`_aggregates` of every resample given as draw counts (N, R) of the N values (NaN
+    padding has count 0): one sort of the values, then cumulative counts, no partition."""
+    import numpy as np
+
+    keep = ~np.isnan(values)
+    order = np.argsort(values[keep], kind="stable")
+    v, w = values[keep][order], counts[keep][order]
+    total = int(w[:, 0].sum())
+    cut = int(0.25 * total)
+    high = np.cumsum(w, axis=0)
+    low = high - w
+    # Each value's share of the kept middle positions [cut, total - cut).
+    overlap = np.clip(np.minimum(high, total - cut) - np.maximum(low, cut), 0, None)
+    iqm = (v[:, None] * overlap).sum(axis=0) / (total - 2 * cut)
+    mean = (v[:, None] * w).sum(axis=0) / total
+
+    def at(k: int) -> Any:  # the k-th smallest (0-based) of each resample
+        return v[(high > k).argmax(axis=0)]
+
+    median = at(total // 2) if total % 2 else (at(total // 2 - 1) + at(total // 2)) / 2
+    gap = (np.maximum(gamma - v, 0.0)[:, None] * w).sum(axis=0) / total
+    return np.stack([iqm, mean, median, gap])
+
+
 def _task_wins(values: Any, weights: Any) -> Any:
     """sum_ij w_xi w_yj ([v_xi > v_yj] + [v_xi = v_yj] / 2) for every pair of methods on one
     task, as (x, resample, y). `values` (M, S) NaN-padded, `weights` (M, S, R) draw counts.
@@ -238,15 +263,14 @@ def compare_suite(
         total = int(runs.sum())
         point = _aggregates(own.reshape(1, -1), total, gamma)[:, 0]
         idx, valid = _draws(rng, runs, resamples, width)
-        drawn = np.take(own.ravel(), idx)
-        if valid is not None:
-            drawn = np.where(valid, drawn, np.nan)
-        low, high = np.quantile(_aggregates(drawn.reshape(resamples, -1), total, gamma), q, axis=1)
-        # Draw counts per run, for the probability of improvement.
+        # Draw counts per run: they give every statistic of every resample (and the
+        # probability of improvement) without materialising the resampled scores.
         keys = idx * resamples + np.arange(resamples)[:, None, None]
         counts[:, mi] = np.bincount(
             keys.ravel() if valid is None else keys[valid], minlength=t_count * width * resamples
         ).reshape(t_count, width, resamples)
+        boot = _counted_aggregates(own.ravel(), counts[:, mi].reshape(-1, resamples), gamma)
+        low, high = np.quantile(boot, q, axis=1)
         (iqm, mean, median, gap), (l_i, l_m, l_d, l_g), (h_i, h_m, h_d, h_g) = (
             [float(v) for v in point],
             [float(v) for v in low],

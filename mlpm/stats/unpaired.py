@@ -274,12 +274,20 @@ def unpaired_samples(
     sign = 1.0 if higher_is_better else -1.0
     fwd = aso(sign * y, sign * x, seed=seed)  # does B dominate A?
     back = aso(sign * x, sign * y, seed=seed)
+    # A side line names a winner only when the verdict does (issue 15: the output never
+    # contradicts its headline); otherwise it says what it measured and that it cannot decide.
+    b_won = code == "b_better"
+    undecided = "which alone would favour B; not decisive at this n (see the verdict)"
     if fwd.eps_min is not None:
         dominated = (
-            "B almost stochastically dominates A"
+            ("B almost stochastically dominates A" if b_won else f"below it, {undecided}")
             if fwd.eps_min < STRICT_THRESHOLD
             else (
-                "B dominates A only by the original, looser threshold"
+                (
+                    "B dominates A only by the original, looser threshold"
+                    if b_won
+                    else f"below the original, looser threshold only, {undecided}"
+                )
                 if fwd.eps_min < ORIGINAL_THRESHOLD
                 else "B does not dominate A"
             )
@@ -327,8 +335,12 @@ def unpaired_samples(
                 if low == high
                 else f"{round(100 * (1 - alpha)):g}% bootstrap CI [{num(low, 3)}, {num(high, 3)}]; "
             )
-            + "by Bouthillier et al. 2021 (P >= 0.75 and CI above 0.5) B is "
-            f"{'' if convincing else 'not '}convincingly better",
+            + (
+                "by Bouthillier et al. 2021 (P >= 0.75 and CI above 0.5) B is "
+                f"{'' if convincing else 'not '}convincingly better"
+                if b_won or not convincing
+                else f"meets Bouthillier et al.'s bar (P >= 0.75, CI > 0.5), {undecided}"
+            ),
         )
     )
     if n_a + n_b < 58:

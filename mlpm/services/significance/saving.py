@@ -14,6 +14,8 @@ from mlpm.services.significance.results import (
     Report,
     SampleCheck,
 )
+from mlpm.services.significance.sequential import SequentialCheck
+from mlpm.services.significance.suite import SuiteCheck
 from mlpm.services.significance.tallies import AdjustCheck, RegressionCheck
 
 if TYPE_CHECKING:
@@ -42,9 +44,19 @@ _BY_KIND: dict[str, Any] = {
     AdjustCheck.kind: AdjustCheck,
     RegressionCheck.kind: RegressionCheck,
     BaselineCheck.kind: BaselineCheck,
+    SuiteCheck.kind: SuiteCheck,
+    SequentialCheck.kind: SequentialCheck,
 }
 
-AnyCheck = SampleCheck | RankCheck | BaselineCheck | AdjustCheck | RegressionCheck
+AnyCheck = (
+    SampleCheck
+    | RankCheck
+    | BaselineCheck
+    | AdjustCheck
+    | RegressionCheck
+    | SuiteCheck
+    | SequentialCheck
+)
 
 
 def check_save_options(save: bool, task_id: int | None) -> None:

@@ -43,8 +43,15 @@ VERDICT_STYLE = {
     "equivalent": "cyan",
     "no_difference": "yellow",
     "too_few": "red",
+    "continue": "yellow",  # a sequential check that has not decided yet
 }
-VERDICT_SHORT = {"b_better": "B better", "a_better": "A better", "no_difference": "no difference"}
+VERDICT_SHORT = {
+    "b_better": "B better",
+    "a_better": "A better",
+    "no_difference": "no difference",
+    "continue": "keep adding seeds",
+    "summary": "suite",  # a benchmark suite describes; it calls no winner
+}
 
 
 def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
