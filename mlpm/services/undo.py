@@ -72,4 +72,3 @@ def undo(store: Store) -> Undone:
         # The log stays append-only: the undo is itself an entry naming the batch it reverted.
         tx.note("undo", events[0]["batch"], {"command": command})
     return Undone(command, events[0]["at"], len(events), _describe(events))
-
