@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from mlpm.integrations import sync_repo
-from mlpm.services import projects, settings, sync_merge, sync_run, task_query, tasks
+from mlpm.services import (
+    commit_scan,
+    projects,
+    settings,
+    sync_merge,
+    sync_run,
+    task_query,
+    tasks,
+)
 from mlpm.services.task_ids import resolve
 from mlpm.store import Store
 
@@ -171,3 +179,21 @@ def test_sync_before_setup_is_one_clear_line(cli, project):
     result = cli("sync")
     assert result.exit_code != 0
     assert "sync is not set up" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_trailer_with_a_short_id_resolves_to_the_same_task_on_every_replica(replicas, tmp_path):
+    code = tmp_path / "code"
+    subprocess.run(["git", "init", "--quiet", str(code)], check=True)
+    a, b, _ = replicas
+    made = tasks.add(a, "fix the loader").task
+    tasks.add(b, "something else on b")  # b's task 1 is another task
+    sync_all(replicas)
+    message = f"Fix the loader\n\nTask: {made.short_id}"
+    subprocess.run(
+        ["git", "-C", str(code), "commit", "--quiet", "--allow-empty", "-m", message], check=True
+    )
+    for s in replicas:
+        project = projects.edit(s, "asr", repo_path=str(code))
+        commit_scan.sync(s, project)
+        linked = s.query("SELECT task_id FROM task_commit")
+        assert [r["task_id"] for r in linked] == [local(s, made.gid)]

@@ -8,8 +8,9 @@ import sqlite3
 import pytest
 
 from mlpm.errors import NotFound, UsageError
+from mlpm.integrations.git_log import parse_links
 from mlpm.services import lessons, task_query, tasks
-from mlpm.services.task_ids import resolve, short_id
+from mlpm.services.task_ids import TaskRefs, resolve, short_id
 from mlpm.store import Store
 from mlpm.store.ids import GID_TABLES, LETTERS, MIN_SHORT, short_ids
 
@@ -99,3 +100,25 @@ def test_migration_gives_existing_rows_distinct_gids(db_path):
         tx.insert_many("lesson", ["text", "created_at"], [("a lesson", now)])
     assert store.scalar("SELECT gid FROM lesson")[0] in LETTERS
     assert lessons.list_lessons(store)[0].gid
+
+
+@pytest.mark.parametrize(
+    ("message", "links"),
+    [
+        ("Fix\n\nTask: kd3f", [("kd3f", "trailer")]),
+        ("Fix\n\nTask: #KD3F0a, 12", [("kd3f0a", "trailer"), (12, "trailer")]),
+        ("Fix\n\nTask: mlpm#m1a2", [("m1a2", "trailer")]),
+        ("Speed up mlpm#kd3f and mlpm#7", [("kd3f", "reference"), (7, "reference")]),
+        ("Fix\n\nTask: abcd", []),  # hex first: a commit, never a task
+        ("Refs mlpm#kd3fzz and mlpm#kd", []),
+    ],
+)
+def test_commit_messages_name_tasks_by_short_id_too(message, links):
+    assert sorted(parse_links(message), key=str) == sorted(links, key=str)
+
+
+def test_a_reference_resolves_only_to_exactly_one_task_of_the_repository():
+    refs = TaskRefs([(1, "gbeef0" + "0" * 27), (2, "gbeef1" + "0" * 27), (3, None)])
+    assert refs.get("gbeef1") == 2 and refs.get(3) == 3 and 1 in refs
+    assert refs.get("gbeef") is None  # ambiguous
+    assert refs.get("gbe") is None and refs.get(9) is None and "kd3f" not in refs

@@ -3,6 +3,7 @@ replica's own numbering) or a global id prefix (the same task on every replica).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from mlpm.errors import NotFound, UsageError
@@ -55,3 +56,32 @@ def shorts(store: Store, gids: Iterable[str], *, table: str = "task") -> dict[st
         )
         out.update(short_ids(sorted([gid, *[n for n in near if n]]), [gid]))
     return out
+
+
+class TaskRefs:
+    """Resolves the task references of commit messages among a set of tasks: a number is a
+    local id, anything else a gid prefix naming exactly one of them (else nothing)."""
+
+    def __init__(self, rows: Iterable[tuple[int, str | None]]) -> None:
+        listed = list(rows)
+        pairs = sorted((gid, task_id) for task_id, gid in listed if gid)
+        self.ids = {task_id for task_id, _gid in listed}
+        self._gids = [gid for gid, _ in pairs]
+        self._by_gid = [task_id for _, task_id in pairs]
+
+    def __contains__(self, ref: object) -> bool:
+        return self.get(ref) is not None
+
+    def get(self, ref: object) -> int | None:
+        if isinstance(ref, int):
+            return ref if ref in self.ids else None
+        text = str(ref).lower()
+        if len(text) < MIN_SHORT:
+            return None
+        i = bisect_left(self._gids, text)
+        hits = 0
+        while i + hits < len(self._gids) and self._gids[i + hits].startswith(text):
+            hits += 1
+            if hits > 1:
+                return None  # ambiguous: a commit is never linked to a guess
+        return self._by_gid[i] if hits == 1 else None
