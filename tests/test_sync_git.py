@@ -197,3 +197,20 @@ def test_a_trailer_with_a_short_id_resolves_to_the_same_task_on_every_replica(re
         commit_scan.sync(s, project)
         linked = s.query("SELECT task_id FROM task_commit")
         assert [r["task_id"] for r in linked] == [local(s, made.gid)]
+
+
+def test_task_show_lists_the_moves_of_every_replica_and_which_was_kept(replicas, cli):
+    a, b, _ = replicas
+    gid = tasks.add(a, "risky").task.gid
+    sync_all(replicas)
+    tasks.start(a, local(a, gid))
+    tasks.drop(b, local(b, gid), "superseded")
+    sync_all(replicas)
+    shown = json.loads(
+        cli("--db", str(b.path), "task", "show", str(local(b, gid)), "--json").stdout
+    )
+    moves = shown["synced_moves"]
+    assert {m["to"] for m in moves} >= {"doing", "dropped"}
+    assert [m["to"] for m in moves if m["kept"]] == [shown["column"]]
+    text = cli("--db", str(b.path), "task", "show", str(local(b, gid))).stdout
+    assert "moves on every replica" in text and "overruled" in text

@@ -132,6 +132,12 @@ def show(task_id: int, as_json: bool) -> None:
         for m in details.moves:
             forced = " (forced)" if m["forced"] else ""
             click.echo(f"    {m['at']}  {m['from'] or 'new'} → {m['to'] or 'deleted'}{forced}")
+    if details.synced_moves:
+        click.echo("  moves on every replica")
+        for m in details.synced_moves:
+            kept = "kept" if m["kept"] else "overruled"
+            who = clean(m["author"] or m["replica"])
+            click.echo(f"    {m['at']}  → {m['to']} on {who} ({m['replica'][:8]}): {kept}")
     if details.days:
         days = ", ".join(f"{d['day']} {d['outcome'] or 'open'}" for d in details.days)
         click.echo(f"  planned   {days}")

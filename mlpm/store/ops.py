@@ -216,9 +216,9 @@ class OpWriter:
     def write(self, kind: str, gid: str, fields: list[tuple[str, Any]]) -> None:
         if not fields:
             return
+        at = clock.stamp()
         ops = [
-            Op(self._tick(), self._replica, clock.stamp(), self._author, kind, gid, f, v)
-            for f, v in fields
+            Op(self._tick(), self._replica, at, self._author, kind, gid, f, v) for f, v in fields
         ]
         insert_ops(self._conn, ops)
 
