@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from mlpm.store import Store, Tx
@@ -73,11 +75,20 @@ def receive(store: Store, ops: list[Op], *, command: str = "sync") -> MergeResul
     return result
 
 
+def keep(store: Store, ops: list[Op]) -> int:
+    """Store ops without writing rows (a rebuild writes them all next); return how many
+    were new."""
+    with store.write("sync read", undoable=False) as tx:
+        return tx.ops.receive(ops)
+
+
 def rebuild(store: Store) -> MergeResult:
     """Recreate every shared and personal table from the op log alone (rows keep their local
-    ids, so `Task: 12` still names the same task, and their machine-local fields)."""
+    ids, so `Task: 12` still names the same task, and their machine-local fields). One bulk
+    insert per table and column set; a row that clashes is written alone, or reported."""
     result = MergeResult()
-    with store.write("sync rebuild", undoable=False) as tx:
+    me, author = replica_id_of(store), _author(store)
+    with store.write("sync rebuild", undoable=False) as tx, tx.noting("sync", "rebuild"):
         tx.emit_ops = False
         tx.defer_foreign_keys()
         kept: dict[tuple[str, str], dict[str, Any]] = {}
@@ -86,13 +97,77 @@ def rebuild(store: Store) -> MergeResult:
                 kept[(table, row["gid"])] = row
         for table in reversed(GID_TABLES):
             tx.delete_where(table, "true")
-        every = store.query("SELECT DISTINCT kind, gid FROM op")
-        touched = sorted(
-            ((r["kind"], r["gid"]) for r in every if r["kind"] in KIND_ORDER),
-            key=lambda e: (KIND_ORDER[e[0]], e),
-        )
-        _write_all(store, tx, touched, result, kept=kept)
+        rows = store.query("SELECT * FROM op ORDER BY kind, gid, lamport, replica")
+        entities: dict[str, list[tuple[str, list[Op]]]] = {}
+        for (kind, gid), group in groupby(rows, key=itemgetter("kind", "gid")):
+            if kind in KIND_ORDER:
+                entities.setdefault(kind, []).append((gid, [Op.from_row(r) for r in group]))
+        for kind in GID_TABLES:
+            _rebuild_table(store, tx, kind, entities.get(kind, []), me, author, kept, result)
     return result
+
+
+def _rebuild_table(
+    store: Store,
+    tx: Tx,
+    kind: str,
+    entities: list[tuple[str, list[Op]]],
+    me: str,
+    author: str,
+    kept: dict[tuple[str, str], dict[str, Any]],
+    result: MergeResult,
+) -> None:
+    columns = _columns(store, kind)
+    refs = {ref for (table, _), ref in FOREIGN.items() if table == kind}
+    local = {
+        ref: {r["gid"]: r["id"] for r in store.query(f'SELECT gid, id FROM "{ref}"')}
+        for ref in refs
+    }
+    shapes: dict[tuple[str, ...], list[tuple[str, list[Any]]]] = {}
+    for gid, ops in entities:
+        state = fold(ops)
+        if state.get(DELETED) or (kind in PERSONAL and not _mine(ops, me, author)):
+            continue
+        values = _row_values(kind, state, columns)
+        missing = [
+            f"waits for {FOREIGN[(kind, name)]} {str(v)[:8]}"
+            for name, v in values.items()
+            if (kind, name) in FOREIGN and v is not None and v not in local[FOREIGN[(kind, name)]]
+        ]
+        if missing:
+            result.waiting.append(f"{kind} {gid[:8]}: {missing[0]}")
+            continue
+        for name, v in values.items():
+            if (kind, name) in FOREIGN and v is not None:
+                values[name] = local[FOREIGN[(kind, name)]][v]
+        old = kept.get((kind, gid))
+        if old is not None:
+            values.update({n: old[n] for table, n in LOCAL_FIELDS if table == kind})
+            if "id" in columns:
+                values["id"] = old["id"]
+        values["gid"] = gid
+        shapes.setdefault(tuple(values), []).append((gid, list(values.values())))
+    for names, batch in shapes.items():
+        try:
+            with tx.savepoint():
+                result.written += tx.insert_many(kind, names, [v for _, v in batch])
+        except sqlite3.IntegrityError:  # one row clashes: write them one by one, report it
+            for gid, row in batch:
+                try:
+                    with tx.savepoint():
+                        tx.insert(kind, dict(zip(names, row, strict=True)))
+                        result.written += 1
+                except sqlite3.IntegrityError as exc:
+                    result.waiting.append(f"{kind} {gid[:8]}: {exc}")
+
+
+def _row_values(kind: str, state: dict[str, Any], columns: frozenset[str]) -> dict[str, Any]:
+    """The fields of `state` this table has (unknown ones, a newer mlpm's, stay in the log)."""
+    return {
+        name: value
+        for name, value in state.items()
+        if name in columns and name not in ("id", "gid") and (kind, name) not in LOCAL_FIELDS
+    }
 
 
 def _write_all(
@@ -100,8 +175,6 @@ def _write_all(
     tx: Tx,
     touched: list[tuple[str, str]],
     result: MergeResult,
-    *,
-    kept: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> None:
     me, author = replica_id_of(store), _author(store)
     waiting = [e for e in touched if e[0] in KIND_ORDER]
@@ -111,7 +184,7 @@ def _write_all(
             ops = [Op.from_row(r) for r in store.query(_OPS, (kind, gid))]
             try:
                 with tx.savepoint():
-                    result.written += _write(store, tx, kind, gid, ops, me, author, kept)
+                    result.written += _write(store, tx, kind, gid, ops, me, author)
             except (_Waiting, sqlite3.IntegrityError) as exc:
                 left.append((kind, gid, str(exc)))
         if len(left) == len(waiting):
@@ -132,8 +205,16 @@ def _author(store: Store) -> str:
     return str(json.loads(row["value"])) if row else ""
 
 
-def _columns(store: Store, table: str) -> set[str]:
-    return {c["name"] for c in store.query(f'PRAGMA table_info("{table}")')}
+_COLUMNS: dict[tuple[str, str], frozenset[str]] = {}  # (database, table): the schema is
+# fixed once the database is open and migrated
+
+
+def _columns(store: Store, table: str) -> frozenset[str]:
+    key = (str(store.path), table)
+    if key not in _COLUMNS:
+        rows = store.query(f'PRAGMA table_info("{table}")')
+        _COLUMNS[key] = frozenset(c["name"] for c in rows)
+    return _COLUMNS[key]
 
 
 def _mine(ops: list[Op], me: str, author: str) -> bool:
@@ -149,7 +230,6 @@ def _write(
     ops: list[Op],
     me: str,
     author: str,
-    kept: dict[tuple[str, str], dict[str, Any]] | None,
 ) -> int:
     """Bring one row in line with its ops; return 1 if it changed."""
     if not ops:
@@ -162,24 +242,17 @@ def _write(
             return 0
         tx.delete(kind, existing["_key"])
         return 1
-    columns = _columns(store, kind)
-    values: dict[str, Any] = {}
-    for name, value in state.items():
-        if name not in columns or name in ("id", "gid") or (kind, name) in LOCAL_FIELDS:
-            continue  # unknown fields (a newer mlpm's) stay in the log, passed on
+    values = _row_values(kind, state, _columns(store, kind))
+    for name, value in values.items():
         ref = FOREIGN.get((kind, name))
-        values[name] = _local_id(store, ref, value) if ref and value is not None else value
+        if ref and value is not None:
+            values[name] = _local_id(store, ref, value)
     if existing is not None:
         changes = {c: v for c, v in values.items() if existing.get(c) != v}
         if not changes:
             return 0
         tx.update(kind, existing["_key"], changes)
         return 1
-    old = (kept or {}).get((kind, gid))
-    if old is not None:  # a rebuild: the same local id and machine-local fields as before
-        values.update({name: old[name] for table, name in LOCAL_FIELDS if table == kind})
-        if "id" in columns:
-            values["id"] = old["id"]
     tx.insert(kind, {**values, "gid": gid})
     return 1
 

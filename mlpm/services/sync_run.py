@@ -174,9 +174,9 @@ def rebuild(store: Store) -> dict[str, Any]:
     seed(store)
     folder = _setting(store, "sync.dir")
     if folder and (Path(folder) / ".git").is_dir():
-        report = SyncReport(replica_id_of(store))
-        _receive(store, Path(folder), report.replica, report, again=True)
-        problems += report.problems
+        read = sync_files.read_new(Path(folder), replica_id_of(store), {}, again=True)
+        problems += read.problems
+        sync_merge.keep(store, read.ops)
     merged = sync_merge.rebuild(store)
     problems += [f"waiting: {w}" for w in merged.waiting]
     return {"rows": merged.written, "problems": problems}
