@@ -36,8 +36,9 @@ class SyncReport:
 
 
 def repo_dir(store: Store) -> Path:
-    """Where this database's sync clone lives: beside the database file."""
-    return store.path.with_name(f"{store.path.stem}-sync")
+    """Where this database's sync clone lives: beside the database file (an absolute path,
+    so that `mlpm --db` with a relative path finds it from anywhere)."""
+    return store.path.absolute().with_name(f"{store.path.stem}-sync")
 
 
 def _setting(store: Store, key: str) -> Any:
