@@ -214,3 +214,21 @@ def test_task_show_lists_the_moves_of_every_replica_and_which_was_kept(replicas,
     assert [m["to"] for m in moves if m["kept"]] == [shown["column"]]
     text = cli("--db", str(b.path), "task", "show", str(local(b, gid))).stdout
     assert "moves on every replica" in text and "overruled" in text
+
+
+def test_an_undo_after_sync_reaches_the_other_replicas(replicas, cli):
+    a, b, _ = replicas
+    gid = tasks.add(a, "first title").task.gid
+    sync_all(replicas)
+    tasks.edit(a, local(a, gid), title="second title")
+    sync_all(replicas)
+    assert task_query.get(b, local(b, gid)).title == "second title"
+    assert cli("--db", str(a.path), "undo").exit_code == 0
+    sync_all(replicas)
+    assert task_query.get(b, local(b, gid)).title == "first title"
+    # Undoing the add itself removes the task everywhere.
+    made = tasks.add(a, "short-lived").task
+    sync_all(replicas)
+    assert cli("--db", str(a.path), "undo").exit_code == 0
+    sync_all(replicas)
+    assert b.scalar("SELECT COUNT(*) FROM task WHERE gid = ?", (made.gid,)) == 0

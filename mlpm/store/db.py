@@ -346,7 +346,7 @@ class Tx(BulkWrites):
             action = "update"
         self.log(table, key, action, current, before)
         if self.emit_ops:  # compensating ops: other replicas see the undo too
-            self.ops.changed(table, current, before, revived=before is not None)
+            self.ops.changed(table, current, before, revived=current is None)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
