@@ -16,9 +16,10 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from isolated import isolated
 
 TASKS = 200
 
@@ -95,9 +96,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        os.environ["MLPM_HOME"] = str(root / "home")
+    with isolated("mlpm-bench-git-") as root:
         from mlpm.services import commit_scan
 
         repo = root / "repo"

@@ -1,15 +1,18 @@
 """Speed and memory of the significance checks (a benchmark script, not a timed test).
 
 Each case runs in its own process, after a warm-up (imports and first calls are not timed),
-and prints its wall time (untraced) and peak memory: the larger of the peak of traced
-allocations (numpy's buffers included; measured in a second, traced run) and the growth of the
-process's peak RSS during the timed run.
+and prints its wall and CPU time (untraced; CPU time is the process's, all threads: it moves
+far less with the machine's load than wall time) and peak memory: the larger of the peak of
+traced allocations (numpy's buffers included; measured in a second, traced run) and the growth
+of the process's peak RSS during the timed run.
 
 Bars (issue 7): paired bootstrap and permutation test with n = 10,000 pairs and 10,000
 resamples, each <= 1 s and <= 500 MB; ASO on 1,000 vs 1,000 scores <= 0.5 s; McNemar on
 10 million predictions <= 1 s.
 
-    /work/venv/bin/python bench/significance.py
+    python bench/significance.py
+
+Runs in a temporary folder of its own (isolated.py): MLPM_DB and MLPM_HOME are ignored.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
+
+from isolated import isolated
 
 N_PAIRS = 10_000
 RESAMPLES = 10_000
@@ -154,9 +159,10 @@ def run_case(name: str) -> dict[str, Any]:
     run = build(np)
     run()  # warm-up: imports, first calls
     rss_before = _rss_mb()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     detail = run()
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     rss_growth = max(0.0, _rss_mb() - rss_before)
     # Memory is traced in a separate run: tracing every allocation slows the code down.
     tracemalloc.start()
@@ -166,6 +172,7 @@ def run_case(name: str) -> dict[str, Any]:
     return {
         "case": name,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "traced_peak_mb": peak / 2**20,
         "rss_growth_mb": rss_growth,
         "detail": detail,
@@ -176,7 +183,12 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--case":
         print(json.dumps(run_case(sys.argv[2])))
         return
-    print(f"{'case':<72} {'time':>8} {'peak mem':>10}  bar")
+    with isolated("mlpm-bench-sig-"):
+        run_all()
+
+
+def run_all() -> None:
+    print(f"{'case':<72} {'wall':>8} {'cpu':>8} {'peak mem':>10}  bar")
     for name, (label, _, time_bar, mem_bar) in CASES.items():
         out = subprocess.run(
             [sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True
@@ -185,7 +197,9 @@ def main() -> None:
         mem = max(r["traced_peak_mb"], r["rss_growth_mb"])
         ok = r["seconds"] <= time_bar and (mem_bar is None or mem <= mem_bar)
         bar = f"<= {time_bar:g} s" + (f", <= {mem_bar} MB" if mem_bar else "")
-        print(f"{label:<72} {r['seconds']:>7.3f}s {mem:>8.1f}MB  {bar} {'ok' if ok else 'OVER'}")
+        verdict = "ok" if ok else "OVER"
+        times = f"{r['seconds']:>7.3f}s {r['cpu_seconds']:>7.3f}s"
+        print(f"{label:<72} {times} {mem:>8.1f}MB  {bar} (wall) {verdict}")
         print(f"    {r['detail']}")
 
 

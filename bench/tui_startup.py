@@ -20,9 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from isolated import isolated
 
 CHILD = r"""
 import sys, time
@@ -101,17 +102,10 @@ def seed(path: Path, n_tasks: int, n_lessons: int) -> None:
         text = " ".join(WORDS[(i * k) % len(WORDS)] for k in (2, 5, 9, 13, 17)) + f" lesson {i}"
         lesson_rows.append((text, "general", json.dumps([WORDS[i % 5]]), project.id, now))
     with store.write("bench seed", undoable=False) as tx:
-        tx.store.conn.executemany(
-            'INSERT INTO task (project_id, title, notes, "column", rank, estimate, tags,'
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            task_rows,
-        )
-        tx.store.conn.executemany(
-            "INSERT INTO lesson (text, category, tags, project_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            lesson_rows,
-        )
-        tx.note("bench", 0, {"tasks": n_tasks, "lessons": n_lessons})
+        task_columns = ("project_id", "title", "notes", "column", "rank", "estimate", "tags")
+        tx.insert_many("task", (*task_columns, "created_at", "updated_at"), task_rows)
+        lesson_columns = ("text", "category", "tags", "project_id", "created_at")
+        tx.insert_many("lesson", lesson_columns, lesson_rows)
     store.close()
 
 
@@ -164,7 +158,8 @@ def _run_in_pty(command: list[str]) -> None:
 async def move_times(path: Path, moves: int) -> tuple[list[float], list[float]]:
     """Wall and CPU (this process, all threads) seconds from each key press to the repaint."""
     from mlpm.tui.app import MlpmApp
-    from mlpm.tui.screens.board import BoardScreen, CardList
+    from mlpm.tui.screens.board import BoardScreen
+    from mlpm.tui.screens.board_columns import CardList
 
     class TimedApp(MlpmApp):
         loaded = asyncio.Event()
@@ -213,9 +208,8 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3, help="first-paint repetitions")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["MLPM_HOME"] = tmp
-        path = Path(tmp) / "bench.db"
+    with isolated("mlpm-bench-tui-") as root:
+        path = root / "bench.db"
         started = time.perf_counter()
         seed(path, args.tasks, args.lessons)
         print(

@@ -1,17 +1,20 @@
-"""Every test gets its own data and config directories, and a fixed clock unless it asks."""
+"""Fixtures shared by every test module. Every test gets its own data and config
+directories, its own git identity (never the machine's), and a fixed clock unless it asks."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from mlpm.store import Store
+from tests import wandb_runs as wandb_support
+from tests.git_repos import GitRepo, init_repo
 
 NOW = "2026-03-02T10:00:00+01:00"  # a Monday, inside default work hours
 
@@ -29,13 +32,39 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed identity and no user or system git config, so a test never depends on (or
+    changes) the machine's: a fresh machine has no ~/.gitconfig."""
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        "[user]\n\tname = Test Dev\n\temail = dev@example.com\n"
+        "[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n"
+        '[protocol "file"]\n\tallow = always\n'
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Test Dev")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "dev@example.com")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "MLPM_NO_HOOK"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the session's real W&B runs are slow: making them starts wandb several times."""
+    for item in items:
+        if "wandb_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def db_path(isolated_home: Path) -> Path:
     return isolated_home / "data" / "mlpm.db"
 
 
 @pytest.fixture
-def store(db_path: Path) -> Store:
+def store(db_path: Path) -> Iterator[Store]:
     """An opened, migrated store on a real file."""
     opened = Store.open(db_path)
     yield opened
@@ -86,3 +115,39 @@ def run_mlpm(
         cwd=cwd,
         timeout=120,
     )
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The Textual tests run on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """An empty repository (no commits yet)."""
+    return init_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def asr(store: Store, repo: GitRepo):
+    """Project "asr" pointed at `repo`, with tasks 1-3 in its backlog."""
+    from mlpm.services import projects, tasks
+
+    project = projects.add(store, "asr", repo_path=str(repo.path))
+    for title in ("loader", "augment", "eval"):
+        tasks.add(store, title, project="asr")
+    return project
+
+
+@pytest.fixture(scope="session")
+def wandb_runs(tmp_path_factory: pytest.TempPathFactory) -> wandb_support.WandbRuns:
+    """The session's real offline W&B runs, generated once. Read-only: tests that change
+    files use `runs_copy`."""
+    return wandb_support.generate(tmp_path_factory.mktemp("wandb-runs"))
+
+
+@pytest.fixture
+def runs_copy(wandb_runs: wandb_support.WandbRuns, tmp_path: Path) -> wandb_support.WandbRuns:
+    """A private copy of the session's repo (with its wandb/ directory) for one test."""
+    return wandb_support.copy(wandb_runs, tmp_path)

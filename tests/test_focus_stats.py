@@ -93,7 +93,7 @@ def test_stats_cli(cli, store, history, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "focus 2026-03-02 … 2026-03-03 (2 days)"
-    assert "2h00 focused · 4 pomodoros · 1 interrupted · 1 tasks finished" in lines[1]
+    assert "2h00 focused · 4 pomodoros · 1 interrupted · 1 task finished" in lines[1]
     assert any(
         line.startswith("  2026-03-02  ████") and line.endswith("1h00    2    1     0")
         for line in lines

@@ -1,6 +1,5 @@
 """`mlpm git ...` as a user types it: sync, log --task, hook install/uninstall, errors."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import json
@@ -9,7 +8,7 @@ from pathlib import Path
 
 from mlpm.store import Store
 from tests.conftest import run_mlpm
-from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo, init_repo
 
 
 def test_sync_then_log_for_a_task(cli, store: Store, asr, repo: GitRepo) -> None:
@@ -141,3 +140,21 @@ def test_log_marks_commits_rebased_away(cli, store: Store, asr, repo: GitRepo) -
     lines = cli("git", "log", "--task", "1").stdout.splitlines()
     assert lines[0].endswith("second try mlpm#1  [reference]")
     assert lines[1].startswith(old[:10]) and "not on any local branch" in lines[1]
+
+
+def test_a_dollar_in_the_repository_path_is_a_folder_name_not_a_variable(
+    tmp_path: Path, store: Store
+) -> None:
+    # GitPython expands `$VARS` in paths by default (and warns on stderr): with `x` set, a
+    # folder `$HOME/repo$x` would become `<home>/repo/elsewhere`.
+    repo = init_repo(tmp_path / "$HOME" / "repo$x")
+    sha = repo.commit("Add the loader mlpm#1")
+    env = {"x": "/elsewhere", "PYTHONWARNINGS": "default"}
+    added = run_mlpm("project", "add", "asr", "--repo", str(repo.path), env=env)
+    assert added.returncode == 0, added.stderr
+    assert run_mlpm("task", "add", "loader", "-p", "asr", env=env).returncode == 0
+    synced = run_mlpm("git", "sync", env=env)
+    assert (synced.returncode, synced.stderr) == (0, "")
+    assert synced.stdout.startswith("asr: 1 new commit, 1 new link (full scan")
+    listing = run_mlpm("git", "log", "--task", "1", env=env)
+    assert listing.stdout.startswith(sha[:10]) and listing.stderr == ""

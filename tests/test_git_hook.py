@@ -1,7 +1,6 @@
 """The prepare-commit-msg hook: real `git commit`s get the trailer; an earlier hook keeps
 running and comes back on uninstall; a broken mlpm never blocks a commit."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import stat
@@ -10,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from mlpm.integrations import git_hook
-from mlpm.integrations.git_log import RepoError
+from mlpm.integrations.git_repo import RepoError
 from mlpm.services import commit_scan, commits, tasks
 from mlpm.store import Store
-from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo
 
 EARLIER = "#!/bin/sh\nprintf '\\nReviewed-by: earlier hook\\n' >> \"$1\"\n"
 

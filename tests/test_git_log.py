@@ -1,15 +1,14 @@
-"""Reading history: task links in messages, the streamed `git log` parser, real repositories."""
+"""Reading history: task links in messages, the streamed `git log` parser, real histories."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from mlpm.integrations import git_log
+from mlpm.integrations import git_log, git_repo
 from mlpm.integrations.git_log import LogParser, parse_links, parse_log
-from tests.test_git_fixtures import GitRepo, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo
 
 
 @pytest.mark.parametrize(
@@ -81,8 +80,8 @@ def test_reading_a_real_history_with_merges_and_odd_messages(repo: GitRepo) -> N
              "-F", "-", input="na\xefve latin-1 with a header\n".encode("latin-1"))  # fmt: skip
     repo.commit("")  # an empty message
     repo.git("merge", "-q", "--no-ff", "-m", "Merge side\n\nTask: 3", "side")
-    repo_obj = git_log.open_repo(repo.path)
-    tips = git_log.read_tips(repo_obj)
+    repo_obj = git_repo.open_repo(repo.path)
+    tips = git_repo.read_tips(repo_obj)
     assert set(tips) == {"HEAD", "refs/heads/main", "refs/heads/side"}
     entries = {e.sha: e for e in git_log.read_log(repo_obj, tips.values())}
     assert len(entries) == 6
@@ -99,72 +98,8 @@ def test_reading_a_real_history_with_merges_and_odd_messages(repo: GitRepo) -> N
 
 def test_read_commit_by_abbreviation_and_unknown(repo: GitRepo) -> None:
     sha = repo.commit("one")
-    repo_obj = git_log.open_repo(repo.path)
+    repo_obj = git_repo.open_repo(repo.path)
     found = git_log.read_commit(repo_obj, sha[:7])
     assert found is not None and found.sha == sha
     assert git_log.read_commit(repo_obj, "0" * 40) is None
     assert git_log.read_commit(repo_obj, "--all") is None
-
-
-def test_open_repo_explains_what_is_wrong(tmp_path) -> None:
-    with pytest.raises(git_log.RepoError, match="not found"):
-        git_log.open_repo(tmp_path / "nowhere")
-    (tmp_path / "plain").mkdir()
-    with pytest.raises(git_log.RepoError, match="is not a git repository"):
-        git_log.open_repo(tmp_path / "plain")
-    (tmp_path / "file.txt").write_text("x")
-    with pytest.raises(git_log.RepoError, match="not a directory"):
-        git_log.open_repo(tmp_path / "file.txt")
-
-
-def test_a_subdirectory_opens_its_repository(repo: GitRepo) -> None:
-    repo.commit("one")
-    (repo.path / "src").mkdir()
-    opened = git_log.open_repo(repo.path / "src")
-    assert git_log.repo_key(opened) == str(repo.path.resolve())
-
-
-def test_head_token_moves_with_head(tmp_path, repo: GitRepo) -> None:
-    assert git_log.head_token(tmp_path / "nowhere") is None
-    empty = git_log.head_token(repo.path)
-    assert empty is not None  # an unborn branch still has a HEAD file
-    repo.commit("one")
-    first = git_log.head_token(repo.path)
-    assert first != empty
-    repo.commit("two")
-    second = git_log.head_token(repo.path)
-    assert second != first
-    assert git_log.head_token(repo.path) == second  # stable while nothing moves
-    repo.git("pack-refs", "--all")
-    packed = git_log.head_token(repo.path)
-    repo.commit("three")  # loose ref again
-    assert git_log.head_token(repo.path) not in (packed, second)
-    repo.git("checkout", "-q", "--detach", "HEAD~1")
-    assert "ref:" not in (git_log.head_token(repo.path) or "ref:")
-
-
-def test_code_state_reads_head_branch_and_dirtiness(tmp_path, repo: GitRepo) -> None:
-    state = git_log.read_code_state(repo.path)
-    assert state is not None and state.head_sha is None and state.branch == "main"
-    sha = repo.commit("one")
-    state = git_log.read_code_state(repo.path)
-    assert (state.head_sha, state.branch, state.dirty) == (sha, "main", False)
-    (repo.path / "f.txt").write_text("edited\n")
-    assert git_log.read_code_state(repo.path).dirty is True
-    repo.git("checkout", "-q", "f.txt")
-    (repo.path / "new.py").write_text("print()\n")
-    assert git_log.read_code_state(repo.path).dirty is True  # untracked files count
-    (repo.path / "new.py").unlink()
-    repo.git("checkout", "-q", "--detach")
-    state = git_log.read_code_state(repo.path)
-    assert state.branch is None and state.head_sha == sha and state.dirty is False
-    assert git_log.read_code_state(tmp_path / "nowhere") is None
-
-
-def test_linked_worktrees_share_a_common_dir(tmp_path, repo: GitRepo) -> None:
-    repo.commit("one")
-    repo.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
-    assert git_log.common_dir(tmp_path / "wt") == git_log.common_dir(repo.path)
-    assert git_log.common_dir(tmp_path / "wt") is not None
-    other = init_repo(tmp_path / "other")
-    assert git_log.common_dir(other.path) != git_log.common_dir(repo.path)

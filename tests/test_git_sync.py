@@ -1,7 +1,6 @@
 """Scanning a project's repository: incremental scans, rebases, hard cases, manual links,
 code states and the task in progress. Real repositories, real SQLite files."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import shutil
@@ -11,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from mlpm.errors import MlpmError, NotFound, UsageError
-from mlpm.integrations.git_log import RepoError
+from mlpm.integrations.git_repo import RepoError
 from mlpm.services import code_state, commit_scan, commits, head_watch, in_progress, projects, tasks
 from mlpm.store import Store
-from tests.test_git_fixtures import GitRepo, asr, git_identity, init_repo, repo  # noqa: F401
+from tests.git_repos import GitRepo, init_repo
 
 
 def linked(store: Store, task_id: int) -> dict[str, tuple[str | None, bool]]:

@@ -16,7 +16,6 @@ FRONT_ENDS = ("mlpm.cli", "mlpm.tui")
 BELOW_FRONT_ENDS = ("mlpm.services", "mlpm.store", "mlpm.stats", "mlpm.integrations")
 
 
-# Broken in parallel on the "sigsvc" branch; until that merges, only this cycle may remain.
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +55,83 @@ def test_search_is_ranked_and_highlights_matches(cli):
     assert cli("lesson", "search", "nothing-like-this").output.strip() == "no matches"
 
 
-def test_search_treats_operators_and_quotes_as_text(cli):
+def test_stray_quotes_and_operators_are_one_clear_line(cli):
     add(cli, 'Use "AND" carefully - NOT a bug')
-    for query in ('"', "AND OR NOT", "-", "a*b(", "NEAR("):
+    for query in ('"', "AND OR NOT", "OR", "a OR", "NOT bug", 'x"y', "-"):
+        result = cli("lesson", "search", query)
+        assert result.exit_code in (0, 2), (query, result.output)
+        assert len(result.output.strip().splitlines()) == 1, (query, result.output)
+        assert "fts5" not in result.output.lower() and "sqlite" not in result.output.lower()
+    lone = cli("lesson", "search", '"')
+    assert lone.exit_code == 2
+    assert "a quote is not closed" in lone.output
+    assert "OR needs a word on each side" in cli("lesson", "search", "a OR").output
+    # FTS5's own syntax is text inside words: no column filter, no NEAR, no parentheses
+    for query in ("a*b(", "NEAR(", "text:bug", "^carefully", "(("):
         result = cli("lesson", "search", query)
         assert result.exit_code == 0, (query, result.output)
+
+
+@pytest.fixture
+def pipeline_lessons(cli):
+    add(cli, "The dataloader was the bottleneck")
+    add(cli, "Throughput doubled with pinned memory")
+    add(cli, "Fix the seed for every run")
+    add(cli, "Learning rate warmup helps; a slow dataloader hides it")
+
+
+def found(cli, query):
+    result = cli("lesson", "search", query, "--json")
+    assert result.exit_code == 0, result.output
+    return sorted(x["id"] for x in json.loads(result.stdout))
+
+
+def test_or_not_phrases_and_prefixes(cli, pipeline_lessons):
+    assert found(cli, "dataloader OR throughput") == [1, 2, 4]
+    assert found(cli, "dataloader throughput") == []  # plain words: all must match
+    assert found(cli, "dataloader -slow") == [1]
+    assert found(cli, "dataloader NOT slow") == [1]
+    assert found(cli, '"learning rate"') == [4]
+    assert found(cli, '"rate learning"') == []  # a phrase keeps its order
+    assert found(cli, "warm* OR pinned") == [2, 4]
+    assert found(cli, "dataloader or throughput") == []  # lower case: a word, not OR
+
+
+def test_english_word_forms_are_found(cli, pipeline_lessons):
+    assert found(cli, "seeds") == [3]
+    assert found(cli, "doubling") == [2]
+    assert found(cli, "bottlenecks") == [1]
+
+
+def test_search_help_shows_the_syntax(cli):
+    shown = cli("lesson", "search", "--help").output
+    for example in ("dataloader OR throughput", "dataloader NOT slow", '"learning rate"', "warm*"):
+        assert example in shown
+
+
+def test_search_as_you_type_leaves_a_stray_part_out(store):
+    from mlpm.services import lessons
+
+    lessons.add(store, "The dataloader was the bottleneck")
+    assert [x.id for x in lessons.search(store, '"datal', strict=False)] == [1]
+    assert [x.id for x in lessons.search(store, "dataloader OR", strict=False)] == [1]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(alphabet=st.sampled_from(list('ab "*-:()^OR NOTAND.,+')), max_size=25))
+def test_any_input_is_a_result_or_a_usage_error(store, query):
+    from mlpm.errors import UsageError
+    from mlpm.services import lessons
+
+    if not lessons.list_lessons(store):
+        lessons.add(store, "a b ab ba")
+    for strict in (True, False):
+        try:
+            lessons.search(store, query, strict=strict)
+        except UsageError:
+            assert strict
 
 
 def test_export_markdown_is_a_checklist_grouped_by_category(cli, tmp_path):
@@ -95,3 +169,20 @@ def test_bad_input(cli, args, code, message):
     assert result.exit_code == code
     assert message in result.output
     assert json.loads(cli("lesson", "list", "--json").stdout) == []
+
+
+def test_lessons_indexed_before_stemming_are_found_by_word_forms(tmp_path, cli, monkeypatch):
+    from mlpm.store import Store
+
+    path = tmp_path / "old.db"
+    monkeypatch.setenv("MLPM_DB", str(path))
+    old = Store.open(path, migrate=False)  # the file an mlpm without stemming left
+    old.migrate(stop_before=["m003_lesson_search_stemmed"])
+    with old.write("seed") as tx:
+        tx.insert("lesson", {"text": "Fix the seed for every run", "created_at": "2026-01-01"})
+    assert old.query("SELECT rowid FROM lesson_fts WHERE lesson_fts MATCH 'seeds'") == []
+    old.close()
+    assert "**seed**" in cli("lesson", "search", "seeds").output
+    assert cli("project", "add", "asr").exit_code == 0
+    add(cli, "Seeding the sampler")  # the triggers index new lessons the same way
+    assert found(cli, "seeds") == [1, 2]

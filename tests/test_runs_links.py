@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.integrations import wandb_files as wf
+from mlpm.integrations import wandb_history
 from mlpm.integrations import wandb_write as ww
 from mlpm.services import projects, run_checks, run_display, run_history, run_sync, tasks
 from mlpm.services import runs as service
 from mlpm.store import Store
-from tests.test_wandb_support import WandbRuns, git, runs_copy, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from tests.wandb_runs import WandbRuns, git
 
 
 def _link_commit(store: Store, task_id: int, sha: str, repo: Path) -> None:
@@ -88,8 +86,9 @@ def test_history_is_read_once_then_served_from_the_cache(store, synced, monkeypa
     def no_reading(*_args, **_kwargs):
         raise AssertionError("the file was read again")
 
-    monkeypatch.setattr(wf, "read_history", no_reading)
+    monkeypatch.setattr(wandb_history, "read_history", no_reading)
     assert run_history.history(store, run.id, ["loss"]) == {"loss": first["loss"]}
+    # all keys cached:
     assert run_history.history(store, run.id, ["epoch"])["epoch"][-1] == (
         29,
         2.0,

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from mlpm.errors import UsageError
-from mlpm.integrations import wandb_files as wf
+from mlpm.integrations import wandb_records as wr
+from mlpm.integrations.wandb_local import read_run
 from mlpm.services import projects, run_display, run_history, run_sync
 from mlpm.services import runs as service
-from tests.test_wandb_support import WandbRuns, runs_copy, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from tests.wandb_runs import WandbRuns
 
 
 def _warnings(result) -> list[str]:
@@ -64,7 +63,7 @@ def test_bad_files_warn_once_each_and_the_good_runs_still_import(cli, runs_copy:
     (garbage / "run-junk0001.wandb").write_text("not a run at all\n")
     header_only = wandb_dir / "offline-run-20260101_000000-head0001"
     header_only.mkdir()
-    (header_only / "run-head0001.wandb").write_bytes(wf.FILE_HEADER)
+    (header_only / "run-head0001.wandb").write_bytes(wr.FILE_HEADER)
     os.utime(header_only / "run-head0001.wandb", (0, 0))
     corrupt = runs_copy.file("base-b")
     data = bytearray(corrupt.read_bytes())
@@ -248,11 +247,11 @@ def test_a_truncated_duplicate_synced_later_never_replaces_the_finished_run(
 ):
     original = runs_copy.file("base-b")
     assert cli("runs", "sync", str(runs_copy.repo / "wandb")).exit_code == 0
-    run_id = wf.read_run(original).run_id
+    run_id = read_run(original).run_id
     before = _shown(cli, run_id)
     wb = runs_copy.root / "wb"
     trunc = _truncated_copy(original, wb / "offline-run-20261124_103000-trunc1")
-    assert wf.read_run(trunc).run_id == run_id and wf.read_run(trunc).state != "finished"
+    assert read_run(trunc).run_id == run_id and read_run(trunc).state != "finished"
 
     result = cli("runs", "sync", str(wb))
     assert result.exit_code == 0, result.output
@@ -279,7 +278,7 @@ def test_two_copies_in_one_sync_keep_the_finished_one_whichever_comes_first(
     result = cli("runs", "sync", str(wandb_dir))
     assert result.exit_code == 0, result.output
     assert "4 added, 0 updated, 0 unchanged, 1 duplicate ignored (5 files)" in result.stdout
-    run_id = wf.read_run(original).run_id
+    run_id = read_run(original).run_id
     naming = [w for w in _warnings(result) if str(trunc) in w]
     assert len(naming) == 1 and str(original) in naming[0] and run_id in naming[0]
     shown = _shown(cli, run_id)
@@ -294,7 +293,7 @@ def test_a_crashed_copy_with_more_records_beats_a_shorter_one(cli, runs_copy: Wa
     old = killed.stat().st_mtime - 3600
     os.utime(short, (old, old))  # long silent: crashed, not running
     assert cli("runs", "sync", str(folder)).exit_code == 0
-    run_id = wf.read_run(killed).run_id
+    run_id = read_run(killed).run_id
     assert _shown(cli, run_id)["path"] == str(short)
     result = cli("runs", "sync", str(killed.parent))
     assert "0 added, 1 updated" in result.stdout
@@ -309,9 +308,9 @@ def test_a_resync_of_the_original_repairs_a_run_a_duplicate_had_replaced(
     the original's file fingerprint stayed, so the original looked unchanged."""
     original = runs_copy.file("base-b")
     assert cli("runs", "sync", str(original.parent)).exit_code == 0
-    run_id = wf.read_run(original).run_id
+    run_id = read_run(original).run_id
     trunc = _truncated_copy(original, runs_copy.root / "wb" / "offline-run-20261124_1030-trunc1")
-    info = wf.read_run(trunc)
+    info = read_run(trunc)
     info.path = str(trunc)
     with store.write("old runs sync", undoable=False) as tx:
         run_sync._upsert_runs(tx, [run_sync._row(info, None, "2026-11-24")])

@@ -343,12 +343,16 @@ def test_saved_run_comparison_joins_the_runs_task(cli, db_path: Path, project) -
     assert items[0]["label_a"] == "g1" and items[0]["metric"] == "val/acc"
 
 
-def test_three_tied_runs_a_side_are_no_detectable_difference(cli) -> None:
+def test_three_tied_runs_a_side_say_no_test_can_decide_and_what_would(cli) -> None:
     r = cli("sig", "seeds", "1,1,1", "2,2,2")
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("no detectable difference")
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("no test can decide with 3 vs 3 runs")
+    assert "at least 4 runs a side would let it decide" in first
     assert "Mann-Whitney U: statistic 9, p = 0.1 " in r.stdout
-    assert "nan" not in r.stdout  # Hedges' g is undefined here: not shown
+    # Hedges' g is undefined here: named, never printed as a number
+    assert "nan" not in r.stdout and "inf" not in r.stdout.replace("infl", "")
+    assert "effect size: Hedges' g (undefined: zero variance)\n" in r.stdout
 
 
 @pytest.mark.parametrize(

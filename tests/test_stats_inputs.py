@@ -43,7 +43,7 @@ def test_csv_jsonl_npy_and_truth_file_match_by_id(tmp_path: Path) -> None:
     )
     data = align(read_predictions(a), read_predictions(str(b)))
     labels = data.labels
-    assert data.ids == ["x1", "x2", "x3"]
+    assert list(data.ids) == ["x1", "x2", "x3"]
     assert [labels[i] for i in data.y_true] == ["cat", "dog", "dog"]
     assert [labels[i] for i in data.pred_b] == ["dog", "dog", "dog"]
 

@@ -108,8 +108,9 @@ def test_constant_shift_does_not_claim_certainty_from_t() -> None:
     b = [x + 0.01 for x in A]
     r = compare_samples(A, b, paired=True)
     assert r.test == "sign-flip permutation"
-    assert r.p_value == pytest.approx(0.0625)
-    assert r.verdict == "no_difference"
+    assert r.p_value == pytest.approx(2 / 2**5)
+    assert r.verdict == "too_few"  # 5 pairs: the sign-flip test cannot go below 0.0625
+    assert "at least 6 pairs" in r.verdict_text
     assert any("t-test is meaningless" in w for w in r.warnings)
 
 
@@ -235,13 +236,18 @@ def test_mann_whitney_with_ties_is_the_exact_permutation_p(a: list, b: list) -> 
     assert r.extra["mann_whitney_method"].startswith("ties: exact over all")
 
 
-def test_three_constant_runs_a_side_are_no_detectable_difference() -> None:
-    """1,1,1 vs 2,2,2: the rank test decides, and 3 + 3 runs cannot go below p = 0.1."""
+def test_three_constant_runs_a_side_say_no_test_can_decide() -> None:
+    """1,1,1 vs 2,2,2: the rank test decides, and 3 + 3 runs cannot go below p = 0.1 = 2/C(6,3):
+    the verdict says so and how many runs would (2/C(8,4) = 0.029 < 0.05)."""
     r = compare_samples([1, 1, 1], [2, 2, 2])
     assert r.test == "Mann-Whitney U"
-    assert r.p_value == pytest.approx(0.1, rel=REL)
-    assert r.verdict == "no_difference"
-    assert r.effect_size is None  # Hedges' g is undefined (no variance), not "nan"
+    assert r.p_value == pytest.approx(2 / math.comb(6, 3), rel=REL)
+    assert r.verdict == "too_few"
+    assert "no test can decide" in r.verdict_text
+    assert "at least 4 runs a side" in r.verdict_text
+    assert r.effect_size == math.inf  # no variance: Hedges' g is infinite, said so
+    assert r.to_json()["effect_size"] is None
+    assert "undefined" in r.effect_name
 
 
 def test_mann_whitney_without_ties_is_scipys_exact() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mlpm.errors import StoreError
 from mlpm.store import Store
 from mlpm.store.migrations import all_sets
 from tests.conftest import run_mlpm
@@ -124,6 +125,7 @@ def test_migrations_are_uniquely_named_per_set():
 
 WRITER = """
 import sys
+from mlpm.errors import StoreError
 from mlpm.store import Store
 from mlpm.services import tasks
 store = Store.open(sys.argv[1])
@@ -203,3 +205,100 @@ def test_two_connections_in_one_process_keep_their_wal_while_the_cli_writes(db_p
         "from the cli",
         "again from the app",
     }
+
+
+def test_a_first_run_killed_before_its_first_migration_counts_as_fresh(db_path, cli):
+    """What a kill at the wrong moment left behind: sqlite-utils' empty migration record."""
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT,"
+        " name TEXT, applied_at TEXT)"
+    )
+    conn.execute("CREATE UNIQUE INDEX idx_m ON _sqlite_migrations (migration_set, name)")
+    conn.commit()
+    conn.close()
+    assert cli("project", "add", "asr").exit_code == 0
+    assert "asr" in cli("project", "list").output
+    assert not list(db_path.parent.glob("*.backup-*"))  # nothing to back up
+
+
+def test_the_first_migration_is_all_or_nothing(db_path, monkeypatch):
+    from mlpm.store import migrations
+
+    def broken(db) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    real = migrations.all_sets
+
+    def with_a_failing_step():
+        sets = real()
+        sets["mlpm.runs"] = [*sets["mlpm.runs"], migrations.Migration("m999_broken", broken)]
+        return sets
+
+    monkeypatch.setattr(migrations, "all_sets", with_a_failing_step)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        Store.open(db_path)
+    conn = sqlite3.connect(db_path)
+    try:
+        left = conn.execute("SELECT name FROM sqlite_master").fetchall()
+    finally:
+        conn.close()
+    assert left == []  # not half a schema, not even the migration record
+    monkeypatch.setattr(migrations, "all_sets", real)
+    Store.open(db_path).close()  # and the next run starts afresh
+    assert "task" in _tables(db_path)
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_another_programs_file_stays_byte_identical(tmp_path, cli, journal):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.execute("INSERT INTO customers VALUES (1)")
+    conn.commit()
+    conn.close()
+    before = (other.read_bytes(), other.stat().st_mtime_ns)
+    folder = sorted(p.name for p in tmp_path.iterdir())
+    result = cli("--db", str(other), "today")
+    assert result.exit_code == 1
+    assert "not an mlpm one" in result.output
+    assert (other.read_bytes(), other.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == folder  # no lock file, no WAL
+
+
+def test_a_damaged_schema_is_one_line_naming_the_file(db_path, cli):
+    assert cli("project", "add", "asr").exit_code == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute(  # a name and a definition that are not even UTF-8
+        "UPDATE sqlite_master SET name = CAST(X'74ff' AS TEXT),"
+        " sql = CAST(X'435245415445205441424c4520fffe28' AS TEXT) WHERE name = 'task'"
+    )
+    conn.commit()
+    conn.close()
+    result = cli("today")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: cannot open {db_path}: the file is damaged")
+    assert "internal error" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_a_chosen_database_in_a_missing_folder_is_refused(tmp_path, cli, monkeypatch, how):
+    missing = tmp_path / "nonexistent" / "x"
+    target = missing / "y.db"
+    args = ["--db", str(target), "today"] if how == "option" else ["today"]
+    if how == "env":
+        monkeypatch.setenv("MLPM_DB", str(target))
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert f"there is no folder {missing}" in result.output
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_the_default_location_is_still_created_on_first_run(isolated_home, cli):
+    assert not isolated_home.exists()
+    assert cli("today").exit_code == 0
+    assert (isolated_home / "data" / "mlpm.db").is_file()

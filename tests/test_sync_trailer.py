@@ -1,7 +1,6 @@
 """The commit hook's trailer: the task's number on a replica that does not sync, a global id
 prefix once it does (the same task on every replica)."""
 
-# ruff: noqa: F811 - pytest fixtures imported from tests.test_git_fixtures
 from __future__ import annotations
 
 import subprocess
@@ -10,7 +9,7 @@ from pathlib import Path
 from mlpm.integrations import git_hook
 from mlpm.services import commit_scan, commits, sync_run, task_query, tasks
 from mlpm.store import Store
-from tests.test_git_fixtures import GitRepo, asr, git_identity, repo  # noqa: F401
+from tests.git_repos import GitRepo
 
 
 def test_once_sync_is_set_up_the_hook_writes_a_global_id_prefix(

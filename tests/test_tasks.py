@@ -198,3 +198,14 @@ def test_a_limit_below_what_a_column_holds_is_set_with_a_warning(cli):
     assert result.exit_code == 0
     assert "warning: Backlog already holds 3 tasks, over the new limit of 2" in result.output
     assert "Backlog 3/2" in cli("board", "--width", "100").output
+
+
+def test_list_all_names_each_tasks_project(cli):
+    assert cli("project", "add", "vision-transformers").exit_code == 0
+    cli("task", "add", "in asr", "-p", "asr")
+    cli("task", "add", "in vision", "-p", "vision-transformers")
+    lines = cli("task", "list", "--all").output.splitlines()
+    assert lines[0].split()[:3] == ["1", "asr", "backlog"]
+    assert lines[1].split()[:3] == ["2", "vision-transfor…", "backlog"]
+    # one project: no project column
+    assert cli("task", "list", "-p", "vision-transformers").output.split()[:2] == ["2", "backlog"]

@@ -116,6 +116,7 @@ def test_unknown_template(cli):
     assert "no template named 'nope' (available: minimal, ml-experiment)" in result.output
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_the_templates(tmp_path):
     dist = tmp_path / "dist"
     built = subprocess.run(
@@ -161,6 +162,27 @@ def test_init_keeps_a_capacity_the_user_chose_and_says_what_missed_today(cli):
     result = cli("init", "speech")
     assert result.exit_code == 0, result.output
     assert json.loads(cli("config", "list", "--json").stdout)["capacity_tasks"] == 2
-    assert "day capacity" not in result.output
-    assert "today is full: 1 starter task(s) stay in the backlog" in result.output
+    assert "day capacity set" not in result.output
+    assert "the ml-experiment template suggests a day of 4 tasks, 8 pomodoros" in result.output
+    assert "yours stays 2 tasks, 8 pomodoros (to use it: mlpm config set capacity_tasks 4)" in (
+        result.output
+    )
+    assert "today is full: 1 starter task stays in the backlog" in result.output
     assert len(json.loads(cli("today", "--json").stdout)["tasks"]) == 2
+
+
+def test_two_inits_change_the_day_capacity_once_and_say_so(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = cli("init", "speech", "-t", "ml-experiment")
+    assert first.exit_code == 0, first.output
+    assert "day capacity set to 4 tasks, 8 pomodoros, the ml-experiment template's" in first.output
+    second = cli("init", "vision", "-t", "minimal")
+    assert second.exit_code == 0, second.output
+    capacity = json.loads(cli("config", "list", "--json").stdout)
+    assert (capacity["capacity_tasks"], capacity["capacity_pomodoros"]) == (4, 8)  # unchanged
+    assert "day capacity set" not in second.output
+    assert (
+        "the minimal template suggests a day of 5 tasks, 8 pomodoros; yours stays 4 tasks,"
+        " 8 pomodoros (to use it: mlpm config set capacity_tasks 5)"
+    ) in second.output
+    assert "4 tasks" in cli("today").output.splitlines()[0]

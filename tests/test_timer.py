@@ -101,7 +101,7 @@ def test_a_break_during_overtime_finishes_the_focus_session(store, task_id):
 def test_one_session_at_a_time(store, task_id):
     other = tasks.add(store, "eda").task.id
     timer.start(store, task_id, now=T0)
-    with pytest.raises(MlpmError, match=r"already running \(15:00 left\); stop it first"):
+    with pytest.raises(MlpmError, match=r"already running \(15 min left\); stop it first"):
         timer.start(store, other, now=at(10))
     with pytest.raises(MlpmError, match="already running"):
         timer.start_break(store, now=at(10))
@@ -225,7 +225,7 @@ def test_work_hours_overnight_and_listed_days(store):
     assert "Wednesday" in timer_policy.work_hours_problem(store, wednesday_night)
 
 
-def test_timer_events_are_logged_but_not_undoable(store, task_id):
+def test_timer_events_are_logged_and_undone_newest_first(store, task_id):
     from mlpm.services import undo
 
     tasks.edit(store, task_id, title="train the baseline, again")
@@ -233,10 +233,13 @@ def test_timer_events_are_logged_but_not_undoable(store, task_id):
     timer.stop(store, "phone", now=at(3))
     events = store.query("SELECT * FROM event WHERE entity = 'focus_session' ORDER BY id")
     assert [e["action"] for e in events] == ["insert", "update"]
-    assert {e["undoable"] for e in events} == {0}
+    assert {e["undoable"] for e in events} == {1}
     assert json.loads(events[-1]["after"])["reason"] == "phone"
-    assert undo.undo(store).command == f"task edit {task_id}"  # undo skips the timer
-    assert rows(store)[0]["outcome"] == "interrupted"
+    assert undo.undo(store).command == "timer stop"  # the session runs again
+    assert rows(store)[0]["outcome"] is None and rows(store)[0]["ended_at"] is None
+    assert undo.undo(store).command == f"timer start {task_id}"
+    assert rows(store) == []
+    assert undo.undo(store).command == f"task edit {task_id}"
 
 
 def test_focus_start_records_the_code_state_of_the_projects_repo(store, task_id, tmp_path):

@@ -25,7 +25,7 @@ def planned(cli) -> None:
 def test_start_status_stop(cli, planned, monkeypatch):
     result = cli("timer", "start")
     assert result.exit_code == 0, result.output
-    assert "started a focus session on #1 'train baseline': 25:00, until 10:25" in result.output
+    assert "started a focus session on #1 'train baseline': 25 min, until 10:25" in result.output
 
     monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:10:30+01:00")
     status = json.loads(cli("timer", "status", "--json").stdout)
@@ -35,7 +35,7 @@ def test_start_status_stop(cli, planned, monkeypatch):
 
     result = cli("timer", "stop", "--reason", "meeting")
     assert result.exit_code == 0
-    assert "after 10:30 (interrupted)" in result.stdout
+    assert "after 10m30s (interrupted)" in result.stdout
     assert "no timer running" in cli("timer", "status").stdout
 
 
@@ -52,13 +52,13 @@ def test_break_after_focus_and_next(cli, planned, monkeypatch):
     monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:30:00+01:00")
     status = cli("timer", "status").stdout
     assert "the focus session on #1 'train baseline' finished at 10:25" in status
-    assert "today: 1 focus session(s), 25 min" in status
+    assert "today: 1 focus session, 25 min" in status
     assert "next: short break" in status
     result = cli("timer", "break")
-    assert "started a short break: 05:00, until 10:35" in result.stdout
+    assert "started a short break: 5 min, until 10:35" in result.stdout
     again = cli("timer", "break", "--long")
     assert again.exit_code == 1
-    assert "a short break is already running (05:00 left)" in again.stderr
+    assert "a short break is already running (5 min left)" in again.stderr
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_starting_while_one_runs_is_refused(cli, planned):
     result = cli("timer", "start", "2")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: a focus session on #1 'train baseline' is already running (25:00 left);"
+        "error: a focus session on #1 'train baseline' is already running (25 min left);"
         " stop it first\n"
     )
 
@@ -213,9 +213,11 @@ def test_keep_going_from_the_cli_counts_the_overtime(cli, planned, monkeypatch):
     assert "overtime counts" in result.stdout
     monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:40:00+01:00")
     assert "overtime  15:00" in cli("timer", "status").stdout
-    assert "(15:00 overtime)" in cli("timer", "stop").stdout
+    assert "(15 min overtime)" in cli("timer", "stop").stdout
     status = cli("timer", "status").stdout
-    assert "last      focus session on #1 'train baseline', finished at 10:40 after 40:00" in status
+    assert (
+        "last      focus session on #1 'train baseline', finished at 10:40 after 40 min" in status
+    )
     again = cli("timer", "keep-going")
     assert again.exit_code == 1
     assert "no focus session has just run its full time" in again.stderr

@@ -86,7 +86,7 @@ def test_a_new_day_does_not_carry_tasks_over_silently(cli, monkeypatch):
     next_day(monkeypatch)
     today = plan(cli)
     assert today["tasks"] == [] and today["to_review"] == 4
-    assert "4 task(s) from earlier days wait for review" in cli("today").output
+    assert "4 tasks from earlier days wait for review" in cli("today").output
 
     result = cli(
         "today",
@@ -176,3 +176,33 @@ def test_review_refuses_contradictions_and_ids_not_waiting(cli, monkeypatch):
     stranger = cli("today", "review", "--keep", "1,999")
     assert stranger.exit_code == 2 and "not waiting for review: 999" in stranger.output
     assert plan(cli)["to_review"] == 1  # nothing was decided
+
+
+def test_interactive_review_takes_first_letters(cli, monkeypatch):
+    for title in ("keep me", "later", "obsolete"):
+        add(cli, title, "--today")
+    next_day(monkeypatch)
+    result = cli("today", "review", "--ask", input="k\nB\nd\nmoot\n")
+    assert result.exit_code == 0, result.output
+    columns = {t["id"]: t["column"] for t in json.loads(cli("task", "list", "--json").stdout)}
+    assert columns == {1: "today", 2: "backlog", 3: "dropped"}
+    # a word that is none of them is asked again, with the letters to use
+    add(cli, "again", "--today")
+    next_day(monkeypatch, "2026-03-04T09:00:00+01:00")
+    result = cli("today", "review", "--ask", input="maybe\nkeep\nkeep\n")
+    assert "answer k (keep), b (backlog) or d (drop)" in result.output
+
+
+def test_a_dropped_task_sent_back_leaves_todays_plan(cli):
+    add(cli, "Big one", "--today")
+    assert cli("task", "drop", "1", "--reason", "no").exit_code == 0
+    assert "✗ #1" in cli("today").output
+    assert cli("task", "move", "1", "backlog").exit_code == 0
+    shown = cli("today").output
+    assert "Big one" not in shown and "dropped" not in shown
+    assert plan(cli)["dropped"] == []
+    # done, then reopened: no longer listed as done today
+    add(cli, "small", "--today")
+    cli("task", "done", "2")
+    cli("task", "move", "2", "today")
+    assert plan(cli)["done"] == [] and [t["id"] for t in plan(cli)["tasks"]] == [2]

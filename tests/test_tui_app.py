@@ -25,17 +25,13 @@ pytestmark = pytest.mark.anyio
 from textual.pilot import Pilot  # noqa: E402
 
 from mlpm.tui.app import MlpmApp  # noqa: E402
-from mlpm.tui.screens.board import BoardScreen, CardList  # noqa: E402
+from mlpm.tui.screens.board import BoardScreen  # noqa: E402
+from mlpm.tui.screens.board_columns import CardList  # noqa: E402
 from mlpm.tui.screens.help import HelpScreen  # noqa: E402
 
 # -- helpers used by every TUI test ---------------------------------------------------------
 
 WATCHERS = ("poll", "git")  # worker groups that run as long as the app does
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 async def settle(pilot: Pilot[Any], *, extra: float = 0.0) -> None:

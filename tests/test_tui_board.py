@@ -8,14 +8,16 @@ import pytest
 
 from mlpm.services import projects, task_query, tasks
 from mlpm.store import Store
-from tests.test_tui_app import anyio_backend, column_ids, notices, screen_text, seeded, settle
+from tests.test_tui_app import column_ids, notices, screen_text, seeded, settle
 
 pytest.importorskip("textual")
 pytestmark = pytest.mark.anyio
-__all__ = ["anyio_backend", "seeded"]  # fixtures shared with test_tui_app
+__all__ = ["seeded"]  # a fixture shared with test_tui_app
 
 from mlpm.tui.app import MlpmApp  # noqa: E402
-from mlpm.tui.screens.board import WINDOW, BoardScreen, CardList, ColumnHeader  # noqa: E402
+from mlpm.tui.screens.board import BoardScreen  # noqa: E402
+from mlpm.tui.screens.board_columns import CardList, ColumnHeader  # noqa: E402
+from mlpm.tui.screens.board_data import WINDOW  # noqa: E402
 from mlpm.tui.screens.modals import AddTaskScreen, PromptScreen  # noqa: E402
 from mlpm.tui.widgets.detail import DetailPane  # noqa: E402
 

@@ -26,11 +26,6 @@ __all__ = ["all_screens", "imported"]  # fixtures shared from test_tui_runs
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def shown(app: MlpmApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 

@@ -11,17 +11,12 @@ import pytest
 
 from mlpm.services import commits, projects, tasks
 from mlpm.store import Store
-from tests.test_git_fixtures import init_repo
+from tests.git_repos import init_repo
 from tests.test_tui_app import notices, settle
 
 pytestmark = pytest.mark.anyio
 
 from mlpm.tui import app as tui_app  # noqa: E402
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 async def wait_for(check: Any, seconds: float = 10) -> bool:

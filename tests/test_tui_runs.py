@@ -47,11 +47,6 @@ SPECS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def history(final_acc: float, steps: int = STEPS) -> list[dict[str, float]]:
     return [
         {

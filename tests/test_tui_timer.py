@@ -20,11 +20,6 @@ T0 = datetime.fromisoformat("2026-03-02T10:00:00+01:00")
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Host(App[None]):
     """A bare app hosting one screen on its own store (no mlpm app shell)."""
 

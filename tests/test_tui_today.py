@@ -8,12 +8,10 @@ import pytest
 
 from mlpm.services import day_plan, settings, task_query, tasks
 from mlpm.store import Store
-from tests.test_tui_app import anyio_backend, notices, screen_text, settle
+from tests.test_tui_app import notices, screen_text, settle
 
 pytest.importorskip("textual")
 pytestmark = pytest.mark.anyio
-__all__ = ["anyio_backend"]
-
 from mlpm.tui.app import MlpmApp  # noqa: E402
 from mlpm.tui.screens.modals import AddTaskScreen, PromptScreen, ReadScreen  # noqa: E402
 from mlpm.tui.screens.today import PlanList  # noqa: E402

@@ -82,11 +82,71 @@ def test_undo_is_logged_and_the_log_only_grows(cli, db_path):
     assert after > count
 
 
-def test_undo_refuses_to_orphan_records_that_refer_to_a_row(cli):
+def test_undo_refuses_to_orphan_records_that_refer_to_a_row(cli, monkeypatch):
     assert cli("task", "add", "focus on me").exit_code == 0
     assert cli("timer", "start", "4").exit_code == 0  # a focus session now refers to task 4
+    monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:30:00+01:00")
+    assert cli("timer", "status").exit_code == 0  # it ran out: recorded as finished
+    result = cli("undo")
+    assert result.exit_code == 1
+    assert "cannot undo 'timer start 4': focus_session 1 has changed since" in result.output
+    assert "mlpm undo --skip" in result.output
+    assert cli("undo", "--skip").output.startswith("skipped timer start 4 (left as it is)")
     result = cli("undo")
     assert result.exit_code == 1
     assert "cannot undo 'task add'" in result.output
     assert "refer to task 4" in result.output
     assert any(t["id"] == 4 for t in json.loads(cli("task", "list", "--json").stdout))
+
+
+def timer_state(cli):
+    return json.loads(cli("timer", "status", "--json").stdout)
+
+
+def test_timer_start_stop_and_break_are_undone(cli, monkeypatch):
+    before = state(cli)
+    assert cli("timer", "start", "1").exit_code == 0
+    monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:12:00+01:00")
+    assert cli("timer", "stop").exit_code == 0
+    assert timer_state(cli)["running"] is None
+
+    result = cli("undo")
+    assert result.output.startswith("undid timer stop (focus session 1 on task 1")
+    running = timer_state(cli)["running"]
+    assert running["id"] == 1 and running["ended_at"] is None  # open again, as it was
+    result = cli("undo")
+    assert result.output.startswith("undid timer start 1")
+    assert timer_state(cli)["running"] is None and timer_state(cli)["last"] is None
+    assert state(cli) == before  # the plans and tasks are untouched
+
+    assert cli("timer", "break").exit_code == 0
+    assert cli("undo").output.startswith("undid timer break (short break session")
+    assert timer_state(cli)["running"] is None
+
+
+def test_undo_says_what_it_cannot_undo_instead_of_skipping(cli, db_path):
+    from mlpm.store import Store
+
+    store = Store.open(db_path)
+    with store.write("import tasks.json", undoable=False) as tx:  # a change undo cannot revert
+        tx.update("task", 3, {"notes": "synced"})
+    store.close()
+    result = cli("undo")
+    assert result.exit_code == 1
+    assert "cannot undo 'import tasks.json': it is not undoable" in result.output
+    assert json.loads(cli("task", "show", "3", "--json").stdout)["notes"] == "synced"
+    assert cli("undo", "--skip").exit_code == 0
+    assert cli("undo").output.startswith("undid today add")
+
+
+def test_undo_passes_over_what_mirrors_git_and_the_trackers(cli, db_path):
+    """The TUI scans commits on its own: such a scan is not the user's change, and undo
+    reaches the change before it."""
+    from mlpm.store import Store
+
+    store = Store.open(db_path)
+    for command in ("git sync", "runs sync"):
+        with store.write(command, undoable=False) as tx:
+            tx.note("git_commit", "repo", {"scanned": 0})
+    store.close()
+    assert cli("undo").output.startswith("undid today add")

@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.integrations import wandb_files as wf
+from mlpm.integrations import wandb_history
+from mlpm.integrations import wandb_records as wr
 from mlpm.integrations import wandb_write as ww
-from tests.test_wandb_support import ENDLESS, WandbRuns, runs_copy, wandb_env, wandb_runs
-
-__all__ = ["runs_copy", "wandb_runs"]  # fixtures shared from test_wandb_support
+from mlpm.integrations.wandb_history import read_history
+from mlpm.integrations.wandb_local import read_run
+from tests.wandb_runs import ENDLESS, WandbRuns, wandb_env
 
 
 def test_a_finished_run_reads_identity_config_summary_git_and_program(wandb_runs: WandbRuns):
-    info = wf.read_run(wandb_runs.file("base-b"))
+    info = read_run(wandb_runs.file("base-b"))
     assert (info.project, info.name, info.group, info.job_type) == (
         "mlpm-test",
         "base-b",
@@ -44,7 +45,7 @@ def test_a_finished_run_reads_identity_config_summary_git_and_program(wandb_runs
 
 
 def test_a_run_outside_git_has_no_commit(wandb_runs: WandbRuns):
-    info = wf.read_run(wandb_runs.file("no-git"))
+    info = read_run(wandb_runs.file("no-git"))
     assert info.commit is None and info.remote is None
     assert info.state == "finished" and info.problems == []
 
@@ -52,11 +53,11 @@ def test_a_run_outside_git_has_no_commit(wandb_runs: WandbRuns):
 def test_a_run_killed_with_sigkill_is_crashed_and_keeps_its_valid_history(
     wandb_runs: WandbRuns,
 ):
-    info = wf.read_run(wandb_runs.file("killed"))
+    info = read_run(wandb_runs.file("killed"))
     assert info.state == "crashed"
     assert info.exit_code is None
     assert info.commit == wandb_runs.commit
-    series, problems = wf.read_history(wandb_runs.file("killed"), ["loss"])
+    series, problems = read_history(wandb_runs.file("killed"), ["loss"])
     steps = [step for step, _ in series["loss"]]
     assert len(steps) > 400  # it had logged past the marker when killed
     assert steps == list(range(len(steps)))  # every complete row, in order, no gaps
@@ -65,14 +66,15 @@ def test_a_run_killed_with_sigkill_is_crashed_and_keeps_its_valid_history(
 
 
 def test_history_of_a_finished_run_has_every_step_and_nested_keys(wandb_runs: WandbRuns):
-    series, problems = wf.read_history(wandb_runs.file("base-a"))
+    series, problems = read_history(wandb_runs.file("base-a"))
     assert [s for s, _ in series["loss"]] == list(range(30))
     assert series["val.acc"][-1] == (29, pytest.approx(0.29))
     assert "epoch" in series and problems == []
-    only, _ = wf.read_history(wandb_runs.file("base-a"), ["val.acc"])
+    only, _ = read_history(wandb_runs.file("base-a"), ["val.acc"])
     assert set(only) == {"val.acc"}
 
 
+@pytest.mark.slow
 def test_a_live_run_reads_as_running_then_finished(tmp_path: Path):
     script = tmp_path / "live.py"
     script.write_text(
@@ -94,24 +96,24 @@ def test_a_live_run_reads_as_running_then_finished(tmp_path: Path):
             time.sleep(0.05)
         time.sleep(0.5)
         (file,) = (tmp_path / "wandb").glob("offline-run-*/run-*.wandb")
-        assert wf.read_run(file).state == "running"
+        assert read_run(file).state == "running"
         (tmp_path / "ready.go").write_text("go")
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()
-    info = wf.read_run(file)
+    info = read_run(file)
     assert info.state == "finished" and info.problems == []
 
 
 def test_a_corrupt_chunk_is_skipped_and_the_rest_still_reads(runs_copy: WandbRuns):
     path = runs_copy.file("killed")
     data = bytearray(path.read_bytes())
-    assert len(data) > 3 * wf.BLOCK
-    data[wf.BLOCK + 100] ^= 0xFF  # inside block 1: a CRC mismatch
+    assert len(data) > 3 * wr.BLOCK
+    data[wr.BLOCK + 100] ^= 0xFF  # inside block 1: a CRC mismatch
     path.write_bytes(bytes(data))
-    info = wf.read_run(path)
+    info = read_run(path)
     assert info.name == "killed" and info.commit == runs_copy.commit
-    series, problems = wf.read_history(path, ["loss"])
+    series, problems = read_history(path, ["loss"])
     steps = [s for s, _ in series["loss"]]
     assert steps[0] == 0 and steps[-1] > 400
     assert len(steps) < steps[-1] + 1  # the rows in the damaged block are gone, no more
@@ -135,9 +137,9 @@ def test_truncating_or_scrambling_anywhere_never_raises_anything_but_a_file_erro
         path.write_bytes(bytes(data))
         os.utime(path, (0, 0))  # old: no writer can still be alive
         try:
-            info = wf.read_run(path)
-            wf.read_history(path)
-        except wf.WandbFileError:
+            info = read_run(path)
+            read_history(path)
+        except wr.WandbFileError:
             continue
         assert info.run_id  # from the file name at least
         assert info.state in ("finished", "crashed")
@@ -147,17 +149,17 @@ def test_files_that_are_not_wandb_runs_raise_a_clear_error(tmp_path: Path):
     for name, data in (("empty", b""), ("text", b"hello world\n"), ("ver", b":W&B\xe1\xbe\x09")):
         path = tmp_path / f"run-{name}.wandb"
         path.write_bytes(data)
-        with pytest.raises(wf.WandbFileError):
-            wf.read_run(path)
+        with pytest.raises(wr.WandbFileError):
+            read_run(path)
 
 
 def test_a_header_only_file_is_a_crashed_run_named_after_its_file(tmp_path: Path):
     run_dir = tmp_path / "offline-run-20260101_000000-abc123"
     run_dir.mkdir()
     path = run_dir / "run-abc123.wandb"
-    path.write_bytes(wf.FILE_HEADER)
+    path.write_bytes(wr.FILE_HEADER)
     os.utime(path, (0, 0))
-    info = wf.read_run(path)
+    info = read_run(path)
     assert info.run_id == "abc123" and info.state == "crashed"
     assert any("no complete record" in p for p in info.problems)
 
@@ -168,9 +170,9 @@ def test_a_record_spanning_blocks_and_a_big_config_round_trip(tmp_path: Path):
     data = ww.build_run("big", name="big", config=config, history=history, runtime=7)
     path = tmp_path / "run-big.wandb"
     path.write_bytes(data)
-    info = wf.read_run(path)
+    info = read_run(path)
     assert info.config == config and info.runtime == 7 and info.state == "finished"
-    series, _ = wf.read_history(path)
+    series, _ = read_history(path)
     assert len(series["loss"]) == 9 and "blob" in series  # the text row is skipped
 
 
@@ -196,7 +198,7 @@ def test_an_old_layout_with_json_files_and_flat_keys(tmp_path: Path):
     }
     (run_dir / "files" / "wandb-metadata.json").write_text(json.dumps(meta))
     (run_dir / "files" / "wandb-summary.json").write_text(json.dumps({"final": 9, "_wandb": {}}))
-    info = wf.read_run(run_dir / "run-old1.wandb")
+    info = read_run(run_dir / "run-old1.wandb")
     assert info.source == "online" and info.wandb_version == "0.17.9"
     assert (info.commit, info.remote, info.program, info.args, info.host) == (
         "a" * 40,
@@ -212,20 +214,20 @@ def test_an_old_layout_with_json_files_and_flat_keys(tmp_path: Path):
 def test_invalid_utf8_in_names_is_replaced_and_reported(tmp_path: Path):
     run = ww.pb_field(1, "u1") + ww.pb_field(3, "p") + ww.pb_field(8, b"bad\xff\xfename")
     writer = ww.RecordWriter()
-    writer.add(ww.pb_field(1, 1) + ww.pb_field(wf.R_RUN, run))
-    writer.add(ww.pb_field(1, 2) + ww.pb_field(wf.R_EXIT, b""))
+    writer.add(ww.pb_field(1, 1) + ww.pb_field(wr.R_RUN, run))
+    writer.add(ww.pb_field(1, 2) + ww.pb_field(wr.R_EXIT, b""))
     path = tmp_path / "run-u1.wandb"
     path.write_bytes(writer.getvalue())
-    info = wf.read_run(path)
+    info = read_run(path)
     assert info.name == "bad\ufffd\ufffdname"
     assert info.problems == ["invalid UTF-8 replaced"]
 
 
 def test_huge_histories_are_thinned_evenly_keeping_the_last_point(tmp_path, monkeypatch):
-    monkeypatch.setattr(wf, "MAX_POINTS", 100)
+    monkeypatch.setattr(wandb_history, "MAX_POINTS", 100)
     path = tmp_path / "run-long.wandb"
     path.write_bytes(ww.build_run("long", history=({"x": float(i)} for i in range(1003))))
-    series, _ = wf.read_history(path)
+    series, _ = read_history(path)
     points = series["x"]
     assert len(points) <= 101 and points[0] == (0, 0.0) and points[-1] == (1002, 1002.0)
     gaps = {b[0] - a[0] for a, b in itertools.pairwise(points[:-1])}
@@ -235,9 +237,10 @@ def test_huge_histories_are_thinned_evenly_keeping_the_last_point(tmp_path, monk
 def test_reading_runs_never_imports_wandb(wandb_runs: WandbRuns):
     code = (
         "import sys\n"
-        "from mlpm.integrations import wandb_files as wf\n"
-        f"info = wf.read_run({str(wandb_runs.file('base-a'))!r})\n"
-        f"wf.read_history({str(wandb_runs.file('base-a'))!r})\n"
+        "from mlpm.integrations.wandb_history import read_history\n"
+        "from mlpm.integrations.wandb_local import read_run\n"
+        f"info = read_run({str(wandb_runs.file('base-a'))!r})\n"
+        f"read_history({str(wandb_runs.file('base-a'))!r})\n"
         "assert info.name == 'base-a'\n"
         "bad = [m for m in ('wandb', 'google.protobuf', 'pydantic', 'numpy') if m in sys.modules]\n"
         "assert not bad, bad\n"
@@ -297,7 +300,7 @@ def test_a_real_run_from_wandb_0_17_reads_fully(tmp_path: Path):
     path.write_bytes(zlib.decompress(base64.b64decode(WANDB_0_17_9)))
     (run_dir / "files" / "wandb-metadata.json").write_text(json.dumps(WANDB_0_17_9_METADATA))
     (run_dir / "files" / "wandb-summary.json").write_text('{"_wandb": {"runtime": 0}}')
-    info = wf.read_run(path)
+    info = read_run(path)
     assert (info.run_id, info.project, info.name, info.group, info.tags) == (
         "juukl8l1",
         "old-proj",
@@ -311,7 +314,7 @@ def test_a_real_run_from_wandb_0_17_reads_fully(tmp_path: Path):
     assert info.summary["val"] == {"acc": 0.95} and "_wandb" not in info.summary
     assert info.commit == "bec66c85edd89c3617207d274cf8d0136da01982"
     assert info.remote == "https://example.com/old.git" and info.program == "/tmp/w017/t.py"
-    series, problems = wf.read_history(path, ["loss", "val.acc"])
+    series, problems = read_history(path, ["loss", "val.acc"])
     assert len(series["loss"]) == 20 and series["val.acc"][-1] == (19, 0.95)
     assert problems == [] and info.problems == []
 
@@ -321,11 +324,11 @@ def test_full_reads_find_summary_keys_logged_long_before_the_end(tmp_path: Path)
     rows[100]["val_loss"] = 0.5  # logged once, early (but after the first row)
     path = tmp_path / "run-early.wandb"
     path.write_bytes(ww.build_run("early", history=rows, config={"lr": 0.1}))
-    assert path.stat().st_size > 4 * wf.BLOCK
-    quick = wf.read_run(path)
+    assert path.stat().st_size > 4 * wr.BLOCK
+    quick = read_run(path)
     assert quick.config == {"lr": 0.1} and quick.summary["loss"] == pytest.approx(1 / 3000)
     assert "val_loss" not in quick.summary  # outside the windows read by default
-    assert wf.read_run(path, full=True).summary["val_loss"] == 0.5
+    assert read_run(path, full=True).summary["val_loss"] == 0.5
 
 
 def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Path):
@@ -345,7 +348,7 @@ def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Pa
         summary={"best": 1},
         runtime=5,
     )
-    records = list(wf._records(source, wf.HEADER_LEN, wf._Scan()))
+    records = list(wr.records(source, wr.HEADER_LEN, wr.Scan()))
     path = tmp_path / "run-fz.wandb"
     rng = random.Random(7)
     for _ in range(300):
@@ -358,8 +361,14 @@ def test_damaged_records_inside_valid_chunks_are_skipped_not_raised(tmp_path: Pa
             writer.add(bytes(damaged))
         path.write_bytes(writer.getvalue())
         os.utime(path, (0, 0))
-        info = wf.read_run(path)
-        wf.read_history(path)
+        info = read_run(path)
+        read_history(path)
         json.dumps([info.config, info.summary, info.tags, info.args])  # storable as JSON
         assert all(isinstance(tag, str) for tag in info.tags)
         assert info.state in ("finished", "crashed")
+
+
+def test_the_generated_runs_are_real_wandb_files(wandb_runs: WandbRuns) -> None:
+    for path in wandb_runs.by_name.values():
+        assert path.read_bytes()[:4] == b":W&B"
+        assert path.parent.name.startswith("offline-run-")

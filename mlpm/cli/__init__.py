@@ -86,6 +86,20 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _not_encodable(exc: UnicodeEncodeError, argv: list[str]) -> str:
+    """The message for text that cannot be stored. A byte that is not UTF-8 in an argument
+    arrives as a lone surrogate (PEP 383): it is refused, not stored in a changed form, so
+    what is saved is always what the user typed; the argument is named with the byte shown."""
+    from mlpm.cli.output import clean
+
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"argument '{clean(arg)}' is not UTF-8 text (check the terminal's encoding)"
+    return f"text that is not valid UTF-8: {clean(str(exc.object))[:80]}"
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI, turning every failure into one line on stderr."""
     try:
@@ -118,6 +132,8 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(f"database error: {exc}", 1)
     except sqlite3.DatabaseError as exc:
         _fail(f"database error: {exc}", 1)
+    except UnicodeEncodeError as exc:
+        _fail(_not_encodable(exc, sys.argv[1:] if argv is None else argv), 2)
     except OverflowError:
         _fail("a number is out of range (too large or too small)", 2)
     except OSError as exc:

@@ -44,6 +44,7 @@ def board(
                         "limit": c.limit.limit if c.limit else None,
                         "hard": c.limit.hard if c.limit else None,
                         "tasks": [t.to_json() for t in c.tasks],
+                        "waiting_for_review": [t.to_json() for t in c.waiting],
                     }
                     for c in columns
                 ],
@@ -78,6 +79,15 @@ def board(
             for c in columns
         ]
         click.echo(style(" │ ".join(cells).rstrip(), dim=True))
+    # Leftovers from earlier days are in no day's order: listed apart, under the board.
+    waiting = [t for c in columns for t in c.waiting]
+    if waiting:
+        click.echo()
+        click.echo(style("waiting for review (planned on an earlier day; mlpm today review):"))
+        for t in waiting[:rows]:
+            click.echo(fit(f"  {t.id} {clean(t.title)}", total).rstrip())
+        if len(waiting) > rows:
+            click.echo(style(f"  … and {len(waiting) - rows:,} more", dim=True))
 
 
 @board.command("limit")

@@ -6,9 +6,10 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import emit_json
+from mlpm.cli.params import Group
 
 
-@click.group()
+@click.group(cls=Group)
 def config() -> None:
     """Settings: capacity, active-project limit, timer and work hours."""
 

@@ -24,7 +24,9 @@ def open_store() -> Store:
             from mlpm.errors import UsageError
 
             raise UsageError("--db (or MLPM_DB) is empty: give a file path")
-        store = Store.open(chosen)
+        # A path the user typed gets no folders made for it: a typo must not look like an
+        # empty database. The default location is created on first run.
+        store = Store.open(chosen, create_folder=chosen is None)
         root.obj["store"] = store
         root.call_on_close(store.close)
     return store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean
+from mlpm.cli.output import clean, json_text
 
 
 @click.command("export")
@@ -21,15 +21,13 @@ from mlpm.cli.output import clean
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
 def export(fmt: str, project: str | None, out: str | None) -> None:
     """Export everything as JSON (restorable with `mlpm import`) or a project as Markdown."""
-    import json
-
     from mlpm.services import exchange
 
     store = open_store()
     if fmt == "json":
-        text = json.dumps(exchange.dump(store), ensure_ascii=False, indent=1)
-    else:
-        text = exchange.report_markdown(store, project)
+        text = json_text(exchange.dump(store), indent=1)
+    else:  # stored text may hold terminal escapes: shown as visible escapes, file or not
+        text = clean(exchange.report_markdown(store, project), multiline=True)
     if out:
         import os
 

@@ -10,6 +10,7 @@ import click
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, warn
 from mlpm.errors import MlpmError
+from mlpm.wording import counted
 
 
 def interactive() -> bool:
@@ -48,9 +49,12 @@ def offer_template() -> None:
     made = templates.create_project(open_store(), name, choice, repo_path=repo)
     project, template = made.project, made.template
     click.echo(
-        f"created {clean(project.slug)} from {template.name}: {len(template.tasks)} tasks, "
-        f"{len(template.checklist)} checklist lessons"
+        f"created {clean(project.slug)} from {template.name}: "
+        f"{counted(len(template.tasks), 'task')}, "
+        f"{counted(len(template.checklist), 'checklist lesson')}"
     )
+    if made.capacity_note:
+        click.echo(f"  {made.capacity_note}")
 
 
 @click.command()

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, one_line, style, use_color
+from mlpm.cli.output import clean, emit_json, json_text, one_line, style, use_color
+from mlpm.cli.params import ID, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Lesson
@@ -36,7 +37,7 @@ def lesson_line(lesson: Lesson, text: str | None = None) -> str:
     return f"{lesson.id:>5}  [{clean(lesson.category)}] {body}" + (f"  {tags}" if tags else "")
 
 
-@click.group()
+@click.group(cls=Group)
 def lesson() -> None:
     """The lessons-learned log: add, list, search, show, export."""
 
@@ -47,7 +48,7 @@ def lesson() -> None:
 @click.option(
     "--category", "-c", default="general", show_default=True, help="e.g. ml, general, data."
 )
-@click.option("--task", "task_id", type=int, help="The task it came from.")
+@click.option("--task", "task_id", type=ID, help="The task it came from.")
 @click.option("--project", "-p", help="Project (default: the task's, else the current one).")
 @click.option("--commit", "commit_sha", help="A commit it refers to.")
 @click.option("--run", "run_id", help="A W&B run it refers to.")
@@ -120,7 +121,17 @@ def search(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Full-text search, best match first, matches highlighted."""
+    """Full-text search, best match first, matches highlighted.
+
+    \b
+    dataloader throughput     lessons with both words (word forms too: seeds finds seed)
+    dataloader OR throughput  either word
+    dataloader NOT slow       the first without the second (also: dataloader -slow)
+    '"learning rate"'         the words together, in this order (quote for the shell)
+    'warm*'                   words starting with warm
+
+    OR and NOT are upper case (or, not in lower case are searched as words); the last
+    word also matches as a prefix."""
     from mlpm.services import lessons
 
     items = lessons.search(
@@ -145,7 +156,7 @@ def search(
 
 
 @lesson.command("show")
-@click.argument("lesson_id", type=int)
+@click.argument("lesson_id", type=ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(lesson_id: int, as_json: bool) -> None:
     """Show one lesson whole."""
@@ -178,16 +189,14 @@ def show(lesson_id: int, as_json: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 def export(fmt: str, project: str | None, tag: str | None, out: str | None) -> None:
     """Export lessons: Markdown is a checklist grouped by category."""
-    import json
-
     from mlpm.services import lessons
 
     items = lessons.list_lessons(open_store(), project=project, tag=tag)
     if fmt == "json":
-        text = json.dumps([item.to_json() for item in items], indent=2, ensure_ascii=False)
-    else:
+        text = json_text([item.to_json() for item in items])
+    else:  # stored text may hold terminal escapes: shown as visible escapes, file or not
         title = f"Lessons learned: {project}" if project else "Lessons learned"
-        text = lessons.export_markdown(items, title=title)
+        text = clean(lessons.export_markdown(items, title=title), multiline=True)
     if out:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")

@@ -12,9 +12,19 @@ from typing import Any
 
 import click
 
-from mlpm.text import clean, one_line
+from mlpm.text import clean, json_safe, one_line
 
-__all__ = ["clean", "emit_json", "fit", "one_line", "style", "use_color", "warn", "width"]
+__all__ = [
+    "clean",
+    "emit_json",
+    "fit",
+    "json_text",
+    "one_line",
+    "style",
+    "use_color",
+    "warn",
+    "width",
+]
 
 
 @functools.cache
@@ -31,8 +41,14 @@ def warn(message: str) -> None:
     click.echo(f"warning: {clean(message)}", err=True)
 
 
+def json_text(data: Any, *, indent: int = 2) -> str:
+    """The one way the CLI writes JSON (to the terminal or a file): readable Unicode, with
+    control and bidi characters as \\u escapes so stored text cannot drive the terminal."""
+    return json_safe(json.dumps(data, indent=indent, ensure_ascii=False, default=str))
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(data))
 
 
 def width(text: str) -> int:

@@ -6,9 +6,10 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style
+from mlpm.cli.params import Command, Group
 
 
-@click.group()
+@click.group(cls=Group)
 def project() -> None:
     """Projects: add, list, choose the current one, pause, archive."""
 
@@ -105,7 +106,7 @@ def _status_command(status: str, verb: str) -> click.Command:
         click.echo(f"{clean(p.slug)} is {p.status}")
 
     command.__doc__ = f"{verb} a project."
-    return click.command(status if status != "active" else "activate")(command)
+    return click.command(status if status != "active" else "activate", cls=Command)(command)
 
 
 project.add_command(_status_command("paused", "Pause"), "pause")

@@ -8,6 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, fit, style
+from mlpm.wording import counted
 
 if TYPE_CHECKING:
     from mlpm.services.focus_stats import FocusStats
@@ -31,12 +32,12 @@ def hours(minutes: float) -> str:
 
 def show(data: FocusStats) -> None:
     days = len(data.per_day)
-    click.echo(style(f"focus {data.first} … {data.last} ({days} days)", bold=True))
+    click.echo(style(f"focus {data.first} … {data.last} ({counted(days, 'day')})", bold=True))
     median = data.median_done_per_worked_day
     capacity = f" (median {median:g} per worked day)" if median is not None else ""
     click.echo(
-        f"  {hours(data.focus_minutes)} focused · {data.sessions} pomodoros"
-        f" · {data.interrupted} interrupted · {data.tasks_done} tasks finished{capacity}"
+        f"  {hours(data.focus_minutes)} focused · {counted(data.sessions, 'pomodoro')}"
+        f" · {data.interrupted} interrupted · {counted(data.tasks_done, 'task')} finished{capacity}"
     )
     click.echo()
     click.echo(f"  {'day':<10}  {'focus':<{BAR}}  {'time':>5}  pom  int  done")

@@ -7,20 +7,25 @@ from typing import TYPE_CHECKING
 import click
 
 from mlpm.cli.context import open_store
-from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.output import clean, emit_json, fit, style, warn
+from mlpm.cli.params import ID, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Task
     from mlpm.services.tasks import Change
 
+PROJECT_WIDTH = 16  # `task list --all`: the project column
+WAITING_HEADING = "waiting for review (planned on an earlier day; mlpm today review):"
 COLUMN_CHOICE = click.Choice(["backlog", "today", "doing", "done", "dropped"], case_sensitive=False)
 
 
-def task_line(t: Task, *, show_column: bool = True) -> str:
-    """One task as a line: id, column, estimate, title, tags."""
+def task_line(t: Task, *, show_column: bool = True, show_project: bool = False) -> str:
+    """One task as a line: id, (project,) column, estimate, title, tags."""
     est = f"{t.estimate}p" if t.estimate is not None else "–"
     tags = " ".join(style(f"#{clean(tag)}", fg="cyan") for tag in t.tags)
     column = f"{t.column:<8} " if show_column else ""
+    if show_project:
+        column = f"{fit(clean(t.project), PROJECT_WIDTH)} " + column
     title = clean(t.title)
     if t.column == "dropped":
         title = style(title, dim=True) + style(
@@ -40,7 +45,7 @@ def report(change: Change, verb: str) -> None:
     click.echo(f"{verb} task {change.task.id}: {clean(change.task.title)}")
 
 
-@click.group()
+@click.group(cls=Group)
 def task() -> None:
     """Tasks: add, list, show, edit, start, done, drop, move."""
 
@@ -48,7 +53,7 @@ def task() -> None:
 @task.command("add")
 @click.argument("title")
 @click.option("--project", "-p", help="Project (default: the current one).")
-@click.option("--estimate", "-e", type=int, help="Estimate in pomodoros.")
+@click.option("--estimate", "-e", type=WHOLE, help="Estimate in pomodoros.")
 @click.option("--tag", "-t", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--notes", default="", help="Notes.")
 @click.option("--today", is_flag=True, help="Plan it for today as well.")
@@ -87,21 +92,34 @@ def add(
 def list_(
     column: str | None, tag: str | None, project: str | None, all_projects: bool, as_json: bool
 ) -> None:
-    """List tasks in board order."""
-    from mlpm.services import projects, task_query
+    """List tasks in board order (Today in the order of today's plan).
+
+    Today cards planned on an earlier day and not reviewed yet belong to no day's order:
+    they are listed last, under a "waiting for review" line."""
+    from mlpm.services import projects, today_column
 
     store = open_store()
     scope = None if all_projects else projects.resolve(store, project)
-    items = task_query.list_tasks(store, project=scope, column=column, tag=tag)
+    items, waiting = today_column.board_order(
+        store, project=scope, column=column.lower() if column else None, tag=tag
+    )
     if as_json:
-        emit_json([t.to_json() for t in items])
+        rows = [t.to_json() for t in items]
+        rows += [{**t.to_json(), "waiting_for_review": True} for t in waiting]
+        emit_json(rows)
         return
+    if not items and not waiting:
+        click.echo("no tasks")
+        return
+    lines = [task_line(t, show_project=all_projects) for t in items]
+    if waiting:
+        lines += [WAITING_HEADING, *(task_line(t, show_project=all_projects) for t in waiting)]
     # One write: echoing thousands of lines one by one costs more than building them.
-    click.echo("\n".join(task_line(t) for t in items) if items else "no tasks")
+    click.echo("\n".join(lines))
 
 
 @task.command("show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(task_id: int, as_json: bool) -> None:
     """Show a task with its history, commits and runs."""
@@ -162,10 +180,10 @@ def show(task_id: int, as_json: bool) -> None:
 
 
 @task.command("edit")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--title")
 @click.option("--notes")
-@click.option("--estimate", "-e", type=int)
+@click.option("--estimate", "-e", type=WHOLE)
 @click.option("--no-estimate", is_flag=True, help="Clear the estimate.")
 @click.option("--tag", "-t", "add_tags", multiple=True, help="Add a tag.")
 @click.option("--untag", "remove_tags", multiple=True, help="Remove a tag.")
@@ -198,7 +216,7 @@ def edit(
 
 
 @task.command("start")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--force", is_flag=True, help="Override a hard WIP limit on Doing.")
 def start(task_id: int, force: bool) -> None:
     """Move a task to Doing."""
@@ -208,7 +226,7 @@ def start(task_id: int, force: bool) -> None:
 
 
 @task.command("done")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--force", is_flag=True, help="Override a hard WIP limit on Done.")
 def done(task_id: int, force: bool) -> None:
     """Mark a task done."""
@@ -218,7 +236,7 @@ def done(task_id: int, force: bool) -> None:
 
 
 @task.command("drop")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--reason", "-r", required=True, help="Why it is no longer worth doing.")
 def drop(task_id: int, reason: str) -> None:
     """Drop a task that became obsolete, with the reason: a normal outcome."""
@@ -228,7 +246,7 @@ def drop(task_id: int, reason: str) -> None:
 
 
 @task.command("move")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.argument("column", type=COLUMN_CHOICE)
 @click.option("--reason", "-r", help="Reason (needed when moving to dropped).")
 @click.option("--at", "position", type=click.IntRange(min=1), help="Position within the column.")
@@ -245,7 +263,7 @@ def move(task_id: int, column: str, reason: str | None, position: int | None, fo
 
 
 @task.command("link-commit")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.argument("sha")
 def link_commit(task_id: int, sha: str) -> None:
     """Link a git commit to a task by hand."""

@@ -6,6 +6,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.wording import counted
 
 
 @click.group()
@@ -46,7 +47,10 @@ def show(name: str, as_json: bool) -> None:
         emit_json(t.model_dump())
         return
     click.echo(style(t.name, bold=True) + f"  {clean(t.description)}")
-    click.echo(f"capacity: {t.capacity.tasks} tasks · {t.capacity.pomodoros} pomodoros")
+    click.echo(
+        f"capacity: {counted(t.capacity.tasks, 'task')} · "
+        f"{counted(t.capacity.pomodoros, 'pomodoro')}"
+    )
     for column, limit in t.wip.items():
         click.echo(f"WIP {column}: {limit.limit} ({'hard' if limit.hard else 'soft'})")
     if t.tasks:
@@ -113,12 +117,13 @@ def init(name: str | None, template_name: str, repo: str | None, paused: bool) -
     project, t = made.project, made.template
     click.echo(
         f"created project {clean(project.slug)} from {t.name}: "
-        f"{len(t.tasks)} starter tasks, {len(t.checklist)} checklist lessons"
+        f"{counted(len(t.tasks), 'starter task')}, {counted(len(t.checklist), 'checklist lesson')}"
     )
-    if made.capacity_set:
-        click.echo(f"  day capacity: {t.capacity.tasks} tasks, {t.capacity.pomodoros} pomodoros")
+    if made.capacity_note:
+        click.echo(f"  {made.capacity_note}")
     if made.not_today:
-        warn(f"today is full: {len(made.not_today)} starter task(s) stay in the backlog")
+        stay = "stays" if len(made.not_today) == 1 else "stay"
+        warn(f"today is full: {counted(len(made.not_today), 'starter task')} {stay} in the backlog")
     if repo_path:
         click.echo(f"  repository: {clean(repo_path)}")
     if wandb_project:

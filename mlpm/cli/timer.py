@@ -9,25 +9,27 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.params import ID, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.services.timer import Started, Status
 
 
 def _report_started(started: Started) -> None:
-    from mlpm.services.timer_session import fmt_seconds
+    from mlpm.wording import span
 
     for message in started.warnings:
         warn(message)
     if started.ended is not None:
         click.echo(f"ended the {clean(started.ended.label())}")
     session = started.session
-    minutes = fmt_seconds(session.planned_seconds)
+    minutes = span(session.planned_seconds)
     click.echo(f"started a {clean(session.label())}: {minutes}, until {session.planned_end:%H:%M}")
 
 
 def _print_status(state: Status) -> None:
     from mlpm.services.timer_session import KIND_NAMES, fmt_seconds
+    from mlpm.wording import counted, span
 
     for closed in state.settled:
         click.echo(f"the {clean(closed.label())} finished at {closed.ended_at:%H:%M}")
@@ -36,7 +38,7 @@ def _print_status(state: Status) -> None:
         click.echo("no timer running")
         last = state.last
         if last is not None and not state.settled and last.ended_at is not None:
-            took = fmt_seconds(last.elapsed(last.ended_at))
+            took = span(last.elapsed(last.ended_at))
             click.echo(
                 f"  last      {clean(last.label())}, {last.outcome} at {last.ended_at:%H:%M}"
                 f" after {took}"
@@ -49,14 +51,15 @@ def _print_status(state: Status) -> None:
             left = fmt_seconds(session.remaining(state.now))
             click.echo(f"  remaining {left} of {fmt_seconds(session.planned_seconds)}")
         click.echo(f"  ends      {session.planned_end:%H:%M}")
-    click.echo(f"today: {state.focus_done_today} focus session(s), {state.focus_minutes_today} min")
+    done = counted(state.focus_done_today, "focus session")
+    click.echo(f"today: {done}, {state.focus_minutes_today} min")
     upcoming = KIND_NAMES[state.next_kind]
     if state.next_kind == "focus" and state.next_task is not None:
         upcoming += f" on #{state.next_task.id} {clean(state.next_task.title)}"
     click.echo(f"next: {upcoming}")
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.pass_context
 def timer(ctx: click.Context) -> None:
     """Pomodoro timer bound to tasks: start, status, stop, break, keep-going.
@@ -82,8 +85,10 @@ def timer(ctx: click.Context) -> None:
 
 
 @timer.command("start")
-@click.argument("task_id", type=int, required=False)
-@click.option("--minutes", "-m", type=int, help="Length in minutes (default: timer.focus_minutes).")
+@click.argument("task_id", type=ID, required=False)
+@click.option(
+    "--minutes", "-m", type=WHOLE, help="Length in minutes (default: timer.focus_minutes)."
+)
 def start(task_id: int | None, minutes: int | None) -> None:
     """Start a focus session on TASK (default: the task in Doing, else today's first)."""
     from mlpm.services import timer as service
@@ -109,21 +114,21 @@ def status(as_json: bool) -> None:
 def stop(reason: str | None) -> None:
     """End the running session now (interrupted if before its planned end)."""
     from mlpm.services import timer as service
-    from mlpm.services.timer_session import fmt_seconds
+    from mlpm.wording import span
 
     session = service.stop(open_store(), reason)
-    took = fmt_seconds(session.elapsed(session.started_at))  # ended: measured to its end
+    took = span(session.elapsed(session.started_at))  # ended: measured to its end
     text = f"stopped the {clean(session.label())} after {took}"
     if session.outcome == "interrupted":
         text += " (interrupted)"
     elif session.overtime_seconds:
-        text += f" ({fmt_seconds(session.overtime_seconds)} overtime)"
+        text += f" ({span(session.overtime_seconds)} overtime)"
     click.echo(text)
 
 
 @timer.command("break")
 @click.option("--long/--short", "long", default=None, help="Long or short (default: by count).")
-@click.option("--minutes", "-m", type=int, help="Length in minutes (default: from settings).")
+@click.option("--minutes", "-m", type=WHOLE, help="Length in minutes (default: from settings).")
 def break_(long: bool | None, minutes: int | None) -> None:
     """Start a break (a long one after every timer.long_break_every focus sessions)."""
     from mlpm.services import timer as service

@@ -8,9 +8,11 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.params import ID, ID_TEXT, Group
+from mlpm.wording import counted
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def today(ctx: click.Context, as_json: bool) -> None:
@@ -52,17 +54,20 @@ def show_today(*, as_json: bool = False) -> None:
         reason = clean(t.drop_reason or "")
         click.echo(style(f"   ✗ #{t.id:<5}      {clean(t.title)} (dropped: {reason})", dim=True))
     if plan.learned:
-        median = f"{plan.learned.median:g}"
         click.echo(
-            f"suggested capacity: {median} task{'' if plan.learned.median == 1 else 's'} "
-            f"(median done per day over the last {plan.learned.days} worked days)"
+            f"suggested capacity: {counted(plan.learned.median, 'task')} "
+            f"(median done per day over the last {counted(plan.learned.days, 'worked day')})"
         )
     if plan.to_review:
-        warn(f"{plan.to_review} task(s) from earlier days wait for review: mlpm today review")
+        waits = "waits" if plan.to_review == 1 else "wait"
+        warn(
+            f"{counted(plan.to_review, 'task')} from earlier days {waits} for review:"
+            " mlpm today review"
+        )
 
 
 @today.command("add")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--at", type=click.IntRange(min=1), help="Position (1 = most important).")
 @click.option("--force", is_flag=True, help="Add past the day's capacity (recorded).")
 def add(task_id: int, at: int | None, force: bool) -> None:
@@ -75,7 +80,7 @@ def add(task_id: int, at: int | None, force: bool) -> None:
 
 
 @today.command("move")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.argument("position", type=click.IntRange(min=1))
 def move(task_id: int, position: int) -> None:
     """Move a planned task to POSITION (1 = most important)."""
@@ -86,7 +91,7 @@ def move(task_id: int, position: int) -> None:
 
 
 @today.command("remove")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 def remove(task_id: int) -> None:
     """Take a task off today's plan, back to the backlog."""
     from mlpm.services import today as day
@@ -98,10 +103,22 @@ def remove(task_id: int) -> None:
 def _ids(text: str | None) -> list[int]:
     if not text:
         return []
-    try:
-        return [int(part) for part in text.replace(" ", "").split(",") if part]
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: give task ids separated by commas") from None
+    parts = [part for part in text.replace(" ", "").split(",") if part]
+    if not all(ID_TEXT.fullmatch(part) for part in parts):
+        raise click.BadParameter(f"'{clean(text)}': give task ids (digits 0-9) separated by commas")
+    return [int(part) for part in parts]
+
+
+REVIEW_KEYS = {"k": "keep", "b": "backlog", "d": "drop"}
+
+
+def _review_action(text: str) -> str:
+    """A review answer: the word or its first letter, any case."""
+    word = text.strip().lower()
+    word = REVIEW_KEYS.get(word, word)
+    if word not in REVIEW_KEYS.values():
+        raise click.BadParameter(f"{text!r}: answer k (keep), b (backlog) or d (drop)")
+    return word
 
 
 @today.command("review")
@@ -131,13 +148,14 @@ def review(
     from mlpm.services import day_plan
     from mlpm.services import today as day
 
+    given_ids = (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids)))
     store = open_store()
     stale = day_plan.stale_entries(store)
     if not stale:
         click.echo("nothing to review")
         return
     decisions: dict[int, str] = {}
-    for given, ids in (("keep", _ids(keep)), ("backlog", _ids(backlog)), ("drop", _ids(drop_ids))):
+    for given, ids in given_ids:
         for task_id in ids:
             if decisions.get(task_id, given) != given:
                 raise UsageError(
@@ -163,9 +181,7 @@ def review(
         if action is None and interactive:
             click.echo(f"#{e.task.id} {clean(e.task.title)} (planned {e.day}, {e.task.column})")
             action = click.prompt(
-                "  keep, backlog or drop?",
-                type=click.Choice(["keep", "backlog", "drop"]),
-                default="keep",
+                "  keep, backlog or drop? (k/b/d)", default="keep", value_proc=_review_action
             )
             if action == "drop":
                 why = click.prompt("  reason")

@@ -15,7 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlpm.integrations.git_log import RepoError, clean_env, find_worktree, git_dir_of
+from mlpm.integrations.git_repo import RepoError
+from mlpm.integrations.git_worktree import clean_env, find_worktree, git_dir_of
 
 HOOK = "prepare-commit-msg"
 SAVED = HOOK + ".pre-mlpm"  # where an earlier hook waits while ours is installed

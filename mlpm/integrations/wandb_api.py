@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlpm.errors import MlpmError, UsageError
-from mlpm.integrations.wandb_files import RunInfo
+from mlpm.integrations.wandb_run import RunInfo
 
 PER_PAGE = 200
 STATES = {"finished": "finished", "running": "running", "crashed": "crashed"}
@@ -190,7 +190,7 @@ def remote_history(
         run = api.run(f"{entity}/{project}/{run_id}")
         out: dict[str, list[tuple[int, float]]] = {}
         for key in keys:
-            points = []
+            points: list[tuple[int, float]] = []
             for row in run.scan_history(keys=[key], page_size=1000):
                 value, step = row.get(key), row.get("_step")
                 if isinstance(value, bool) or not isinstance(value, int | float):
@@ -228,7 +228,8 @@ def _main(argv: list[str]) -> int:
     except MlpmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    sys.__stdout__.write(json.dumps(series))  # wandb may have wrapped sys.stdout
+    # wandb may have wrapped sys.stdout; __stdout__ is None only without a console at all.
+    (sys.__stdout__ or sys.stdout).write(json.dumps(series))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Write `.wandb` files in wandb's offline format, for tests, the demo and the benchmark.
 
 The format (header, 32 KiB blocks of CRC-checked chunks, protobuf records) is described in
-`mlpm.integrations.wandb_files`, which reads it and owns its constants.
+`mlpm.integrations.wandb_records`, which owns its constants (`wandb_local` reads it).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from mlpm.integrations.wandb_files import (
+from mlpm.integrations.wandb_records import (
     BLOCK,
     CHUNK,
     FILE_HEADER,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mlpm.errors import Refused, UsageError
 from mlpm.models import COLUMNS, Project, Task, column_name
-from mlpm.services import projects
+from mlpm.services import projects, today_column
 from mlpm.services.task_query import list_tasks
 from mlpm.store import Store
+from mlpm.wording import counted
 
 
 @dataclass(slots=True, frozen=True)
@@ -21,20 +22,30 @@ class Limit:
 
 @dataclass(slots=True)
 class Column:
+    """A column's cards in order. Today's are today's plan; `waiting` holds the Today cards
+    planned on an earlier day and not yet reviewed, apart from that order."""
+
     name: str
     tasks: list[Task]
-    count: int
+    count: int  # cards in `tasks` as a whole (a window may read fewer)
     limit: Limit | None
+    waiting: list[Task] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        """Every card in the column, leftovers included (what a WIP limit counts)."""
+        return self.count + len(self.waiting)
 
     @property
     def header(self) -> str:
-        """ "Doing 2/2" when limited, "Backlog 14" otherwise."""
+        """ "Doing 2/2" when limited, "Backlog 14" otherwise; "Today 4 (1 to review)"."""
         label = self.name.capitalize()
-        return f"{label} {self.count}/{self.limit.limit}" if self.limit else f"{label} {self.count}"
+        text = f"{label} {self.held}/{self.limit.limit}" if self.limit else f"{label} {self.held}"
+        return text + (f" ({len(self.waiting)} to review)" if self.waiting else "")
 
     @property
     def at_limit(self) -> bool:
-        return self.limit is not None and self.count >= self.limit.limit
+        return self.limit is not None and self.held >= self.limit.limit
 
 
 def limits(project: Project) -> dict[str, Limit]:
@@ -58,7 +69,8 @@ def set_limit(store: Store, project: Project, column: str, limit: int | None, *,
     projects.update_settings(store, project, new, command=f"board limit {column}")
     held = count(store, project.id, column)
     if limit is not None and held > limit:
-        return f"{column.capitalize()} already holds {held} tasks, over the new limit of {limit}"
+        holds = f"{column.capitalize()} already holds {counted(held, 'task')}"
+        return f"{holds}, over the new limit of {limit}"
     return ""
 
 
@@ -108,6 +120,11 @@ def columns(
         if only is not None and name not in only:
             continue
         cap = (windows or {}).get(name)
+        if name == "today":  # the day plan's order, leftovers apart
+            today = today_column.read(store, project, tag=tag)
+            shown = today.tasks[:cap] if cap else today.tasks
+            result.append(Column(name, shown, len(today.tasks), wip.get(name), today.waiting))
+            continue
         tasks = list_tasks(store, project=project, column=name, tag=tag, limit=cap)
         total = len(tasks) if cap is None else count(store, project.id, name, tag=tag)
         result.append(Column(name, tasks, total, wip.get(name)))

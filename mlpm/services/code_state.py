@@ -37,7 +37,7 @@ def record(store: Store, task_id: int, reason: str) -> CodeState | None:
     """Record HEAD, branch and whether the tree was dirty for a task (at task start, focus
     start). One `git status`, no GitPython. None (and nothing stored) when the task's project
     has no readable repository: this never raises for a missing repository."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
     row = store.one(
         "SELECT project.repo_path FROM task JOIN project ON project.id = task.project_id"
@@ -46,7 +46,7 @@ def record(store: Store, task_id: int, reason: str) -> CodeState | None:
     )
     if row is None or not row["repo_path"]:
         return None
-    state = git_log.read_code_state(row["repo_path"])
+    state = git_worktree.read_code_state(row["repo_path"])
     if state is None:
         return None
     with store.write(f"code state {reason}", undoable=False) as tx:

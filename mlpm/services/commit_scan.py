@@ -92,7 +92,7 @@ def _scan_state(store: Store, repo: str) -> dict[str, Any] | None:
 def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str, Any] | None:
     """The scan state of this project's earlier repository path, if the repository was moved
     here: the old path is gone and the new repository holds the old tips."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_repo
 
     for row in store.query(
         "SELECT repo FROM git_scan WHERE project_id = ? AND repo != ?", (project_id, key)
@@ -100,7 +100,7 @@ def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str
         if (Path(row["repo"]) / ".git").exists():
             continue  # still a repository there: the project was re-pointed, not moved
         state = _scan_state(store, row["repo"])
-        if state and git_log.existing(repo, state["tips"].values()):
+        if state and git_repo.existing(repo, state["tips"].values()):
             return state
     return None
 
@@ -109,11 +109,11 @@ def _task_ids_for_repo(store: Store, key: str, project: Project) -> TaskRefs:
     """The tasks a commit in this repository may name: those of the projects whose repository
     it is. (A `Task: 12` written in another project's repository, or by a colleague's mlpm,
     is not our task 12.)"""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
     owners = {project.id}
     for row in store.query("SELECT id, repo_path FROM project WHERE repo_path IS NOT NULL"):
-        if row["id"] not in owners and str(git_log.find_worktree(row["repo_path"])) == key:
+        if row["id"] not in owners and str(git_worktree.find_worktree(row["repo_path"])) == key:
             owners.add(row["id"])
     marks = ", ".join("?" for _ in owners)
     rows = store.query(f"SELECT id, gid FROM task WHERE project_id IN ({marks})", sorted(owners))
@@ -131,13 +131,13 @@ def sync(store: Store, project: Project) -> SyncResult:
     RepoError (an MlpmError) with a clear message when the repository is missing, moved or not
     a repository; stored commits and links are never touched in that case.
     """
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_log, git_repo
 
     started = time.perf_counter()
-    repo = git_log.open_repo(require_repo_path(project))
-    key = git_log.repo_key(repo)
-    tips = git_log.read_tips(repo)
-    shallow = git_log.shallow_marker(repo)
+    repo = git_repo.open_repo(require_repo_path(project))
+    key = git_repo.repo_key(repo)
+    tips = git_repo.read_tips(repo)
+    shallow = git_repo.shallow_marker(repo)
     result = SyncResult(project.slug, key, shallow=bool(shallow), empty=not tips)
 
     state = _scan_state(store, key)
@@ -155,8 +155,8 @@ def sync(store: Store, project: Project) -> SyncResult:
     if not result.full:
         lost = set()
         if gone := old_tips - new_tips:
-            if git_log.existing(repo, gone) == gone:
-                lost = git_log.rev_list(repo, gone, new_tips)
+            if git_repo.existing(repo, gone) == gone:
+                lost = git_repo.rev_list(repo, gone, new_tips)
             else:  # old tips were garbage-collected: compare with everything reachable now
                 lost = None
                 result.full = True

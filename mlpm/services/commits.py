@@ -103,7 +103,7 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
     The commit is looked up in the project's repository (the task's project by default); if
     the repository cannot be read, a commit already stored by an earlier scan still links.
     """
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_log, git_repo
 
     task = task_query.get(store, task_id)
     project = project or projects.by_id(store, task.project_id)
@@ -112,20 +112,20 @@ def link_commit(store: Store, task_id: int, sha: str, project: Project | None = 
         raise UsageError(f"{sha!r} is not a commit sha or revision")
     path = require_repo_path(project)
     try:
-        repo = git_log.open_repo(path)
-    except git_log.RepoError:
+        repo = git_repo.open_repo(path)
+    except git_repo.RepoError:
         row = _stored_commit(store, rev, None)
         if row is None:
             raise
         key, entry, reachable = row["repo"], None, bool(row["reachable"])
         full_sha = row["sha"]
     else:
-        key = git_log.repo_key(repo)
+        key = git_repo.repo_key(repo)
         entry = git_log.read_commit(repo, rev)
         if entry is None:
             raise NotFound(f"no commit {rev!r} in {key}")
         full_sha = entry.sha
-        reachable = git_log.is_reachable(repo, full_sha)
+        reachable = git_repo.is_reachable(repo, full_sha)
     now = clock.stamp()
     _refuse_second_link(store, task_id, full_sha)
     if entry is not None and not store.one(

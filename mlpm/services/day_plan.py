@@ -13,6 +13,7 @@ from mlpm.models import Task
 from mlpm.services import settings
 from mlpm.services.ranks import between
 from mlpm.store import Store, Tx
+from mlpm.wording import counted
 
 
 @dataclass(slots=True)
@@ -37,8 +38,8 @@ class Capacity:
     @property
     def line(self) -> str:
         text = (
-            f"{self.tasks} of {self.task_cap} tasks · "
-            f"{self.pomodoros} of {self.pomodoro_cap} pomodoros"
+            f"{self.tasks} of {counted(self.task_cap, 'task')} · "
+            f"{self.pomodoros} of {counted(self.pomodoro_cap, 'pomodoro')}"
         )
         if self.unestimated:
             text += f" ({self.unestimated} unestimated counted as {self.per_unestimated})"
@@ -54,12 +55,14 @@ class Capacity:
         }
 
 
-def _task_rows(store: Store, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _task_rows(
+    store: Store, where: str, params: tuple[Any, ...], order: str = "day_plan.position"
+) -> list[dict[str, Any]]:
     return store.query(
         "SELECT day_plan.day AS plan_day, day_plan.position AS plan_position,"
         " day_plan.forced AS plan_forced, task.*, project.slug AS project FROM day_plan"
         " JOIN task ON task.id = day_plan.task_id JOIN project ON project.id = task.project_id"
-        f" WHERE {where} ORDER BY day_plan.position, day_plan.id",
+        f" WHERE {where} ORDER BY {order}, day_plan.id",
         params,
     )
 
@@ -100,9 +103,13 @@ def capacity(store: Store, entries: list[Entry] | None = None) -> Capacity:
 
 
 def stale_entries(store: Store) -> list[Entry]:
-    """Tasks planned on an earlier day and never closed: they wait for `today review`."""
+    """Tasks planned on an earlier day and never closed, oldest day first: they wait for
+    `today review`."""
     rows = _task_rows(
-        store, "day_plan.day < ? AND day_plan.outcome IS NULL", (clock.today().isoformat(),)
+        store,
+        "day_plan.day < ? AND day_plan.outcome IS NULL",
+        (clock.today().isoformat(),),
+        order="day_plan.day, day_plan.position",
     )
     out = []
     for index, row in enumerate(rows, start=1):
@@ -143,7 +150,7 @@ def _check_capacity(store: Store, task: Task, entries: list[Entry]) -> str | Non
         deferrable.append(f"#{entry.task.id} {_short(entry.task.title)!r} ({est} pom.)")
         freed_pomodoros += est
     defer = "; could defer: " + ", ".join(deferrable) if deferrable else ""
-    return f"today is full ({cap.line}); #{task.id} needs {need} pomodoro(s){defer}"
+    return f"today is full ({cap.line}); #{task.id} needs {counted(need, 'pomodoro')}{defer}"
 
 
 def plan_task(tx: Tx, task: Task, *, force: bool, check_capacity: bool) -> list[str]:
@@ -184,8 +191,20 @@ def close_entry(tx: Tx, task_id: int, outcome: str) -> None:
         tx.update("day_plan", entry["id"], {"outcome": outcome, "closed_at": clock.stamp()})
 
 
-def reposition(tx: Tx, task_id: int, position: int) -> None:
-    """Put a task planned today at `position` (1 = top; past the end means last)."""
+def reclose_today(tx: Tx, task_id: int, old: str, new: str) -> None:
+    """A task closed today as `old` (done, dropped) moved on: its entry now says `new`."""
+    row = tx.store.one(
+        "SELECT id FROM day_plan WHERE task_id = ? AND day = ? AND outcome = ?",
+        (task_id, clock.today().isoformat(), old),
+    )
+    if row:
+        tx.update("day_plan", row["id"], {"outcome": new, "closed_at": clock.stamp()})
+
+
+def reposition(tx: Tx, task_id: int, position: int, among: list[int] | None = None) -> None:
+    """Put a task planned today at `position` (1 = top; past the end means last) among the
+    entries `among` (task ids in plan order; default: all of today's open entries). The
+    other entries keep their places, so a project's Today column reorders the whole plan."""
     if position < 1:
         raise UsageError("positions start at 1 (the most important task)")
     rows = tx.store.query(
@@ -194,8 +213,13 @@ def reposition(tx: Tx, task_id: int, position: int) -> None:
         (clock.today().isoformat(),),
     )
     mine = next(r for r in rows if r["task_id"] == task_id)
-    others = [r for r in rows if r["task_id"] != task_id]
+    scope = set(among) if among is not None else None
+    others = [
+        r for r in rows if r["task_id"] != task_id and (scope is None or r["task_id"] in scope)
+    ]
     index = min(position - 1, len(others))
     before = others[index - 1]["position"] if index > 0 else None
     after = others[index]["position"] if index < len(others) else None
+    if before is None and after is None:
+        return
     tx.update("day_plan", mine["id"], {"position": between(before, after)})

@@ -86,6 +86,8 @@ def _load_json(path: Path) -> Any:
         raise MlpmError(f"cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise MlpmError(f"{path} is not JSON: {exc.msg} (line {exc.lineno})") from None
+    except RecursionError:  # no export of mlpm, Taskwarrior or jrnl nests this deep
+        raise MlpmError(f"{path} is nested too deeply to be an export") from None
 
 
 def detect(data: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlpm.integrations import git_hook, git_log
+from mlpm.integrations import git_hook, git_worktree
 from mlpm.integrations.git_hook import HookResult
 from mlpm.models import Project
 from mlpm.services import in_progress, task_ids
@@ -34,14 +34,14 @@ def skips(source: str, worktree: str) -> bool:
 def project_for_repo(store: Store, path: str) -> Project | None:
     """The project whose repository holds `path` (linked worktrees count), preferring active
     projects with a task in progress."""
-    here = git_log.common_dir(path)
+    here = git_worktree.common_dir(path)
     if here is None:
         return None
     rows = store.query(
         "SELECT * FROM project WHERE repo_path IS NOT NULL"
         " ORDER BY status = 'active' DESC, updated_at DESC, id"
     )
-    matches = [Project.from_row(r) for r in rows if git_log.common_dir(r["repo_path"]) == here]
+    matches = [Project.from_row(r) for r in rows if git_worktree.common_dir(r["repo_path"]) == here]
     for project in matches:
         if in_progress.of_project(store, project) is not None:
             return project

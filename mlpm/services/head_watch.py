@@ -13,9 +13,9 @@ from mlpm.store import Store
 def head_token(project: Project) -> str | None:
     """A string that changes whenever the project's HEAD moves (read from files, no git
     process): keep it, and sync when `head_changed` says so. None without a repository."""
-    from mlpm.integrations import git_log
+    from mlpm.integrations import git_worktree
 
-    return git_log.head_token(project.repo_path) if project.repo_path else None
+    return git_worktree.head_token(project.repo_path) if project.repo_path else None
 
 
 def head_changed(project: Project, since: str | None) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from mlpm import clock
 from mlpm.errors import NotFound, UsageError
 from mlpm.models import Lesson
-from mlpm.services import projects
+from mlpm.services import lesson_query, projects
 from mlpm.services.tasks import clean_tags
 from mlpm.store import Store
 
@@ -124,18 +124,6 @@ def _filters(
     return where, params
 
 
-def fts_query(text: str, *, prefix: bool = True) -> str:
-    """Turn what a user typed into a safe FTS5 query: every word must match, the last one
-    as a prefix (search as you type). Quotes and operators in the input are literal."""
-    words = re.findall(r"\w+", text)
-    if not words:
-        return ""
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if prefix:
-        quoted[-1] += "*"
-    return " ".join(quoted)
-
-
 def search(
     store: Store,
     query: str,
@@ -145,9 +133,12 @@ def search(
     category: str | None = None,
     limit: int = 50,
     prefix: bool = True,
+    strict: bool = True,
 ) -> list[Lesson]:
-    """Lessons matching `query`, best first (bm25), with matches marked in `highlighted`."""
-    match = fts_query(query, prefix=prefix)
+    """Lessons matching `query` (the syntax of `lesson_query`), best first (bm25), with
+    matches marked in `highlighted`. A query FTS5 cannot read is a UsageError when `strict`,
+    else (search as you type) the stray part is left out."""
+    match = lesson_query.to_fts(query, prefix=prefix, strict=strict)
     if not match:
         return []
     where, params = _filters(store, tag=tag, project=project, category=category, since=None)

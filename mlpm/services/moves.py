@@ -13,6 +13,7 @@ from mlpm.services.ranks import end_rank
 from mlpm.store import Tx
 
 MAX_REASON = 10_000
+OUTCOMES = {"backlog": "returned", "done": "done", "dropped": "dropped"}  # a plan entry's end
 
 
 def move(
@@ -56,8 +57,9 @@ def move(
         warnings += day_plan.plan_task(tx, task, force=force, check_capacity=True)
     elif column == "doing":
         day_plan.plan_task(tx, task, force=force, check_capacity=False)
-    elif column in ("backlog", "done", "dropped"):
-        outcome = {"backlog": "returned", "done": "done", "dropped": "dropped"}[column]
+    elif outcome := OUTCOMES.get(column):
         day_plan.close_entry(tx, task.id, outcome)
+        if task.column in ("done", "dropped"):  # reopened: today's plan says so no more
+            day_plan.reclose_today(tx, task.id, task.column, outcome)
     tx.update("task", task.id, changes)
     return warnings

@@ -81,7 +81,7 @@ def history(
         raise MlpmError(f"run {run.id} has no history source")
     if run.path.startswith(REMOTE_PREFIX):
         return _remote_history(store, run, keys, api=api)
-    from mlpm.integrations import wandb_files
+    from mlpm.integrations import wandb_history
 
     file = fs_path(run.path)
     try:
@@ -93,8 +93,8 @@ def history(
         raise MlpmError(f"the file of run {run.id} is gone: {display_path(run.path)}") from None
     if _cached(store, run.path, stat.st_size, stat.st_mtime_ns) is None:
         try:
-            series, _problems = wandb_files.read_history(file)
-        except wandb_files.WandbFileError as exc:
+            series, _problems = wandb_history.read_history(file)
+        except wandb_history.WandbFileError as exc:
             raise MlpmError(f"cannot read the history of run {run.id}: {exc}") from None
         _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series)
         return {k: series[k] for k in keys if k in series}

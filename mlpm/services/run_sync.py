@@ -18,7 +18,7 @@ from mlpm.errors import NotFound, UsageError
 from mlpm.services.runs import REMOTE_PREFIX, db_path, display_path, fs_path
 
 if TYPE_CHECKING:
-    from mlpm.integrations.wandb_files import RunInfo
+    from mlpm.integrations.wandb_run import RunInfo
     from mlpm.store import Store, Tx
 
 _RUN_COLUMNS = (
@@ -147,12 +147,12 @@ def _file_row(
 
 def _files(roots: Sequence[Path], report: SyncReport) -> Iterator[Path]:
     """The run files under each root; a root without any adds a warning."""
-    from mlpm.integrations import wandb_files
+    from mlpm.integrations import wandb_local
 
     given: set[Path] = set()
     for root in roots:
         found = False
-        for file in wandb_files.find_run_files([root]):
+        for file in wandb_local.find_run_files([root]):
             found = True
             if file not in given:  # overlapping roots: each file once
                 given.add(file)
@@ -181,7 +181,7 @@ def sync_local(
     (see `_Copy.rank`), with one warning naming both; the other file is remembered as a
     duplicate and skipped while unchanged.
     """
-    from mlpm.integrations import wandb_files
+    from mlpm.integrations import wandb_local
 
     roots = [Path(p) for p in paths] or default_paths(store)
     for root in roots:
@@ -235,8 +235,8 @@ def sync_local(
             report.unchanged += 1
             continue
         try:
-            info = wandb_files.read_run(file, full=full)
-        except wandb_files.WandbFileError as exc:
+            info = wandb_local.read_run(file, full=full)
+        except wandb_local.WandbFileError as exc:
             report.warnings.append(f"{display_path(key)}: {exc}")
             file_rows[key] = _file_row(key, stat, None, None, str(exc), now)
             continue

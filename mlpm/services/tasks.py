@@ -9,7 +9,7 @@ from typing import Any
 from mlpm import clock
 from mlpm.errors import MlpmError, UsageError
 from mlpm.models import Task, column_name
-from mlpm.services import code_state, moves, projects
+from mlpm.services import code_state, day_plan, moves, projects, today_column
 from mlpm.services.ranks import between, end_rank
 from mlpm.services.task_query import get
 from mlpm.store import Store
@@ -177,8 +177,11 @@ def drop(store: Store, task_id: int, reason: str, *, force: bool = False) -> Cha
 
 
 def reorder(store: Store, task_id: int, position: int) -> Task:
-    """Put a task at `position` (1 = top) within its board column."""
+    """Put a task at `position` (1 = top) within its board column. Today's order is the day
+    plan's: a Today card moves in the plan (among its project's Today cards)."""
     task = get(store, task_id)
+    if task.column == "today":
+        return _reorder_today(store, task, position)
     ranks = {
         r["id"]: r["rank"]
         for r in store.query(
@@ -195,6 +198,18 @@ def reorder(store: Store, task_id: int, position: int) -> Task:
     with store.write(f"task reorder {task_id} {position}") as tx:
         tx.update("task", task_id, {"rank": rank, "updated_at": clock.stamp()})
     return get(store, task_id)
+
+
+def _reorder_today(store: Store, task: Task, position: int) -> Task:
+    among = today_column.ids_in_order(store, task.project_id)
+    if task.id not in among:
+        raise MlpmError(
+            f"task {task.id} was planned on an earlier day and waits for review;"
+            " review it first (mlpm today review)"
+        )
+    with store.write(f"task reorder {task.id} {position}") as tx:
+        day_plan.reposition(tx, task.id, max(1, position), among)
+    return get(store, task.id)
 
 
 def history(store: Store, task_id: int) -> list[dict[str, Any]]:

@@ -65,8 +65,9 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
     parts = list(loc)
     while parts:
         part = parts.pop(0)
-        if isinstance(part, str) and parts and isinstance(parts[0], int):
-            index = parts.pop(0)
+        index = parts[0] if parts else None
+        if isinstance(part, str) and isinstance(index, int):
+            parts.pop(0)
             headers = [i for i, line in enumerate(lines) if line.strip() == f"[[{part}]]"]
             if index < len(headers):
                 start = headers[index]

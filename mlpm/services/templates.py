@@ -13,6 +13,7 @@ from mlpm import clock
 from mlpm.errors import MlpmError, NotFound, Refused, UsageError
 from mlpm.paths import config_dir
 from mlpm.store import Store
+from mlpm.wording import counted
 
 if TYPE_CHECKING:
     from mlpm.services.template_model import Template
@@ -26,6 +27,34 @@ class Created:
     template: Template
     capacity_set: bool  # the template's day size became the user's (none was set before)
     not_today: list[str]  # starter tasks meant for Today that stayed in the backlog
+    capacity: tuple[int, int] = (0, 0)  # the user's day size now: tasks, pomodoros
+
+    @property
+    def capacity_note(self) -> str:
+        """What became of the template's day size, in one line ("" if it is the user's)."""
+        name, cap = self.template.name, self.template.capacity
+        size = f"{counted(cap.tasks, 'task')}, {counted(cap.pomodoros, 'pomodoro')}"
+        if self.capacity_set:
+            return (
+                f"day capacity set to {size}, the {name} template's, as none was set"
+                " (it is yours for every project: mlpm config set capacity_tasks N)"
+            )
+        if self.capacity == (cap.tasks, cap.pomodoros):
+            return ""
+        tasks, pomodoros = self.capacity
+        apply = [
+            f"mlpm config set {key} {value}"
+            for key, value, now in (
+                ("capacity_tasks", cap.tasks, tasks),
+                ("capacity_pomodoros", cap.pomodoros, pomodoros),
+            )
+            if value != now
+        ]
+        return (
+            f"the {name} template suggests a day of {size}; yours stays"
+            f" {counted(tasks, 'task')}, {counted(pomodoros, 'pomodoro')}"
+            f" (to use it: {'; '.join(apply)})"
+        )
 
 
 @dataclass(slots=True)
@@ -167,7 +196,11 @@ def create_project(
                     "created_at": now,
                 },
             )
-    return Created(projects.by_id(store, project_id), template, not chosen, not_today)
+    capacity = (
+        int(settings.get(store, "capacity_tasks")),
+        int(settings.get(store, "capacity_pomodoros")),
+    )
+    return Created(projects.by_id(store, project_id), template, not chosen, not_today, capacity)
 
 
 def from_lessons(store: Store, project_name: str, *, name: str | None = None) -> str:
@@ -219,7 +252,7 @@ def _toml_str(value: str) -> str:
 def wandb_project_of(repo_path: str | None) -> tuple[str | None, str | None]:
     """The W&B entity and project of the newest run in the repository's `wandb/` folder, which
     a project made from a template takes unless told otherwise; (None, None) when none."""
-    from mlpm.integrations.wandb_files import find_run_files, read_run
+    from mlpm.integrations.wandb_local import find_run_files, read_run
 
     if not repo_path or not (Path(repo_path) / "wandb").is_dir():
         return None, None

@@ -26,6 +26,7 @@ from mlpm.services import timer_policy as policy
 from mlpm.services import timer_session as sessions
 from mlpm.services.timer_session import Session
 from mlpm.store import Store, Tx
+from mlpm.wording import span
 
 MAX_REASON = 1_000
 
@@ -111,9 +112,9 @@ def status(store: Store, now: datetime | None = None) -> Status:
 
 def _busy(session: Session, now: datetime) -> MlpmError:
     if session.keep_going:
-        when = f"{sessions.fmt_seconds(session.overtime(now))} over"
+        when = f"{span(session.overtime(now))} over"
     else:
-        when = f"{sessions.fmt_seconds(session.remaining(now))} left"
+        when = f"{span(session.remaining(now))} left"
     return MlpmError(f"a {session.label()} is already running ({when}); stop it first")
 
 
@@ -159,7 +160,7 @@ def start(
     elif policy.work_hours_problem(store, end := now + timedelta(seconds=seconds)):
         hours = settings.get(store, "timer.work_hours")
         warnings.append(f"this session ends at {end:%H:%M}, after your work hours ({hours})")
-    with store.write(f"timer start {task.id}", undoable=False) as tx:
+    with store.write(f"timer start {task.id}") as tx:
         sessions.settle_in(tx, now)
         ended = None
         if (current := sessions.open_row(store)) is not None:
@@ -189,7 +190,7 @@ def start_break(
     now = sessions.now_or_clock(now)
     if minutes is not None:
         policy.planned_seconds(minutes, 1)  # refuse a bad length before taking the write lock
-    with store.write("timer break", undoable=False) as tx:
+    with store.write("timer break") as tx:
         sessions.settle_in(tx, now)
         ended = None
         if (current := sessions.open_row(store)) is not None:
@@ -216,7 +217,7 @@ def stop(store: Store, reason: str | None = None, *, now: datetime | None = None
         raise UsageError(f"a reason is at most {MAX_REASON:,} characters")
     # Settled in its own write, so the record survives the error below.
     closed = sessions.settle(store, now)
-    with store.write("timer stop", undoable=False) as tx:
+    with store.write("timer stop") as tx:
         closed = sessions.settle_in(tx, now) or closed
         current = sessions.open_row(store)
         if current is None:
@@ -235,7 +236,7 @@ def keep_going(store: Store, *, now: datetime | None = None) -> Session:
     planned end and nothing has started since.
     """
     now = sessions.now_or_clock(now)
-    with store.write("timer keep going", undoable=False) as tx:
+    with store.write("timer keep going") as tx:
         sessions.settle_in(tx, now)
         current = sessions.open_row(store)
         if current is not None:

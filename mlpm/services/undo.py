@@ -31,25 +31,82 @@ def _describe(events: list[dict[str, Any]]) -> str:
             return f"lesson {row['id']} {row['text'][:60]!r}"
         if event["entity"] == "project" and "slug" in row:
             return f"project {row['slug']!r}"
+        if event["entity"] == "focus_session" and "kind" in row:
+            on = f" on task {row['task_id']}" if row.get("task_id") else ""
+            return f"{row['kind'].replace('_', ' ')} session {row['id']}{on}"
     return f"{len(events)} change(s)"
 
 
-def last_undoable(store: Store) -> list[dict[str, Any]]:
-    batch = store.scalar(
-        "SELECT batch FROM event WHERE undoable = 1 AND NOT EXISTS (SELECT 1 FROM event AS u"
-        " WHERE u.entity = 'undo' AND u.entity_id = CAST(event.batch AS TEXT))"
-        " ORDER BY batch DESC LIMIT 1"
+# Writes that record what happened on their own (a session running out, HEAD noted as work
+# starts, a cache) or mirror the outside world (commits and runs read from git and the
+# trackers: the TUI scans them on its own, and undoing a mirror would only be redone by the
+# next scan): no one's change, so undo passes them by without a word.
+BOOKKEEPING = ("timer settle", "code state ", "runs history cache", "git sync", "git commit",
+               "runs sync")  # fmt: skip
+PAGE = 200
+
+
+def _handled(store: Store, batch: int) -> bool:
+    """Undone or skipped already (an undo note names the batch)."""
+    return bool(
+        store.scalar(
+            "SELECT COUNT(*) FROM event WHERE entity = 'undo' AND entity_id = ?", (str(batch),)
+        )
     )
-    if batch is None:
+
+
+def _pending(store: Store) -> dict[str, Any] | None:
+    """The newest change not undone or skipped yet (bookkeeping and undos aside), with
+    `undoable` saying whether undo can revert it."""
+    below = (store.scalar("SELECT MAX(batch) FROM event") or 0) + 1
+    while True:
+        rows = store.query(
+            "SELECT batch, MAX(undoable) AS undoable, MAX(command) AS command,"
+            " SUM(entity = 'undo') AS undos FROM event WHERE batch IN (SELECT DISTINCT batch"
+            " FROM event WHERE batch < ? ORDER BY batch DESC LIMIT ?)"
+            " GROUP BY batch ORDER BY batch DESC",
+            (below, PAGE),
+        )
+        if not rows:
+            return None
+        for row in rows:
+            if row["undos"] or _handled(store, row["batch"]):
+                continue
+            if row["undoable"] or not row["command"].startswith(BOOKKEEPING):
+                return row
+        below = rows[-1]["batch"]
+
+
+def last_undoable(store: Store) -> list[dict[str, Any]]:
+    """The events of the newest change if undo can revert it; [] otherwise."""
+    pending = _pending(store)
+    if pending is None or not pending["undoable"]:
         return []
-    return store.query("SELECT * FROM event WHERE batch = ? ORDER BY id DESC", (batch,))
+    return store.query("SELECT * FROM event WHERE batch = ? ORDER BY id DESC", (pending["batch"],))
+
+
+def skip(store: Store) -> str:
+    """Pass over the newest change, leaving it as it is, so the next undo goes to the one
+    before it; return its command."""
+    pending = _pending(store)
+    if pending is None:
+        raise MlpmError("nothing to skip")
+    with store.write(f"undo --skip {pending['command']}", undoable=False) as tx:
+        tx.note("undo", pending["batch"], {"command": pending["command"], "skipped": True})
+    return str(pending["command"])
 
 
 def undo(store: Store) -> Undone:
     """Revert the most recent change not yet undone; repeated, it walks further back."""
-    events = last_undoable(store)
-    if not events:
+    pending = _pending(store)
+    if pending is None:
         raise MlpmError("nothing to undo")
+    if not pending["undoable"]:
+        raise MlpmError(
+            f"cannot undo {pending['command']!r}: it is not undoable"
+            " (mlpm undo --skip leaves it as it is and goes on to the change before it)"
+        )
+    events = last_undoable(store)
     command = events[0]["command"]
     with store.write(f"undo {command}", undoable=False) as tx:
         # Re-read inside the write lock: another process may have undone it meanwhile.
@@ -60,14 +117,17 @@ def undo(store: Store) -> Undone:
             current = tx.row(table, key)
             expected = json.loads(event["after"]) if event["after"] else None
             if current != expected:
-                raise MlpmError(f"cannot undo {command!r}: {table} {key} has changed since")
+                raise MlpmError(
+                    f"cannot undo {command!r}: {table} {key} has changed since"
+                    " (mlpm undo --skip leaves it as it is)"
+                )
             before = json.loads(event["before"]) if event["before"] else None
             try:
                 tx.restore(table, key, before)
             except sqlite3.IntegrityError:
                 raise MlpmError(
                     f"cannot undo {command!r}: other records (focus sessions, commits, runs,"
-                    f" lessons...) now refer to {table} {key}"
+                    f" lessons...) now refer to {table} {key} (mlpm undo --skip leaves it)"
                 ) from None
         # The log stays append-only: the undo is itself an entry naming the batch it reverted.
         tx.note("undo", events[0]["batch"], {"command": command})

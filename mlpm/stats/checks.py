@@ -38,7 +38,7 @@ def _too_big(name: str, where: str, number: float) -> UsageError:
     )
 
 
-def finite_list(values: Sequence[float], name: str) -> list[float]:
+def finite_list(values: Sequence[float | str], name: str) -> list[float]:
     """`values` as floats; NaN, infinity or non-numbers are refused, saying where."""
     out: list[float] = []
     for i, value in enumerate(values, start=1):

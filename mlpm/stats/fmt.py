@@ -29,8 +29,8 @@ def pval(value: float | None) -> str:
     """A p-value as people read it: 3 significant digits, scientific below 0.0001."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if value == 0:
-        return "0"
+    if value <= 1e-300:  # a double holds no trustworthy p below this (see result.P_FLOOR)
+        return "< 1e-300"
     if value < 1e-4:
         return f"{value:.2e}"
     return f"{value:.3g}"

@@ -1,23 +1,31 @@
-"""Several comparisons: adjusted p-values (Holm, Bonferroni, Benjamini-Hochberg), and many
-models over many datasets (Friedman, Iman-Davenport, Nemenyi's critical difference)."""
+"""Several comparisons: adjusted p-values (Holm, Hommel, Bonferroni, Benjamini-Hochberg), and
+many models over many datasets (Friedman, Iman-Davenport, Nemenyi's critical difference)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlpm.errors import UsageError
 from mlpm.stats.checks import quiet
+from mlpm.stats.result import floor_p
 
-METHODS = {"holm": "Holm", "bonferroni": "Bonferroni", "bh": "Benjamini-Hochberg"}
+METHODS = {
+    "holm": "Holm",
+    "hommel": "Hommel",
+    "bonferroni": "Bonferroni",
+    "bh": "Benjamini-Hochberg",
+}
+EXACT_WORK = 100_000  # exact Friedman: give up past this many (state, permutation) steps (~0.2 s)
 
 
 @quiet
 def adjust(p_values: Sequence[float], method: str = "holm") -> list[float]:
-    """Adjusted p-values, in the input order (Holm controls the family-wise error; BH the
-    false discovery rate)."""
+    """Adjusted p-values, in the input order (Holm and Hommel control the family-wise error,
+    Hommel's more powerfully for independent or positively dependent tests; BH the false
+    discovery rate)."""
     ps = [float(p) for p in p_values]
     for i, p in enumerate(ps, start=1):
         if not (math.isfinite(p) and 0 <= p <= 1):
@@ -35,6 +43,8 @@ def adjust(p_values: Sequence[float], method: str = "holm") -> list[float]:
             running = max(running, min(1.0, (m - rank) * ps[i]))
             out[i] = running
         return out
+    if method == "hommel":
+        return _hommel(ps, order)
     if method == "bh":
         running = 1.0
         for rank in range(m - 1, -1, -1):
@@ -43,6 +53,53 @@ def adjust(p_values: Sequence[float], method: str = "holm") -> list[float]:
             out[i] = min(1.0, running)
         return out
     raise UsageError(f"unknown adjustment {method!r}: use one of {', '.join(METHODS)}")
+
+
+def _hommel(ps: list[float], order: list[int]) -> list[float]:
+    """Hommel's adjusted p-values (the closed-testing form statsmodels uses)."""
+    m = len(ps)
+    p = [ps[i] for i in order]  # ascending
+    a = p[:]
+    for size in range(m, 1, -1):
+        tail = p[m - size :]
+        cim = min(size * tail[j] / (j + 1) for j in range(size))
+        for j in range(m - size, m):
+            a[j] = max(a[j], cim)
+        for j in range(m - size):
+            a[j] = max(a[j], min(size * p[j], cim))
+    out = [0.0] * m
+    for rank, i in enumerate(order):
+        out[i] = min(1.0, a[rank])
+    return out
+
+
+def exact_friedman_p(rank_sum_squares: float, n: int, k: int) -> float | None:
+    """P(sum of squared column rank sums >= observed) when every row's ranking is an equally
+    likely permutation (no ties), by counting rank-sum vectors row by row; None when the
+    vectors would be too many to count."""
+    from collections import Counter
+    from itertools import permutations
+
+    perms = list(permutations(range(1, k + 1)))
+    states: Counter[tuple[int, ...]] = Counter({(0,) * k: 1})
+    work = 0
+    for _ in range(n):
+        work += len(states) * len(perms)
+        if work > EXACT_WORK:
+            return None
+        step: Counter[tuple[int, ...]] = Counter()
+        for sums, count in states.items():
+            for perm in perms:
+                step[tuple(s + r for s, r in zip(sums, perm, strict=True))] += count
+        # Column order does not change the statistic: keep one sorted representative.
+        states = Counter()
+        for sums, count in step.items():
+            states[tuple(sorted(sums))] += count
+    total = math.factorial(k) ** n
+    hits = sum(
+        c for sums, c in states.items() if sum(v * v for v in sums) >= rank_sum_squares - 1e-9
+    )
+    return hits / total
 
 
 @dataclass(slots=True)
@@ -62,6 +119,9 @@ class RankResult:
     verdict_text: str
     different_pairs: list[tuple[str, str, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    p_exact: float | None = None  # exact Friedman p (no ties, small tables)
+    p_decisive: float | None = None  # the p the verdict uses (floored at 1e-300)
+    p_floor: bool = False
 
     def to_json(self) -> dict[str, Any]:
         from mlpm.stats.result import _clean_json
@@ -77,6 +137,9 @@ class RankResult:
                 "p_value": self.p_friedman,
                 "iman_davenport": self.iman_davenport,
                 "p_iman_davenport": self.p_iman_davenport,
+                "p_exact": self.p_exact,
+                "p_decisive": self.p_decisive,
+                "p_floor": self.p_floor,
                 "critical_difference": self.critical_difference,
                 "q_alpha": self.q_alpha,
                 "alpha": self.alpha,
@@ -119,22 +182,47 @@ def friedman_nemenyi(
     ranks = stats.rankdata(-data if higher_is_better else data, axis=1)
     mean_ranks = ranks.mean(axis=0)
     warnings: list[str] = []
-    chi2 = p = ff = p_ff = None
+    chi2: float | None = None
+    p: float | None = None
+    ff: float | None = None
+    p_ff: float | None = None
+    p_exact: float | None = None
     if np.all(np.ptp(data, axis=1) == 0):
         warnings.append("every model scores the same on every dataset: nothing to rank")
         p = 1.0
     else:
         res = stats.friedmanchisquare(*data.T)
         chi2, p = float(res.statistic), float(res.pvalue)
+        no_ties = all(np.unique(row).size == k for row in data)
+        if no_ties:
+            squares = float((ranks.sum(axis=0) ** 2).sum())
+            p_exact = exact_friedman_p(squares, n, k)
+            if p_exact is None and np.all(ranks == ranks[0]):
+                # Every dataset ranks the models alike: only the k! tables where all rows
+                # share one ranking are as extreme, so p = k! / k!^n.
+                p_exact = math.exp((1 - n) * math.lgamma(k + 1))
         denom = n * (k - 1) - chi2
-        if denom > 0:
+        if denom > 1e-9 * n * (k - 1):
             ff = (n - 1) * chi2 / denom
             p_ff = float(stats.f.sf(ff, k - 1, (k - 1) * (n - 1)))
         else:
-            ff, p_ff = math.inf, 0.0
+            ff = math.inf  # every dataset ranks alike: F is infinite and its p meaningless
+            warnings.append(
+                "every dataset ranks the models alike: the Iman-Davenport F is infinite, so "
+                "the exact Friedman p decides"
+                if p_exact is not None
+                else "every dataset ranks the models alike: the Iman-Davenport F is infinite"
+            )
     q = float(stats.studentized_range.isf(alpha, k, np.inf) / math.sqrt(2))
     cd = q * math.sqrt(k * (k + 1) / (6 * n))
-    decisive = p_ff if p_ff is not None else p
+    decisive: float | None
+    if p_exact is not None:
+        decisive, name = p_exact, "exact Friedman"
+    elif p_ff is not None:
+        decisive, name = p_ff, "Iman-Davenport"
+    else:
+        decisive, name = p, "Friedman"
+    decisive, floored = floor_p(decisive)
     pairs: list[tuple[str, str, float]] = []
     if decisive is not None and decisive < alpha:
         for i in range(k):
@@ -142,8 +230,9 @@ def friedman_nemenyi(
                 gap = float(mean_ranks[j] - mean_ranks[i])
                 if gap > cd:
                     pairs.append((str(models[i]), str(models[j]), gap))
+        shown = "< 1e-300" if floored else f"= {decisive:.3g}"
         text = (
-            f"the models differ (Iman-Davenport p = {decisive:.3g}); "
+            f"the models differ ({name} p {shown}); "
             f"{len(pairs)} pair(s) differ by more than the critical difference"
         )
     else:
@@ -166,6 +255,9 @@ def friedman_nemenyi(
         verdict_text=text,
         different_pairs=pairs,
         warnings=warnings,
+        p_exact=p_exact,
+        p_decisive=decisive,
+        p_floor=floored,
     )
 
 
@@ -180,7 +272,7 @@ class BaselineRow:
 
 @quiet
 def against_baseline(
-    columns: dict[str, Sequence[float]],
+    columns: Mapping[str, Sequence[float]],
     baseline: str,
     *,
     paired: bool = False,
@@ -214,23 +306,34 @@ def against_baseline(
         )
         for m in others
     ]
-    testable = [r for r in results if r.p_value is not None]
-    adjusted = iter(adjust([r.p_value for r in testable], method))
+    raw = [r.p_value for r in results if r.p_value is not None]
+    adjusted = iter(adjust(raw, method))
     rows = []
     for model, r in zip(others, results, strict=True):
         if r.p_value is None:
             rows.append(BaselineRow(model, r, math.nan, r.verdict, r.verdict_text))
             continue
         p_adj = next(adjusted)
-        code, text = decide(
-            difference=r.difference,
-            p_value=p_adj,
-            alpha=alpha,
-            higher_is_better=higher_is_better,
-            detectable=r.detectable,
-            label_a=baseline,
-            label_b=model,
-        )
+        if r.verdict == "too_few":  # no test could decide: adjusting cannot change that
+            code, text = r.verdict, r.verdict_text
+        else:
+            code, text = decide(
+                difference=r.difference,
+                p_value=p_adj,
+                alpha=alpha,
+                higher_is_better=higher_is_better,
+                detectable=r.detectable,
+                # The interval is unadjusted: it guards a "better" verdict (an adjusted p
+                # below alpha implies a raw one, so the same-method interval excludes 0), but
+                # an adjusted p above alpha with an interval excluding 0 is the adjustment's
+                # doing, not a disagreement.
+                ci=(r.ci_low, r.ci_high) if p_adj < alpha else None,
+                ci_level=r.ci_level,
+                label_a=baseline,
+                label_b=model,
+            )
+            if code == "no_difference" and r.p_value < alpha <= p_adj:
+                text += f" (after {METHODS[method]} adjustment; the raw p is below alpha)"
         r.extra["p_adjusted"] = p_adj
         r.extra["adjustment"] = METHODS[method]
         r.verdict, r.verdict_text = code, text

@@ -1,57 +1,26 @@
-"""Paired runs (same seeds, splits or folds): paired t, Wilcoxon, sign-flip permutation, and
-the corrected tests for cross-validation folds (Nadeau-Bengio; Dietterich's 5x2cv)."""
+"""Paired runs (same seeds or splits): paired t, Wilcoxon, sign-flip permutation. The
+corrected tests for cross-validation folds live in `crossval` (re-exported here)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from mlpm.errors import UsageError
-from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet, same_length
+from mlpm.stats.checks import check_alpha, check_margin, is_constant, quiet
+from mlpm.stats.crossval import five_by_two, nadeau_bengio
 from mlpm.stats.fmt import num, pval
-from mlpm.stats.result import Result, TestLine
-from mlpm.stats.verdict import decide, too_few
+from mlpm.stats.paired_base import MIN_PAIRS, base_result, prepare
+from mlpm.stats.power import fewest_pairs
+from mlpm.stats.result import Result, TestLine, floored
+from mlpm.stats.verdict import cannot_reach, decide, too_few
 
-MIN_PAIRS = 3
+__all__ = ["MIN_PAIRS", "five_by_two", "nadeau_bengio", "paired_samples"]
 FOLDS_WARNING = (
     "if these are cross-validation folds, use --cv K (Nadeau-Bengio): the plain paired t on "
     "folds is far too confident"
 )
-
-
-def _prepare(a: Sequence[float], b: Sequence[float], label_a: str, label_b: str) -> tuple[Any, Any]:
-    x, y = as_array(a, label_a), as_array(b, label_b)
-    same_length(x, y)
-    return x, y
-
-
-def _base(
-    x: Any,
-    y: Any,
-    alpha: float,
-    higher_is_better: bool,
-    margin: float | None,
-    label_a: str,
-    label_b: str,
-    metric: str,
-    kind: str,
-) -> dict[str, Any]:
-    return dict(
-        kind=kind,
-        n_a=int(x.size),
-        n_b=int(y.size),
-        alpha=alpha,
-        mean_a=float(x.mean()),
-        mean_b=float(y.mean()),
-        difference=float((y - x).mean()),
-        ci_level=1 - alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        label_a=label_a,
-        label_b=label_b,
-        metric=metric,
-    )
 
 
 def _wilcoxon(d: Any) -> TestLine:
@@ -95,14 +64,12 @@ def paired_samples(
 
     check_alpha(alpha)
     check_margin(margin)
-    x, y = _prepare(a, b, label_a, label_b)
-    base = _base(x, y, alpha, higher_is_better, margin, label_a, label_b, metric, "paired")
+    x, y = prepare(a, b, label_a, label_b)
+    base = base_result(x, y, alpha, higher_is_better, margin, label_a, label_b, metric, "paired")
     n = x.size
     if n < MIN_PAIRS:
         code, text = too_few(n, n, what="pairs")
-        return Result(
-            test="none", why="fewer than 3 pairs", verdict=code, verdict_text=text, **base
-        )
+        return replace(base, why="fewer than 3 pairs", verdict=code, verdict_text=text)
     seed = DEFAULT_SEED if seed is None else seed
     resamples = resamples or DEFAULT_RESAMPLES
     d = y - x
@@ -123,18 +90,21 @@ def paired_samples(
     ]
     warnings: list[str] = []
     detectable = None
-    if sd == 0:
+    difference = float(d.mean())
+    ci: tuple[float | None, float | None] = (None, None)
+    eq_ci: tuple[float | None, float | None] = (difference, difference)
+    constant = sd == 0
+    if constant:
         if not d.any():
             warnings.append("the two samples are identical: every paired difference is zero")
             test, stat, p, why = "none", None, 1.0, "identical samples"
         else:
             warnings.append(
-                "every paired difference is the same: a t-test is meaningless "
+                f"every paired difference is {num(difference)}: a t-test is meaningless "
                 "(t would be infinite); the verdict uses the sign-flip test"
             )
-            test, stat, p = "sign-flip permutation", float(d.mean()), flip.p_value
+            test, stat, p = "sign-flip permutation", difference, flip.p_value
             why = "zero variance of the differences, so the permutation test decides"
-        ci = eq_ci = (base["difference"], base["difference"])
         t_stat = None
     else:
         res = stats.ttest_rel(y, x)
@@ -145,44 +115,58 @@ def paired_samples(
         ci, eq_ci = (float(c.low), float(c.high)), (float(e.low), float(e.high))
         detectable = mde_t(sd / math.sqrt(n), n - 1, alpha)
     min_p = 2 / 2**n
-    if min_p > alpha:
+    if min_p >= alpha and test == "paired t-test":
         warnings.insert(
             0,
             f"with {n} pairs, Wilcoxon and the sign-flip test cannot go below "
             f"p = {pval(min_p)}: they cannot reach alpha = {alpha}",
         )
     warnings.append(FOLDS_WARNING)
-    code, text = decide(
-        difference=base["difference"],
-        p_value=p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        equivalence_ci=eq_ci,
-        detectable=detectable,
-        label_a=label_a,
-        label_b=label_b,
-    )
-    target = abs(gain) if gain is not None else abs(base["difference"])
+    if test == "sign-flip permutation" and min_p >= alpha:
+        code, text = cannot_reach(
+            "the sign-flip test",
+            min_p,
+            alpha,
+            f"{n} pairs",
+            f"at least {fewest_pairs(alpha)} pairs",
+        )
+    else:
+        code, text = decide(
+            difference=difference,
+            p_value=p,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            margin=margin,
+            equivalence_ci=eq_ci,
+            detectable=detectable,
+            ci=None if constant else ci,
+            ci_level=1 - alpha,
+            label_a=label_a,
+            label_b=label_b,
+        )
+    target = abs(gain) if gain is not None else abs(difference)
     power = ""
     if sd > 0 and target > 0:
         pairs = n_t(target / sd, alpha, paired=True)
+        floor = max(MIN_PAIRS + 1, fewest_pairs(alpha))
         power = (
-            f"{describe_n(pairs, 'pairs')} would detect a gain of {num(target, 3)} with "
+            f"{describe_n(pairs, 'pairs', floor)} would detect a gain of {num(target, 3)} with "
             f"80% power (sd of differences {num(sd, 3)})"
         )
-    return Result(
+    return replace(
+        base,
         test=test,
         why=why,
         verdict=code,
         verdict_text=text,
         statistic=stat,
         p_value=p,
-        p_text=pval(p),
+        p_text=flip.p_text if test == "sign-flip permutation" else pval(p),
+        p_is_bound=test == "sign-flip permutation" and flip.p_is_bound,
         ci_low=ci[0],
         ci_high=ci[1],
-        effect_size=float(d.mean() / sd) if sd > 0 else None,
-        effect_name="d_z",
+        effect_size=float(d.mean() / sd) if sd > 0 else (None if difference == 0 else math.inf),
+        effect_name="d_z" if sd > 0 else "d_z (undefined: no variance of the differences)",
         detectable=detectable,
         power_text=power,
         seed=None if flip.exact else seed,
@@ -193,199 +177,10 @@ def paired_samples(
             "t": t_stat,
             "df": n - 1,
             "sd_diff": sd,
-            "p_wilcoxon": wil.p_value,
+            "p_wilcoxon": None if wil.p_value is None else floored(wil.p_value),
             "wilcoxon_w": wil.statistic,
             "p_sign_flip": flip.p_value,
             "sign_flip_exact": flip.exact,
+            "constant_difference": constant and difference != 0,
         },
-        **base,
-    )
-
-
-@quiet
-def nadeau_bengio(
-    a: Sequence[float],
-    b: Sequence[float],
-    *,
-    test_train_ratio: float,
-    alpha: float = 0.05,
-    higher_is_better: bool = True,
-    margin: float | None = None,
-    gain: float | None = None,
-    label_a: str = "A",
-    label_b: str = "B",
-    metric: str = "",
-) -> Result:
-    """Corrected resampled t on J paired fold scores: t = mean(d) / sqrt((1/J + r) s^2), J-1 df,
-    with r = n_test / n_train (1/(k-1) for k-fold)."""
-    from scipy import stats
-
-    check_alpha(alpha)
-    check_margin(margin)
-    if not (math.isfinite(test_train_ratio) and test_train_ratio > 0):
-        raise UsageError(f"the test/train ratio must be positive (got {test_train_ratio})")
-    x, y = _prepare(a, b, label_a, label_b)
-    base = _base(x, y, alpha, higher_is_better, margin, label_a, label_b, metric, "cv")
-    j = x.size
-    if j < MIN_PAIRS:
-        code, text = too_few(j, j, what="folds")
-        return Result(
-            test="none", why="fewer than 3 folds", verdict=code, verdict_text=text, **base
-        )
-    d = y - x
-    mean = float(d.mean())
-    var = 0.0 if is_constant(d) else float(d.var(ddof=1))
-    scale = math.sqrt((1 / j + test_train_ratio) * var)
-    warnings = [
-        "the naive paired t on folds is far too confident; it is shown for contrast "
-        "only and does not decide"
-    ]
-    if var == 0:
-        warnings.insert(0, "every fold difference is the same: no variance to test against")
-        stat, p = None, (1.0 if mean == 0 else None)
-        ci = eq_ci = (mean, mean)
-        detectable = None
-    else:
-        stat = mean / scale
-        p = float(2 * stats.t.sf(abs(stat), j - 1))
-        crit, crit2 = stats.t.isf(alpha / 2, j - 1), stats.t.isf(alpha, j - 1)
-        ci = (mean - crit * scale, mean + crit * scale)
-        eq_ci = (mean - crit2 * scale, mean + crit2 * scale)
-        from mlpm.stats.power import mde_t
-
-        detectable = mde_t(scale, j - 1, alpha)
-    others = []
-    if var > 0:
-        naive = stats.ttest_rel(y, x)
-        others.append(
-            TestLine(
-                "naive paired t (not used)",
-                float(naive.statistic),
-                float(naive.pvalue),
-                note="ignores the overlap of training sets",
-            )
-        )
-    code, text = decide(
-        difference=mean,
-        p_value=p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        equivalence_ci=eq_ci,
-        detectable=detectable,
-        label_a=label_a,
-        label_b=label_b,
-    )
-    return Result(
-        test="Nadeau-Bengio corrected resampled t",
-        why=f"cross-validation folds share training data; corrected for n_test/n_train = "
-        f"{num(test_train_ratio)}",
-        verdict=code,
-        verdict_text=text,
-        statistic=stat,
-        p_value=p,
-        p_text=pval(p),
-        ci_low=ci[0],
-        ci_high=ci[1],
-        effect_size=mean / math.sqrt(var) if var > 0 else None,
-        effect_name="d_z",
-        detectable=detectable,
-        power_text=_folds_power(
-            abs(gain) if gain is not None else abs(mean), var, test_train_ratio, alpha
-        ),
-        others=others,
-        warnings=warnings,
-        extra={"df": j - 1, "test_train_ratio": test_train_ratio, "sd_diff": math.sqrt(var)},
-        **base,
-    )
-
-
-def _folds_power(gain: float, var: float, ratio: float, alpha: float) -> str:
-    """How many folds would detect `gain` (normal approximation). The corrected variance
-    (1/J + ratio) s^2 never falls below ratio * s^2, so more folds alone may never suffice."""
-    from statistics import NormalDist
-
-    if var <= 0 or gain <= 0:
-        return ""
-    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(0.8)
-    floor = z * math.sqrt(ratio * var)
-    room = (gain / z) ** 2 / var - ratio
-    if room <= 0:
-        return (
-            f"no number of folds would detect a gain of {num(gain, 3)} at this train/test "
-            f"split: with the overlap correction the smallest detectable gain is about "
-            f"{num(floor, 3)}"
-        )
-    return f"about {math.ceil(1 / room)} folds would detect a gain of {num(gain, 3)} (80% power)"
-
-
-@quiet
-def five_by_two(
-    a: Sequence[float],
-    b: Sequence[float],
-    *,
-    alpha: float = 0.05,
-    higher_is_better: bool = True,
-    label_a: str = "A",
-    label_b: str = "B",
-    metric: str = "",
-) -> Result:
-    """5x2cv: ten scores a side, ordered replication 1 fold 1, replication 1 fold 2, ...
-    Dietterich's t (5 df) decides; Alpaydin's combined F (10, 5 df) is shown."""
-    from scipy import stats
-
-    check_alpha(alpha)
-    x, y = _prepare(a, b, label_a, label_b)
-    if x.size != 10:
-        raise UsageError(
-            f"a 5x2cv layout needs 10 scores a side (5 replications x 2 folds); got {x.size}"
-        )
-    base = _base(x, y, alpha, higher_is_better, None, label_a, label_b, metric, "5x2cv")
-    p_ij = (y - x).reshape(5, 2)
-    mean_i = p_ij.mean(axis=1, keepdims=True)
-    s2 = ((p_ij - mean_i) ** 2).sum(axis=1)
-    warnings: list[str] = []
-    if s2.sum() == 0:
-        warnings.append("no variance within replications: the 5x2cv tests are undefined")
-        t_stat = f_stat = p_t = p_f = None
-        ci: tuple[float | None, float | None] = (None, None)
-        p = 1.0 if not p_ij.any() else None
-    else:
-        t_stat = float(p_ij[0, 0] / math.sqrt(s2.mean()))
-        p_t = float(2 * stats.t.sf(abs(t_stat), 5))
-        f_stat = float((p_ij**2).sum() / (2 * s2.sum()))
-        p_f = float(stats.f.sf(f_stat, 10, 5))
-        half = stats.t.isf(alpha / 2, 5) * math.sqrt(s2.mean())
-        ci = (base["difference"] - half, base["difference"] + half)
-        p = p_t
-    code, text = decide(
-        difference=base["difference"],
-        p_value=p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        label_a=label_a,
-        label_b=label_b,
-    )
-    return Result(
-        test="5x2cv paired t (Dietterich 1998)",
-        why="5 replications of 2-fold cross-validation: the naive t on folds is too confident",
-        verdict=code,
-        verdict_text=text,
-        statistic=t_stat,
-        p_value=p,
-        p_text=pval(p),
-        ci_low=ci[0],
-        ci_high=ci[1],
-        warnings=warnings,
-        others=[TestLine("5x2cv combined F (Alpaydin 1999)", f_stat, p_f)],
-        extra={
-            "t": t_stat,
-            "p_t": p_t,
-            "f": f_stat,
-            "p_f": p_f,
-            "df_t": 5,
-            "df_f": [10, 5],
-            "ci_note": "CI: mean difference +/- t(5) * sqrt(mean s_i^2) (conservative)",
-        },
-        **base,
     )

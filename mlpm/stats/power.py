@@ -90,9 +90,40 @@ def mde_z(se: float, alpha: float, power: float = POWER) -> float:
     return float((norm.isf(alpha / 2) + norm.ppf(power)) * se)
 
 
-def describe_n(n: float, unit: str) -> str:
+def fewest_pairs(alpha: float) -> int:
+    """Fewest pairs (or McNemar disagreements) whose exact sign test can give p < alpha:
+    its smallest two-sided p is 2 / 2**n."""
+    n = 1
+    while 2.0 / 2**n >= alpha:
+        n += 1
+    return n
+
+
+def fewest_runs(alpha: float) -> int:
+    """Fewest runs a side whose exact Mann-Whitney test can give p < alpha: its smallest
+    two-sided p is 2 / C(2n, n)."""
+    n = 1
+    while 2.0 / math.comb(2 * n, n) >= alpha:
+        n += 1
+    return n
+
+
+def _plural(count: int, unit: str) -> str:
+    """'1 fold', '3 folds'; `unit` is given in the plural and may carry trailing words."""
+    head, _, tail = unit.partition(" ")
+    if count == 1 and head.endswith("s"):
+        head = head[:-1]
+    return f"{count:,} {head}" + (f" {tail}" if tail else "")
+
+
+def describe_n(n: float, unit: str, floor: int = 1) -> str:
+    """'about 12 runs per side'; never fewer than `floor` (the fewest with which the check
+    itself can decide), saying so when the floor is what sets the number."""
     if not math.isfinite(n):
         return f"no number of {unit} (the gain is zero or cannot be reached)"
     if n > 1e9:
         return f"more than a billion {unit}"
-    return f"about {math.ceil(n):,} {unit}"
+    need = math.ceil(n)
+    if need < floor:
+        return f"at least {_plural(floor, unit)} (the fewest with which this check can decide)"
+    return f"about {_plural(need, unit)}"

@@ -7,7 +7,7 @@ import math
 from mlpm.errors import UsageError
 from mlpm.stats.checks import check_alpha, check_margin, quiet
 from mlpm.stats.fmt import num
-from mlpm.stats.result import Result, TestLine
+from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.verdict import decide
 
 PAIRED_NOTE = (
@@ -39,6 +39,60 @@ def newcombe(x_a: int, n_a: int, x_b: int, n_b: int, alpha: float = 0.05) -> tup
     return low, high
 
 
+def _restricted(p1: float, n1: int, p2: float, n2: int, delta: float) -> tuple[float, float]:
+    """Maximum-likelihood (p1, p2) under p1 - p2 = delta (Farrington-Manning's cubic)."""
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta * delta + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    v = b**3 / (27 * a**3) - b * c / (6 * a * a) + d / (2 * a)
+    u = math.copysign(math.sqrt(max(b * b / (9 * a * a) - c / (3 * a), 0.0)), v)
+    if u == 0:
+        t1 = -b / (3 * a)
+    else:
+        t1 = 2 * u * math.cos((math.pi + math.acos(max(-1.0, min(1.0, v / u**3)))) / 3)
+        t1 -= b / (3 * a)
+    t1 = min(1.0, max(0.0, t1))
+    return t1, min(1.0, max(0.0, t1 - delta))
+
+
+def score_z(x_a: int, n_a: int, x_b: int, n_b: int, delta: float = 0.0) -> float:
+    """Score statistic of H0: p_B - p_A = delta, with the variance at the restricted MLE. At
+    delta = 0 that MLE is the pooled proportion, so this is the pooled z-test's statistic."""
+    p_b, p_a = x_b / n_b, x_a / n_a
+    if delta == 0:
+        t_b = t_a = (x_a + x_b) / (n_a + n_b)
+    else:
+        t_b, t_a = _restricted(p_b, n_b, p_a, n_a, delta)
+    var = t_b * (1 - t_b) / n_b + t_a * (1 - t_a) / n_a
+    gap = p_b - p_a - delta
+    if var <= 0:
+        return 0.0 if gap == 0 else math.copysign(math.inf, gap)
+    return gap / math.sqrt(var)
+
+
+def score_interval(
+    x_a: int, n_a: int, x_b: int, n_b: int, alpha: float = 0.05
+) -> tuple[float, float]:
+    """CI of p_B - p_A that inverts the pooled z-test: every delta whose score test keeps
+    |z| < z_crit (Miettinen-Nurminen without their n/(n-1) factor). 0 lies outside it exactly
+    when the pooled z-test gives p < alpha, so verdict and interval cannot disagree."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    crit = float(norm.isf(alpha / 2))
+    diff = x_b / n_b - x_a / n_a
+    edge = 1 - 1e-12
+
+    def z(delta: float) -> float:
+        return score_z(x_a, n_a, x_b, n_b, delta)
+
+    low = -1.0 if z(-edge) <= crit else brentq(lambda t: z(t) - crit, -edge, diff, xtol=1e-15)
+    high = 1.0 if z(edge) >= -crit else brentq(lambda t: z(t) + crit, diff, edge, xtol=1e-15)
+    return float(low), float(high)
+
+
 def pooled_z(x_a: int, n_a: int, x_b: int, n_b: int) -> tuple[float, float]:
     """Pooled two-proportion z (B vs A) and its two-sided p; (0, 1) when undefined."""
     from scipy.stats import norm
@@ -48,7 +102,7 @@ def pooled_z(x_a: int, n_a: int, x_b: int, n_b: int) -> tuple[float, float]:
     if se == 0:
         return 0.0, 1.0
     z = (x_b / n_b - x_a / n_a) / se
-    return z, float(2 * norm.sf(abs(z)))
+    return z, floored(float(2 * norm.sf(abs(z))))
 
 
 def cohens_h(p_a: float, p_b: float) -> float:
@@ -104,7 +158,9 @@ def two_proportions(
 ) -> Result:
     """Compare two accuracies measured on n_a and n_b examples (independent test sets).
 
-    The pooled z-test decides, or Fisher's exact test when an expected cell count is below 5.
+    The pooled z-test decides, with the score interval that inverts it (so the two agree), or
+    Fisher's exact test when an expected cell count is below 5 (the verdict then says when
+    Fisher and the interval disagree). Newcombe's interval is kept in `extra`.
     `places`: the decimals each accuracy was typed with (default: those of its shortest form);
     an accuracy that is no whole count of its examples at that precision is refused.
     """
@@ -122,15 +178,16 @@ def two_proportions(
     z, p_z = pooled_z(x_a, n_a, x_b, n_b)
     table = [[x_b, n_b - x_b], [x_a, n_a - x_a]]
     fisher = fisher_exact(table)
-    odds, p_f = float(fisher.statistic), float(fisher.pvalue)
+    odds, p_f = float(fisher.statistic), floored(float(fisher.pvalue))
     odds_stat = None if math.isnan(odds) else odds  # 0/0: no successes or no failures at all
     total, successes = n_a + n_b, x_a + x_b
     expected = [successes * n / total for n in (n_a, n_b)] + [
         (total - successes) * n / total for n in (n_a, n_b)
     ]
     small = min(expected) < 5
-    ci = newcombe(x_a, n_a, x_b, n_b, alpha)
-    eq_ci = newcombe(x_a, n_a, x_b, n_b, 2 * alpha) if margin is not None else None
+    ci = score_interval(x_a, n_a, x_b, n_b, alpha)
+    eq_ci = score_interval(x_a, n_a, x_b, n_b, 2 * alpha) if margin is not None else None
+    newcombe_ci = newcombe(x_a, n_a, x_b, n_b, alpha)
     h = cohens_h(q_a, q_b)
     se = math.sqrt(q_a * (1 - q_a) / n_a + q_b * (1 - q_b) / n_b)
     from mlpm.stats.power import describe_n, mde_z, n_mcnemar, n_two_proportions
@@ -152,6 +209,8 @@ def two_proportions(
         margin=margin,
         equivalence_ci=eq_ci,
         detectable=detectable,
+        ci=ci,
+        ci_level=1 - alpha,
         label_a=label_a,
         label_b=label_b,
     )
@@ -215,6 +274,8 @@ def two_proportions(
             "count_b": x_b,
             "wilson_a": list(w_a),
             "wilson_b": list(w_b),
+            "ci_method": "score interval inverting the pooled z-test",
+            "newcombe_ci": list(newcombe_ci),
             "odds_ratio": odds,
             "z": z,
             "p_z": p_z,

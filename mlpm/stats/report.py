@@ -3,6 +3,7 @@ and the TUI's Compare view shows it, so both use the same words."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from mlpm.stats.fmt import num, pval
@@ -23,7 +24,11 @@ def verdict_line(result: Result) -> str:
     if result.verdict == "too_few":
         return result.verdict_text
     return headline(
-        result.verdict_text, result.difference, (result.ci_low, result.ci_high), result.ci_level
+        result.verdict_text,
+        result.difference,
+        (result.ci_low, result.ci_high),
+        result.ci_level,
+        constant=bool(result.extra.get("constant_difference", False)),
     )
 
 
@@ -47,7 +52,10 @@ def render(result: Result) -> str:
     if r.why:
         lines.append(f"  why: {r.why}")
     if r.effect_name and r.effect_size is not None:
-        lines.append(f"  effect size: {r.effect_name} = {num(r.effect_size)}")
+        if math.isfinite(r.effect_size):
+            lines.append(f"  effect size: {r.effect_name} = {num(r.effect_size)}")
+        else:  # a standardised effect of zero spread: no number means anything
+            lines.append(f"  effect size: {r.effect_name}")
     if "wilson_a" in r.extra:
         (la, ha), (lb, hb) = r.extra["wilson_a"], r.extra["wilson_b"]
         lines.append(
@@ -80,10 +88,18 @@ def render_ranks(result: RankResult) -> str:
     r = result
     lines = [r.verdict_text]
     if r.chi2 is not None:
+        f_p = (
+            f"p = {pval(r.p_iman_davenport)}"
+            if r.p_iman_davenport is not None
+            else "p undefined (every dataset ranks alike)"
+        )
         lines.append(
             f"  Friedman chi2 = {num(r.chi2)}, p = {pval(r.p_friedman)}; Iman-Davenport F = "
-            f"{num(r.iman_davenport)}, p = {pval(r.p_iman_davenport)}"
+            f"{num(r.iman_davenport)}, {f_p}"
         )
+    if r.p_exact is not None:
+        shown = "< 1e-300" if r.p_floor else f"= {pval(r.p_exact)}"
+        lines.append(f"  exact Friedman p {shown} (every ranking of every dataset counted)")
     lines.append(
         f"  Nemenyi critical difference: {num(r.critical_difference)} "
         f"(q = {num(r.q_alpha)}, {len(r.models)} models, {r.n_datasets} datasets, "

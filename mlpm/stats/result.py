@@ -2,7 +2,7 @@
 
 Pure standard library: the CLI and the TUI can hold and print results without numpy.
 
-JSON fields (stable): kind, test, why, statistic, p_value, p_text, p_is_bound, difference,
+JSON fields (stable): kind, test, why, statistic, p_value, p_text, p_is_bound, p_floor, difference,
 ci_low, ci_high, ci_level, effect_size, effect_name, verdict (a code: "b_better", "a_better",
 "equivalent", "no_difference", "too_few"), verdict_text, n_a, n_b, mean_a, mean_b, alpha,
 higher_is_better, margin, detectable, power_text, seed, resamples, label_a, label_b, metric,
@@ -17,6 +17,21 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 VERDICTS = ("b_better", "a_better", "equivalent", "no_difference", "too_few")
+# The smallest p-value a result stores: below it a double cannot be trusted (2**-5000 is 0.0),
+# so p is kept as this bound with `p_floor` set and printed as "< 1e-300".
+P_FLOOR = 1e-300
+
+
+def floored(value: float) -> float:
+    """A p-value for storing: never below P_FLOOR (so never exactly 0)."""
+    return P_FLOOR if value < P_FLOOR else value
+
+
+def floor_p(value: float | None) -> tuple[float | None, bool]:
+    """(p, floored): p below P_FLOOR (exactly 0 included) becomes P_FLOOR, flagged."""
+    if value is not None and math.isfinite(value) and value <= P_FLOOR:
+        return P_FLOOR, True
+    return value, False
 
 
 def finite_or_none(value: Any) -> Any:
@@ -43,6 +58,12 @@ class TestLine:
     p_value: float | None
     p_text: str = ""
     note: str = ""
+    p_floor: bool = False
+
+    def __post_init__(self) -> None:
+        self.p_value, floored = floor_p(self.p_value)
+        if floored:
+            self.p_floor, self.p_text = True, f"< {P_FLOOR:g}"
 
 
 @dataclass(slots=True)
@@ -64,6 +85,7 @@ class Result:
     p_value: float | None = None
     p_text: str = ""
     p_is_bound: bool = False
+    p_floor: bool = False
     difference: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
@@ -84,6 +106,11 @@ class Result:
     others: list[TestLine] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.p_value, floored = floor_p(self.p_value)
+        if floored:
+            self.p_floor, self.p_is_bound, self.p_text = True, True, f"< {P_FLOOR:g}"
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `--json` and for saving (NaN and infinity become null)."""

@@ -3,6 +3,7 @@ a paired bootstrap CI of the mean difference and a sign-flip permutation test.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mlpm.stats.checks import check_alpha, check_margin, quiet
@@ -31,9 +32,9 @@ def compare_example_scores(
     import numpy as np
 
     from mlpm.stats.checks import as_array, is_constant, same_length
-    from mlpm.stats.power import describe_n, mde_z, n_t
+    from mlpm.stats.power import describe_n, fewest_pairs, mde_z, n_t
     from mlpm.stats.resampling import bootstrap_mean, percentile_ci, sign_flip
-    from mlpm.stats.verdict import too_few
+    from mlpm.stats.verdict import cannot_reach, too_few
 
     check_alpha(alpha)
     check_margin(margin)
@@ -41,14 +42,19 @@ def compare_example_scores(
     same_length(x, y, "per-example scores")
     n = int(x.size)
     d = y - x
-    base = dict(
+    difference = float(d.mean())
+    base = Result(
         kind="scores",
+        test="none",
+        why="",
+        verdict="too_few",
+        verdict_text="",
         n_a=n,
         n_b=n,
         alpha=alpha,
         mean_a=float(x.mean()),
         mean_b=float(y.mean()),
-        difference=float(d.mean()),
+        difference=difference,
         ci_level=1 - alpha,
         higher_is_better=higher_is_better,
         margin=margin,
@@ -58,15 +64,18 @@ def compare_example_scores(
     )
     if n < 3:
         code, text = too_few(n, n, what="examples")
-        return Result(
-            test="none", why="fewer than 3 examples", verdict=code, verdict_text=text, **base
-        )
+        return replace(base, why="fewer than 3 examples", verdict=code, verdict_text=text)
     warnings: list[str] = []
     sd = 0.0 if is_constant(d) else float(d.std(ddof=1))
+    ci: tuple[float | None, float | None] = (None, None)
+    eq_ci: tuple[float | None, float | None] = (difference, difference)
     if not d.any():
         warnings.append("the two models score every example the same")
         flip_p, flip_text, exact = 1.0, "1", True
-        ci = eq_ci = (0.0, 0.0)
+    elif sd == 0:
+        warnings.append(f"every example's difference is {num(difference)}: no interval to show")
+        flip = sign_flip(d, resamples=resamples, seed=seed)
+        flip_p, flip_text, exact = flip.p_value, flip.p_text, flip.exact
     else:
         flip = sign_flip(d, resamples=resamples, seed=seed)
         flip_p, flip_text, exact = flip.p_value, flip.p_text, flip.exact
@@ -79,31 +88,45 @@ def compare_example_scores(
         t = ttest_rel(y, x)
         others.append(TestLine("paired t-test", float(t.statistic), float(t.pvalue)))
     detectable = mde_z(sd / np.sqrt(n), alpha) if sd > 0 else None
-    code, text = decide(
-        difference=base["difference"],
-        p_value=flip_p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        equivalence_ci=eq_ci,
-        detectable=detectable,
-        label_a=label_a,
-        label_b=label_b,
-    )
-    target = abs(gain) if gain is not None else abs(base["difference"])
+    min_p = 2 / 2**n if n < 64 else 0.0
+    if sd == 0 and difference != 0 and min_p >= alpha:
+        code, text = cannot_reach(
+            "the sign-flip test",
+            min_p,
+            alpha,
+            f"{n} examples",
+            f"at least {fewest_pairs(alpha)} examples",
+        )
+    else:
+        code, text = decide(
+            difference=difference,
+            p_value=flip_p,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            margin=margin,
+            equivalence_ci=eq_ci,
+            detectable=detectable,
+            ci=ci if sd > 0 else None,
+            ci_level=1 - alpha,
+            label_a=label_a,
+            label_b=label_b,
+        )
+    target = abs(gain) if gain is not None else abs(difference)
     power = ""
     if sd > 0 and target > 0:
         power = (
-            f"{describe_n(n_t(target / sd, alpha, paired=True), 'examples')} would detect "
+            f"{describe_n(n_t(target / sd, alpha, paired=True), 'examples', fewest_pairs(alpha))} "
+            "would detect "
             f"a mean gain of {num(target, 3)} with 80% power"
         )
-    return Result(
+    return replace(
+        base,
         test="paired permutation (sign-flip)",
         why="per-example scores on the same examples: the permutation test and the paired "
         "bootstrap use the pairing and assume no distribution",
         verdict=code,
         verdict_text=text,
-        statistic=base["difference"],
+        statistic=difference,
         p_value=flip_p,
         p_text=flip_text,
         p_is_bound=flip_text.startswith("<"),
@@ -117,6 +140,9 @@ def compare_example_scores(
         resamples=None if exact else resamples,
         others=others,
         warnings=warnings,
-        extra={"sd_diff": sd, "ci_method": "paired bootstrap percentile"},
-        **base,
+        extra={
+            "sd_diff": sd,
+            "ci_method": "paired bootstrap percentile",
+            "constant_difference": sd == 0 and difference != 0,
+        },
     )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlpm.stats.checks import as_array, check_alpha, check_margin, is_constant, quiet
 from mlpm.stats.fmt import num, pval
-from mlpm.stats.result import Result, TestLine
-from mlpm.stats.verdict import decide, too_few
+from mlpm.stats.power import fewest_runs
+from mlpm.stats.result import Result, TestLine, floored
+from mlpm.stats.verdict import cannot_reach, decide, too_few
 
 MIN_RUNS = 3
 EXACT_SPLITS = 200_000  # Mann-Whitney: enumerate every split of the pooled runs up to this many
+EXACT_CELLS = 10_000  # without ties scipy's exact recursion is cheap up to n_a * n_b of this
 PERMUTATION_MAX_N = 200  # with ties and more splits: Monte-Carlo permutation up to n_a + n_b
 MW_RESAMPLES = 10_000
 
@@ -31,12 +33,12 @@ class MannWhitney:
 def mann_whitney(x: Any, y: Any, *, seed: int) -> MannWhitney:
     """Two-sided Mann-Whitney U of B (y) against A (x).
 
-    Without ties: scipy's exact distribution when the splits are few, else the normal
-    approximation. With ties the exact null distribution changes, and the normal approximation
-    is poor on small samples, so the p-value comes from the permutation distribution of the
-    midrank sum: every split of the pooled runs when there are at most EXACT_SPLITS, else a
-    seeded Monte-Carlo permutation (n_a + n_b <= PERMUTATION_MAX_N), else the tie-corrected
-    normal approximation.
+    Without ties: scipy's exact distribution when n_a * n_b <= EXACT_CELLS (20 ms), else the
+    normal approximation. With ties the exact null distribution changes, and the normal
+    approximation is poor on small samples, so the p-value comes from the permutation
+    distribution of the midrank sum: every split of the pooled runs when there are at most
+    EXACT_SPLITS, else a seeded Monte-Carlo permutation (n_a + n_b <= PERMUTATION_MAX_N), else
+    the tie-corrected normal approximation.
     """
     import numpy as np
     from scipy.stats import mannwhitneyu, rankdata
@@ -46,7 +48,7 @@ def mann_whitney(x: Any, y: Any, *, seed: int) -> MannWhitney:
     pooled = np.concatenate([x, y])
     splits = math.comb(n, n_b)
     if np.unique(pooled).size == n:
-        exact = splits <= EXACT_SPLITS
+        exact = n_a * n_b <= EXACT_CELLS
         res = mannwhitneyu(y, x, alternative="two-sided", method="exact" if exact else "asymptotic")
         p = float(res.pvalue)
         method = "exact" if exact else "normal approximation"
@@ -89,16 +91,22 @@ def mann_whitney(x: Any, y: Any, *, seed: int) -> MannWhitney:
     return MannWhitney(float(res.statistic), p, pval(p), False, "ties: normal approximation")
 
 
-def hedges_g(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """(Cohen's d with pooled sd, Hedges' g) of B - A; nan when both sds are zero."""
+def hedges_g(a_values: Sequence[float], b_values: Sequence[float]) -> tuple[float, float]:
+    """(Cohen's d with pooled sd, Hedges' g) of B - A. With no variance on either side (noise
+    of the last bit ignored) they are undefined: nan for equal means, else +-inf."""
     import numpy as np
 
-    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = np.asarray(a_values, float), np.asarray(b_values, float)
     n_a, n_b = a.size, b.size
-    pooled = math.sqrt(((n_a - 1) * a.var(ddof=1) + (n_b - 1) * b.var(ddof=1)) / (n_a + n_b - 2))
+    var_a = 0.0 if is_constant(a) else a.var(ddof=1)
+    var_b = 0.0 if is_constant(b) else b.var(ddof=1)
+    pooled = math.sqrt(((n_a - 1) * var_a + (n_b - 1) * var_b) / (n_a + n_b - 2))
+    diff = float(b.mean() - a.mean())
     if pooled == 0 or not math.isfinite(pooled):
-        return math.nan, math.nan
-    d = (b.mean() - a.mean()) / pooled
+        if diff == 0:
+            return math.nan, math.nan
+        return math.copysign(math.inf, diff), math.copysign(math.inf, diff)
+    d = diff / pooled
     return float(d), float(d * (1 - 3 / (4 * (n_a + n_b) - 9)))
 
 
@@ -145,14 +153,19 @@ def unpaired_samples(
     check_margin(margin)
     x, y = as_array(a, label_a), as_array(b, label_b)
     n_a, n_b = int(x.size), int(y.size)
-    base = dict(
+    difference = float(y.mean() - x.mean())
+    base = Result(
         kind="seeds",
+        test="none",
+        why="",
+        verdict="too_few",
+        verdict_text="",
         n_a=n_a,
         n_b=n_b,
         alpha=alpha,
         mean_a=float(x.mean()),
         mean_b=float(y.mean()),
-        difference=float(y.mean() - x.mean()),
+        difference=difference,
         ci_level=1 - alpha,
         higher_is_better=higher_is_better,
         margin=margin,
@@ -160,16 +173,16 @@ def unpaired_samples(
         label_b=label_b,
         metric=metric,
     )
+    floor = max(MIN_RUNS + 1, fewest_runs(alpha))
     if n_a < MIN_RUNS or n_b < MIN_RUNS:
         code, text = too_few(n_a, n_b)
-        return Result(
-            test="none",
+        return replace(
+            base,
             why="fewer than 3 runs on a side",
             verdict=code,
             verdict_text=text,
-            power_text="run at least 3 seeds a side; about 29 are "
+            power_text=f"run at least {floor} seeds a side; about 29 are "
             "needed to call P(A>B) reliably (Bouthillier et al. 2021)",
-            **base,
         )
     warnings: list[str] = []
     seed = DEFAULT_SEED if seed is None else seed
@@ -183,9 +196,11 @@ def unpaired_samples(
     if se > 0:
         welch = stats.ttest_ind(y, x, equal_var=False)
         student = stats.ttest_ind(y, x, equal_var=True)
-        p_student = float(student.pvalue)
+        p_student = floored(float(student.pvalue))
         alternative = "greater" if higher_is_better else "less"
-        one_sided = float(stats.ttest_ind(y, x, equal_var=False, alternative=alternative).pvalue)
+        one_sided = floored(
+            float(stats.ttest_ind(y, x, equal_var=False, alternative=alternative).pvalue)
+        )
     others = [
         TestLine(
             "Mann-Whitney U",
@@ -201,22 +216,27 @@ def unpaired_samples(
             TestLine("Student's t (equal variances)", float(student.statistic), p_student)
         )
     p_text, p_is_bound = "", False
+    ci: tuple[float | None, float | None] = (None, None)
+    eq_ci: tuple[float | None, float | None] | None = None
+    detectable: float | None = None
+    constant = False
+    # The smallest p Mann-Whitney can give for these sample sizes (all of B above all of A).
+    min_p = 2 / math.comb(n_a + n_b, n_a)
     if se == 0:
-        identical = base["difference"] == 0
-        if identical:
+        constant = True
+        if difference == 0:
             warnings.append("both samples are constant and equal: there is nothing to test")
             test, stat, p, why = "none", None, 1.0, "zero variance on both sides"
         else:
             warnings.append(
-                "zero variance on both sides: a t-test is meaningless here; the "
-                "verdict uses Mann-Whitney U"
+                f"zero variance on both sides: every run of {label_b} differs from every run "
+                f"of {label_a} by exactly {num(difference)}; a t-test and its interval are "
+                "meaningless here, so Mann-Whitney U decides"
             )
             test, stat, p = "Mann-Whitney U", mwu.u, mwu.p_value
             p_text, p_is_bound = mwu.p_text, mwu.p_is_bound
             why = f"zero variance on both sides, so the rank test decides ({mwu.method})"
-        ci = (base["difference"], base["difference"])
-        eq_ci = ci
-        detectable = None
+        eq_ci = (difference, difference)
         df = math.nan
     else:
         test, stat, p = "Welch's t-test", float(welch.statistic), float(welch.pvalue)
@@ -229,17 +249,28 @@ def unpaired_samples(
         detectable = mde_t(se, df, alpha)
     if np.array_equal(np.sort(x), np.sort(y)):
         warnings.append("the two samples are identical")
-    code, text = decide(
-        difference=base["difference"],
-        p_value=p,
-        alpha=alpha,
-        higher_is_better=higher_is_better,
-        margin=margin,
-        equivalence_ci=eq_ci,
-        detectable=detectable,
-        label_a=label_a,
-        label_b=label_b,
-    )
+    if test == "Mann-Whitney U" and min_p >= alpha:
+        code, text = cannot_reach(
+            "Mann-Whitney U",
+            min_p,
+            alpha,
+            f"{n_a} vs {n_b} runs",
+            f"at least {fewest_runs(alpha)} runs a side",
+        )
+    else:
+        code, text = decide(
+            difference=difference,
+            p_value=p,
+            alpha=alpha,
+            higher_is_better=higher_is_better,
+            margin=margin,
+            equivalence_ci=eq_ci,
+            detectable=detectable,
+            ci=None if constant else ci,
+            ci_level=1 - alpha,
+            label_a=label_a,
+            label_b=label_b,
+        )
     sign = 1.0 if higher_is_better else -1.0
     fwd = aso(sign * y, sign * x, seed=seed)  # does B dominate A?
     back = aso(sign * x, sign * y, seed=seed)
@@ -267,16 +298,15 @@ def unpaired_samples(
     elif fwd.note:
         warnings.append(f"ASO: {fwd.note}")
     pooled_sd = math.sqrt(((n_a - 1) * sd_a**2 + (n_b - 1) * sd_b**2) / (n_a + n_b - 2))
-    target = abs(gain) if gain is not None else abs(base["difference"])
+    target = abs(gain) if gain is not None else abs(difference)
     power = ""
     if pooled_sd > 0 and target > 0:
         runs = n_t(target / pooled_sd, alpha, paired=False)
         power = (
-            f"{describe_n(runs, 'runs per side')} would detect a gain of {num(target, 3)} "
+            f"{describe_n(runs, 'runs per side', floor)} would detect a gain of {num(target, 3)} "
             f"with 80% power (pooled sd {num(pooled_sd, 3)})"
         )
-    min_p = 2 / math.comb(n_a + n_b, n_a)
-    if min_p > alpha:
+    if min_p >= alpha and test != "Mann-Whitney U":
         warnings.append(
             f"with {n_a} and {n_b} runs Mann-Whitney cannot go below p = "
             f"{pval(min_p)}, which is not below alpha = {alpha}"
@@ -292,8 +322,12 @@ def unpaired_samples(
             None,
             p_text="(not a p-value)",
             note=f"P(a run of B beats a run of A) = {num(better, 3)}, "
-            f"{round(100 * (1 - alpha)):g}% bootstrap CI [{num(low, 3)}, {num(high, 3)}]; "
-            f"by Bouthillier et al. 2021 (P >= 0.75 and CI above 0.5) B is "
+            + (
+                f"every bootstrap resample gives {num(low, 3)}; "
+                if low == high
+                else f"{round(100 * (1 - alpha)):g}% bootstrap CI [{num(low, 3)}, {num(high, 3)}]; "
+            )
+            + "by Bouthillier et al. 2021 (P >= 0.75 and CI above 0.5) B is "
             f"{'' if convincing else 'not '}convincingly better",
         )
     )
@@ -306,7 +340,8 @@ def unpaired_samples(
         "fix the number of seeds in advance: re-checking after every new seed "
         "inflates false positives"
     )
-    return Result(
+    return replace(
+        base,
         test=test,
         why=why,
         verdict=code,
@@ -318,7 +353,7 @@ def unpaired_samples(
         ci_low=ci[0],
         ci_high=ci[1],
         effect_size=None if math.isnan(g) else g,
-        effect_name="Hedges' g",
+        effect_name="Hedges' g" + (" (undefined: zero variance)" if math.isinf(g) else ""),
         detectable=detectable,
         power_text=power,
         seed=seed,
@@ -345,6 +380,6 @@ def unpaired_samples(
             "aso_eps_min_a_over_b": back.eps_min,
             "aso_threshold": STRICT_THRESHOLD,
             "aso_seed": seed,
+            "constant_difference": constant and difference != 0,
         },
-        **base,
     )

@@ -1,13 +1,9 @@
-"""Open, check and migrate the database; write through transactions that log every change.
-
-Quick commands use plain `sqlite3` here. sqlite-utils (which pulls in numpy) is imported only
-when migrations are pending.
-"""
+"""The store: one connection to an mlpm database, its reads, and the one write path
+(`Store.write` and its `Tx`, which logs every change)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,42 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from mlpm import clock
-from mlpm.errors import StoreError
+from mlpm.store import opening
 from mlpm.store.bulk import BulkWrites, quoted
 from mlpm.store.ids import GID_TABLES, mint
 from mlpm.store.ops import OpWriter
 
-MIGRATIONS_TABLE = "_sqlite_migrations"
-BUSY_TIMEOUT_MS = 30_000
 # Primary key of each table the event log can restore; `id` unless listed.
 PRIMARY_KEYS = {"setting": "key", "task_commit": "rowid"}
-
-
-def _create_private_file(path: Path) -> None:
-    """Create an empty database file readable by its owner only (0600)."""
-    try:
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True, mode=0o700)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        if path.is_file():
-            return  # another process created it first
-        raise StoreError(f"cannot create the database at {path}: a folder is in the way") from None
-    except OSError as exc:
-        raise StoreError(f"cannot create the database at {path}: {exc.strerror}") from None
-    os.close(fd)
-
-
-def _check_path(path: Path) -> None:
-    """Refuse what cannot be a database file, without opening it: closing any descriptor of
-    the file would drop the POSIX locks SQLite holds on it for other connections of this
-    process (the TUI keeps two), letting another process delete their WAL."""
-    if not path.is_file():
-        raise StoreError(f"{path} is not a file")
-
-
-def _as_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    return {col[0]: value for col, value in zip(cursor.description, row, strict=True)}
 
 
 class Store:
@@ -63,30 +30,28 @@ class Store:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str | None = None, *, migrate: bool = True) -> Store:
-        """Open (creating if needed) and migrate the database at `path` (default location)."""
+    def open(
+        cls, path: Path | str | None = None, *, migrate: bool = True, create_folder: bool = True
+    ) -> Store:
+        """Open (creating if needed) and migrate the database at `path` (default location).
+
+        `create_folder=False` refuses a path whose folder does not exist (one the user typed).
+        Another program's SQLite file is refused before anything is written to it.
+        """
         from mlpm.paths import default_db_path
 
         db_path = Path(path).expanduser() if path else default_db_path()
         if db_path.exists():
-            _check_path(db_path)
+            opening.check_path(db_path)
         else:
-            _create_private_file(db_path)
-        try:
-            conn = sqlite3.connect(db_path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            conn.row_factory = _as_row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as exc:
-            if "not a database" in str(exc):
-                raise StoreError(f"{db_path} is not an SQLite database") from None
-            raise StoreError(f"cannot open {db_path}: {exc}") from None
-        store = cls(conn, db_path)
+            opening.create_private_file(db_path, create_folder=create_folder)
+        store = cls(opening.connect(db_path), db_path)
         if migrate:
-            store._migrate()
+            try:
+                store._migrate()
+            except BaseException:
+                store.close()
+                raise
         return store
 
     def close(self) -> None:
@@ -94,52 +59,13 @@ class Store:
 
     def applied_migrations(self) -> dict[str, set[str]]:
         """Migration set -> names already applied to this file."""
-        if not self._table_exists(MIGRATIONS_TABLE):
-            return {}
-        applied: dict[str, set[str]] = {}
-        for row in self._conn.execute(f"SELECT migration_set, name FROM {MIGRATIONS_TABLE}"):
-            applied.setdefault(row["migration_set"], set()).add(row["name"])
-        return applied
-
-    def _table_exists(self, name: str) -> bool:
-        row = self._conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        return row is not None
-
-    def _pending(self) -> dict[str, list[str]]:
-        from mlpm.store.migrations import all_sets
-
-        known = all_sets()
-        applied = self.applied_migrations()
-        unknown = sorted(
-            f"{set_name}:{name}"
-            for set_name, names in applied.items()
-            for name in names - {m.name for m in known.get(set_name, [])}
-        )
-        if unknown:
-            raise StoreError(
-                f"{self.path} was written by a newer mlpm (unknown schema steps: "
-                f"{', '.join(unknown[:3])}); upgrade mlpm to open it"
-            )
-        if (
-            not applied
-            and self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            ).fetchone()
-        ):
-            raise StoreError(f"{self.path} is an SQLite database, but not an mlpm one")
-        return {
-            set_name: [m.name for m in migrations if m.name not in applied.get(set_name, set())]
-            for set_name, migrations in known.items()
-            if any(m.name not in applied.get(set_name, set()) for m in migrations)
-        }
+        return opening.applied(self._conn)
 
     def _migrate(self) -> None:
         try:
-            pending = self._pending()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot read {self.path}: {exc}") from None
+            pending = opening.pending(self._conn, self.path)
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
+            raise opening.failure(self.path, exc, "read") from None
         if pending:
             self.migrate()
 
@@ -149,40 +75,18 @@ class Store:
         `stop_before` names migrations to leave pending (tests build old schemas with it).
         """
         import fcntl
+        import os
 
         lock_path = self.path.with_name(self.path.name + ".migrate-lock")
         with open(lock_path, "w") as lock:
             os.chmod(lock_path, 0o600)
             fcntl.flock(lock, fcntl.LOCK_EX)  # one process migrates; the others wait
-            pending = self._pending()
-            if not pending:
+            if not opening.pending(self._conn, self.path):
                 return []
-            if self.applied_migrations():
+            fresh = opening.is_fresh(self._conn)
+            if not fresh:
                 self.backup(self._backup_path())
-            return self._apply(stop_before)
-
-    def _apply(self, stop_before: Sequence[str]) -> list[str]:
-        import sqlite_utils
-
-        from mlpm.store.migrations import all_sets
-
-        # A connection of its own: sqlite-utils expects plain tuple rows.
-        db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000))
-        done: list[str] = []
-        try:
-            for set_name, migrations in all_sets().items():
-                runner = sqlite_utils.Migrations(set_name)
-                for migration in migrations:
-                    runner(name=migration.name)(migration.apply)
-                before = [m.name for m in runner.pending(db)]
-                runner.apply(db, stop_before=list(stop_before) or None)
-                after = {m.name for m in runner.pending(db)}
-                done += [name for name in before if name not in after]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot migrate {self.path}: {exc}") from None
-        finally:
-            db.close()
-        return done
+            return opening.apply(self.path, stop_before, fresh=fresh)
 
     def _backup_path(self) -> Path:
         moment = clock.now().strftime("%Y%m%d-%H%M%S")
@@ -190,7 +94,7 @@ class Store:
 
     def backup(self, target: Path) -> Path:
         """Copy the whole database to `target` (mode 0600) with SQLite's online backup."""
-        _create_private_file(target)
+        opening.create_private_file(target)
         dest = sqlite3.connect(target)
         try:
             self._conn.backup(dest)

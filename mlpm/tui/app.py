@@ -158,10 +158,12 @@ class MlpmApp(App[None]):
             raise MlpmError(
                 f"unknown screen {start!r}; screens: {', '.join(self.screens_available)}"
             )
-        # The first screen is the default mode (instance attribute read by App.__init__).
+        # The first screen is the default mode. App declares DEFAULT_MODE a ClassVar yet reads
+        # it through `self` in __init__, so a per-instance value works but mypy cannot know.
         self.DEFAULT_MODE = start  # type: ignore[misc]
-        self.MODES = {name: _factory(e) for name, e in self.screens_available.items()}
         super().__init__()
+        for name, entry in self.screens_available.items():
+            self.add_mode(name, _factory(entry))
         # One thread owns the SQLite connection: every query and write is queued to it, so the
         # UI loop never waits on the disk and the connection is never shared across threads.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlpm-db")
@@ -258,6 +260,7 @@ class MlpmApp(App[None]):
         """Watch `PRAGMA data_version`: it changes when another process commits."""
         worker = get_current_worker()
         last: int | None = None
+        version: int | None
         while not worker.is_cancelled:
             try:
                 version = self.db_sync(Store.data_version)
@@ -305,7 +308,12 @@ class MlpmApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._stop.set()
-        self._pool.submit(lambda: self._store.done() and self._store.result().close())
+
+        def close() -> None:
+            if self._store.done():
+                self._store.result().close()
+
+        self._pool.submit(close)
         self._pool.shutdown(wait=False)
 
     # -- actions ---------------------------------------------------------------------------

@@ -100,7 +100,20 @@ def m002_lesson_search(db: Any) -> None:
     db["lesson"].enable_fts(["text", "tags", "category"], fts_version="FTS5", create_triggers=True)
 
 
+def m003_lesson_search_stemmed(db: Any) -> None:
+    """Lesson search finds English word forms ("seeds" finds "seed"): the index is rebuilt
+    with the porter stemmer over unicode61."""
+    db["lesson"].disable_fts()
+    db["lesson"].enable_fts(
+        ["text", "tags", "category"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="porter unicode61",
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("m001_initial", m001_initial),
     Migration("m002_lesson_search", m002_lesson_search),
+    Migration("m003_lesson_search_stemmed", m003_lesson_search_stemmed),
 ]

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import Static
 
 from mlpm.errors import MlpmError
-from mlpm.models import COLUMNS, Project, Task
-from mlpm.services import board, projects, task_details, task_query, tasks
-from mlpm.store import Store
-from mlpm.tui.render import card, card_detail, literal
+from mlpm.models import COLUMNS, Task
+from mlpm.services import projects, task_details, tasks
+from mlpm.tui.render import literal
 from mlpm.tui.screens.base import DataScreen, changed_task
+from mlpm.tui.screens.board_columns import BoardColumn, CardList
+from mlpm.tui.screens.board_data import WINDOW, BoardData, fetch_board, position_of
 from mlpm.tui.widgets.detail import DetailPane
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
@@ -33,89 +30,6 @@ TALL = 36  # from this height on, cards take two lines (title, then id, estimate
 WIDE = 130  # from this width on, the detail pane sits beside the columns
 FIRST_WAIT = 0.3  # seconds the first frame waits for data before painting without it
 TYPE_TAG = "\x00type"  # the tag picker's "type a tag…" choice
-WINDOW = 100  # cards read per column at first; more are read as the view scrolls
-
-
-class CardList(RowList[Task], can_focus=False):
-    """One column's cards, virtualised. Not focusable: the screen holds the keys and says
-    which column is active, since moving Textual's focus repaints the whole screen."""
-
-    def render_row(self, item: Task, width: int) -> Text:
-        return card(item, width, compact=self.row_height == 1)
-
-    def render_detail(self, item: Task, width: int, line: int) -> Text:
-        return card_detail(item, width)
-
-
-class ColumnHeader(Widget):
-    """ "Doing 2/2": a fixed one-line widget, so a new count repaints without a relayout."""
-
-    DEFAULT_CSS = """
-    ColumnHeader { height: 1; width: 1fr; }
-    """
-    label: reactive[str] = reactive("", layout=False)
-    """The header text, from the service's `Column.header`."""
-
-    def render(self) -> Text:
-        return Text(self.label, no_wrap=True, overflow="ellipsis")
-
-
-class BoardColumn(Vertical):
-    """A column header ("Doing 2/2", lit when at or over its limit) above its cards."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(id=f"col-{name}", classes="column")
-        self.column_name = name
-
-    def compose(self) -> ComposeResult:
-        yield ColumnHeader(classes="column-header")
-        yield CardList(id=f"cards-{self.column_name}", empty="empty")
-
-    @property
-    def cards(self) -> CardList:
-        return self.query_one(CardList)
-
-    def show(self, column: board.Column) -> None:
-        header = self.query_one(ColumnHeader)
-        header.label = column.header
-        over = column.limit is not None and column.count > column.limit.limit
-        # set_class restyles even when nothing changes: touch classes only on a change.
-        if header.has_class("-at-limit") != column.at_limit:
-            header.set_class(column.at_limit, "-at-limit")
-        if header.has_class("-over-limit") != over:
-            header.set_class(over, "-over-limit")
-        self.cards.set_items(column.tasks, total=column.count)
-
-
-@dataclass(slots=True)
-class BoardData:
-    project: Project | None
-    columns: list[board.Column]
-
-
-def fetch_board(
-    store: Store,
-    project: str | None,
-    tag: str | None,
-    windows: dict[str, int],
-    only: Collection[str] | None = None,
-) -> BoardData:
-    """The chosen (else current) project's board, through the services.
-
-    Unfiltered columns are read a window at a time (the first `windows[column]` cards, more
-    as the view scrolls down), so a backlog of 10,000 cards costs what the screen shows;
-    `only` names the columns a change touched (the others are not read again)."""
-    chosen = projects.get(store, project) if project else projects.current_or_none(store)
-    if chosen is None:
-        return BoardData(None, [])
-    caps = {name: windows.get(name, WINDOW) for name in COLUMNS}
-    return BoardData(chosen, board.columns(store, chosen, tag=tag, windows=caps, only=only))
-
-
-def position_of(store: Store, project: Project, column: str, task_id: int) -> int:
-    """1-based position of a task within its whole (unfiltered) column."""
-    ids = [t.id for t in task_query.list_tasks(store, project=project, column=column)]
-    return ids.index(task_id) + 1
 
 
 class BoardScreen(DataScreen):
@@ -164,6 +78,7 @@ class BoardScreen(DataScreen):
         self._need_full = True
         self._partial: set[str] = set()
         self._touched: set[str] = set()  # the column of the card being changed
+        self._status: Text | None = None  # what the status line shows
 
     def compose(self) -> ComposeResult:
         yield NavBar("board")
@@ -263,10 +178,9 @@ class BoardScreen(DataScreen):
             text.append_text(literal(self.tag_filter or "any", "bold"))
             if self.project_filter or self.tag_filter:
                 text.append("  (c clears)", style="dim")
-        status = self.query_one("#board-status", Static)
-        if text != getattr(status, "shown", None):
-            status.shown = text  # type: ignore[attr-defined]
-            status.update(text)
+        if text != self._status:  # an unchanged line is not repainted
+            self._status = text
+            self.query_one("#board-status", Static).update(text)
 
     @property
     def active_cards(self) -> CardList:
@@ -392,7 +306,7 @@ class BoardScreen(DataScreen):
     def action_add(self) -> None:
         from mlpm.tui.screens.modals import AddTaskScreen
 
-        async def added(values: dict | None) -> None:
+        async def added(values: dict[str, Any] | None) -> None:
             if values:
                 project = self.data.project.slug if self.data.project else None
                 await self.perform(tasks.add, project=project, **values)

@@ -35,10 +35,13 @@ class LessonList(RowList[Lesson]):
 
 def find(store: Store, query: str, tag: str, category: str) -> list[Lesson]:
     """Ranked matches for `query`, or every lesson (newest first) when it is empty."""
-    filters = {"tag": tag.strip() or None, "category": category.strip() or None}
+    only_tag, only_category = tag.strip() or None, category.strip() or None
     if query.strip():
-        return lessons.search(store, query, limit=SEARCH_LIMIT, **filters)
-    return list(reversed(lessons.list_lessons(store, **filters)))
+        # As you type: a quote not closed yet or a trailing OR is left out, not an error.
+        return lessons.search(
+            store, query, limit=SEARCH_LIMIT, strict=False, tag=only_tag, category=only_category
+        )
+    return list(reversed(lessons.list_lessons(store, tag=only_tag, category=only_category)))
 
 
 def lesson_text(lesson: Lesson) -> Text:

@@ -19,6 +19,7 @@ from mlpm.services.focus_stats import FocusStats
 from mlpm.store import Store
 from mlpm.text import clean
 from mlpm.tui.screens.timer import ServiceScreen
+from mlpm.wording import counted
 
 WINDOWS = (7, 14, 30, 90)
 BAR_CELLS = 30
@@ -113,14 +114,14 @@ class StatsScreen(ServiceScreen):
     def _show(self, data: FocusStats) -> None:
         median = data.median_done_per_worked_day
         summary = Text()
-        summary.append(f"Last {len(data.per_day)} days ", style="bold")
+        summary.append(f"Last {counted(len(data.per_day), 'day')} ", style="bold")
         summary.append(f"({data.first} … {data.last})  ", style="dim")
         summary.append(
-            f"{hours(data.focus_minutes)} focused · {data.sessions} pomodoros"
-            f" · {data.interrupted} interrupted · {data.tasks_done} tasks finished"
+            f"{hours(data.focus_minutes)} focused · {counted(data.sessions, 'pomodoro')}"
+            f" · {data.interrupted} interrupted · {counted(data.tasks_done, 'task')} finished"
         )
         if median is not None:
-            summary.append(f" · capacity ≈ {median:g} tasks per worked day", style="dim")
+            summary.append(f" · capacity ≈ {counted(median, 'task')} per worked day", style="dim")
         self.query_one("#stats-summary", Static).update(summary)
 
         focus = [d.focus_minutes for d in data.per_day]
@@ -142,7 +143,7 @@ class StatsScreen(ServiceScreen):
         for p in data.per_project:
             projects.append(f"{clean(p.project)[:18]:<18} ", style="bold")
             projects.append(f"{bar(p.focus_minutes, top):<{BAR_CELLS}}", style="cyan")
-            projects.append(f" {hours(p.focus_minutes):>6}  {p.sessions} pomodoros")
+            projects.append(f" {hours(p.focus_minutes):>6}  {counted(p.sessions, 'pomodoro')}")
             if p.interrupted:
                 projects.append(f", {p.interrupted} interrupted", style="yellow")
             projects.append("\n")

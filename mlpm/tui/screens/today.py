@@ -23,6 +23,7 @@ from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
 from mlpm.tui.widgets.rowlist import RowList
+from mlpm.wording import counted
 
 
 def entry_line(entry: Entry, width: int) -> Text:
@@ -95,13 +96,14 @@ def closed_text(plan: DayPlan) -> Text:
         text.append("\n")
     if plan.learned:
         text.append(
-            f" suggested capacity: {plan.learned.median:g} tasks a day "
-            f"(median over the last {plan.learned.days} worked days)\n",
+            f" suggested capacity: {counted(plan.learned.median, 'task')} a day "
+            f"(median over the last {counted(plan.learned.days, 'worked day')})\n",
             style="dim",
         )
     if plan.to_review:
         text.append(
-            f" {plan.to_review} task(s) from earlier days wait for review: mlpm today review\n",
+            f" {counted(plan.to_review, 'task')} from earlier days waiting for review:"
+            " mlpm today review\n",
             style="yellow",
         )
     text.rstrip()

@@ -1,14 +1,10 @@
-"""Real git repositories in temp dirs for the git tests (fixtures and a small driver)."""
+"""Real git repositories in temp dirs for the git tests: a small driver (fixtures: conftest)."""
 
 from __future__ import annotations
 
 import itertools
 import subprocess
 from pathlib import Path
-
-import pytest
-
-from mlpm.store import Store
 
 _changes = itertools.count(1)
 
@@ -43,35 +39,3 @@ def init_repo(path: Path) -> GitRepo:
     path.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     return GitRepo(path)
-
-
-@pytest.fixture(autouse=True)
-def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fixed identity and no user or system git config."""
-    config = tmp_path / "gitconfig"
-    config.write_text(
-        "[user]\n\tname = Test Dev\n\temail = dev@example.com\n"
-        "[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n"
-        '[protocol "file"]\n\tallow = always\n'
-    )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "MLPM_NO_HOOK"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    """An empty repository (no commits yet)."""
-    return init_repo(tmp_path / "repo")
-
-
-@pytest.fixture
-def asr(store: Store, repo: GitRepo):
-    """Project "asr" pointed at `repo`, with tasks 1-3 in its backlog."""
-    from mlpm.services import projects, tasks
-
-    project = projects.add(store, "asr", repo_path=str(repo.path))
-    for title in ("loader", "augment", "eval"):
-        tasks.add(store, title, project="asr")
-    return project

@@ -2,7 +2,7 @@
 
 Each `wandb.init` costs about 2 s, so the runs are generated once (in parallel subprocesses,
 `WANDB_MODE=offline`, inside a temp git repo with a commit) and every test copies them.
-Other test modules import `wandb_runs` / `runs_copy` from here.
+The fixtures `wandb_runs` / `runs_copy` (in conftest) use `generate` and `copy`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 FINISHED = """
 import json, sys, wandb
@@ -96,7 +94,26 @@ def _wait_quiet(path: Path, seconds: float = 1.0, limit: float = 20.0) -> None:
         time.sleep(seconds)
 
 
-def _generate(root: Path) -> WandbRuns:
+def _wait_for_steps(wandb_dir: Path, name: str, *, past: int, limit: float = 60.0) -> None:
+    """Wait until run `name` has history on disk beyond step `past` (wandb-core writes
+    behind the script; a fixed sleep was too short on a loaded machine)."""
+    from mlpm.integrations import wandb_history, wandb_local
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        for file in wandb_dir.glob("offline-run-*/run-*.wandb"):
+            try:
+                if wandb_local.read_run(file).name != name:
+                    continue
+                series, _ = wandb_history.read_history(file, ["loss"])
+            except wandb_history.WandbFileError:
+                continue
+            if series.get("loss") and series["loss"][-1][0] > past:
+                return
+        time.sleep(0.2)
+
+
+def generate(root: Path) -> WandbRuns:
     repo = root / "repo"
     plain = root / "plain"
     repo.mkdir(parents=True)
@@ -138,7 +155,7 @@ def _generate(root: Path) -> WandbRuns:
     deadline = time.monotonic() + 90
     while not marker.exists() and time.monotonic() < deadline and killed.poll() is None:
         time.sleep(0.05)
-    time.sleep(1.5)  # let wandb-core write a few blocks past the marker
+    _wait_for_steps(repo / "wandb", "killed", past=600)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     for proc in procs:
@@ -149,37 +166,16 @@ def _generate(root: Path) -> WandbRuns:
     by_name: dict[str, Path] = {}
     for file in sorted((repo / "wandb").glob("*/run-*.wandb")):
         _wait_quiet(file)
-        from mlpm.integrations.wandb_files import read_run
+        from mlpm.integrations.wandb_local import read_run
 
         by_name[read_run(file).name or file.stem] = file
     assert set(by_name) == {"base-a", "base-b", "no-git", "killed"}, by_name
     return WandbRuns(root=root, repo=repo, commit=commit, by_name=by_name)
 
 
-_SESSION: dict[str, WandbRuns] = {}
-
-
-@pytest.fixture(scope="session")
-def wandb_runs(tmp_path_factory: pytest.TempPathFactory) -> WandbRuns:
-    """The session's real offline runs (generated once, even when imported by many modules).
-    Read-only: tests that change files use `runs_copy`."""
-    if "runs" not in _SESSION:
-        _SESSION["runs"] = _generate(tmp_path_factory.mktemp("wandb-runs"))
-    return _SESSION["runs"]
-
-
-@pytest.fixture
-def runs_copy(wandb_runs: WandbRuns, tmp_path: Path) -> WandbRuns:
-    """A private copy of the session's repo (with its wandb/ directory) for one test."""
-    repo = tmp_path / "repo"
-    shutil.copytree(wandb_runs.repo, repo, symlinks=True)
-    by_name = {
-        name: repo / path.relative_to(wandb_runs.repo) for name, path in wandb_runs.by_name.items()
-    }
-    return WandbRuns(root=tmp_path, repo=repo, commit=wandb_runs.commit, by_name=by_name)
-
-
-def test_the_generated_runs_are_real_wandb_files(wandb_runs: WandbRuns) -> None:
-    for path in wandb_runs.by_name.values():
-        assert path.read_bytes()[:4] == b":W&B"
-        assert path.parent.name.startswith("offline-run-")
+def copy(runs: WandbRuns, root: Path) -> WandbRuns:
+    """A private copy of `runs`' repo (with its wandb/ directory) under `root`."""
+    repo = root / "repo"
+    shutil.copytree(runs.repo, repo, symlinks=True)
+    by_name = {name: repo / path.relative_to(runs.repo) for name, path in runs.by_name.items()}
+    return WandbRuns(root=root, repo=repo, commit=runs.commit, by_name=by_name)

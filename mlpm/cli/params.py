@@ -1,0 +1,77 @@
+"""Reading ids and numbers from the command line the same way in every command.
+
+Click reads any argument that starts with "-" as an option, so `task show -1` was "No such
+option: -1"; and `int()` takes any Unicode digit, so a full-width `１` was task 1. Commands
+built with `Command` take negative numbers as arguments; `ID` takes ASCII digits only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+
+from mlpm.text import clean
+
+NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+ID_TEXT = re.compile(r"-?[0-9]+")  # not int()'s "１", " 1", "+1" or "1_0"
+
+
+class AsciiInt(click.ParamType):
+    """A whole number in ASCII digits, optionally negative. For ids, a negative one simply
+    names nothing, so the service's "no task -1" is the answer, not an option error."""
+
+    def __init__(self, name: str, what: str) -> None:
+        self.name = name
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value)
+        if not ID_TEXT.fullmatch(text):
+            self.fail(f"'{clean(text)}' is not {self.what} (write it with digits 0-9)", param, ctx)
+        return int(text)
+
+
+ID = AsciiInt("id", "an id")
+WHOLE = AsciiInt("integer", "a whole number")
+
+
+class Command(click.Command):
+    """A command whose arguments may be negative numbers: `task show -1`, `config set x -3`.
+
+    Click's parser takes every "-…" for an option. When each unknown "-…" argument is a
+    number, the command lets unknown options through as arguments (the number lands in its
+    argument); any other unknown option is still refused by click as before."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if _only_numbers_unknown(self.get_params(ctx), args):
+            ctx.ignore_unknown_options = True
+        return super().parse_args(ctx, args)
+
+
+def _only_numbers_unknown(params: list[click.Parameter], args: list[str]) -> bool:
+    known = {
+        name
+        for param in params
+        if isinstance(param, click.Option)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+    numbers = False
+    for arg in args:
+        if arg == "--":
+            break
+        if not arg.startswith("-") or arg == "-":
+            continue
+        if NUMBER.fullmatch(arg):
+            numbers = True
+        elif arg.split("=", 1)[0] not in known and arg[:2] not in known:
+            return False
+    return numbers
+
+
+class Group(click.Group):
+    """A command group whose subcommands are `Command`s."""
+
+    command_class = Command

@@ -1,0 +1,141 @@
+"""The `.wandb` file container: its header, 32 KiB blocks of chunks, and the records in them.
+
+A `.wandb` file is a 7-byte header (`:W&B`, 0xBEE1 little-endian, version 0) followed by
+LevelDB-log-style 32 KiB blocks of chunks. Each chunk has a 7-byte header `<IHB>` (CRC32 over
+the type byte and the payload, payload length, type: 1 full, 2 first, 3 middle, 4 last); the
+reassembled payload is a protobuf `wandb_internal.Record` (decoded with `wandb_proto`).
+Writing the format (for tests, the demo and the benchmark) is in `wandb_write`.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mlpm.integrations.wandb_proto import varint
+
+MAGIC = b":W&B"
+FILE_HEADER = MAGIC + struct.pack("<HB", 0xBEE1, 0)
+HEADER_LEN = 7
+BLOCK = 32 * 1024
+CHUNK = struct.Struct("<IHB")
+FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
+
+# Record field numbers (wandb/proto/wandb_internal.proto).
+R_HISTORY, R_SUMMARY, R_CONFIG, R_TELEMETRY = 2, 3, 5, 11
+R_RUN, R_EXIT, R_HEADER, R_ENVIRONMENT = 17, 18, 21, 26
+
+
+class WandbFileError(Exception):
+    """A file that cannot be read as a W&B run at all (not a `.wandb` file, unreadable)."""
+
+
+@dataclass(slots=True)
+class Scan:
+    """Where a pass over the chunks stopped, and what was wrong on the way."""
+
+    records: int = 0
+    truncated: bool = False  # the last record was cut off (killed, or still being written)
+    corrupt: int = 0  # chunks skipped for a bad CRC or impossible header
+    first_corrupt_at: int | None = None
+
+
+def check_header(data: bytes) -> None:
+    """Raise WandbFileError unless `data` starts with a `.wandb` header we can read."""
+    if len(data) < HEADER_LEN or data[:4] != MAGIC:
+        raise WandbFileError("not a .wandb file (no :W&B header)")
+    if data[4:6] != FILE_HEADER[4:6]:
+        raise WandbFileError("not a .wandb file (unknown identifier)")
+    if data[6] != 0:
+        raise WandbFileError(f"unsupported .wandb format version {data[6]}")
+
+
+def records(data: bytes | mmap.mmap, start: int, scan: Scan, *, base: int = 0) -> Iterator[bytes]:
+    """Payloads of the records whose first chunk starts at file offset >= `start`.
+    `data` holds the file's bytes from offset `base` on.
+
+    `start` may be any block boundary (or HEADER_LEN): continuation chunks found there are
+    skipped up to the next record start. A chunk with a bad CRC drops the record it belongs to
+    and the reader resumes at the next block, as LevelDB's log reader does.
+    """
+    size = base + len(data)
+    pos = start
+    parts: list[bytes] | None = None
+    while pos + CHUNK.size <= size:
+        room = BLOCK - pos % BLOCK
+        if room < CHUNK.size:  # block trailer: zero padding
+            pos += room
+            continue
+        crc, length, kind = CHUNK.unpack_from(data, pos - base)
+        if crc == 0 and length == 0 and kind == 0:  # zero padding (preallocated or flushed)
+            pos += room
+            continue
+        end = pos + CHUNK.size + length
+        if end > size:
+            scan.truncated = True
+            return
+        payload = data[pos - base + CHUNK.size : end - base]
+        bad = kind not in (FULL, FIRST, MIDDLE, LAST) or length > room - CHUNK.size
+        if not bad and zlib.crc32(payload, zlib.crc32(bytes((kind,)))) & 0xFFFFFFFF != crc:
+            bad = True
+        if bad:
+            scan.corrupt += 1
+            if scan.first_corrupt_at is None:
+                scan.first_corrupt_at = pos
+            parts = None
+            pos += room  # resynchronise at the next block
+            continue
+        pos = end
+        if kind == FULL:
+            parts = None
+            scan.records += 1
+            yield payload
+        elif kind == FIRST:
+            parts = [payload]
+        elif parts is None:  # a continuation without its start (window start or after damage)
+            continue
+        elif kind == MIDDLE:
+            parts.append(payload)
+        else:
+            parts.append(payload)
+            record = b"".join(parts)
+            parts = None
+            scan.records += 1
+            yield record
+    if parts is not None:
+        scan.truncated = True
+
+
+def record_kind(record: bytes) -> tuple[int, bytes | None]:
+    """The record's type (its oneof field number) and that field's bytes."""
+    pos, end = 0, len(record)
+    while pos < end:
+        tag = record[pos]
+        if tag < 0x80:  # one-byte tags and lengths are the rule: skip the general decoder
+            pos += 1
+        else:
+            tag, pos = varint(record, pos)
+        number, wire = tag >> 3, tag & 7
+        if wire == 0:
+            _, pos = varint(record, pos)
+        elif wire == 2:
+            size = record[pos]
+            if size < 0x80:
+                pos += 1
+            else:
+                size, pos = varint(record, pos)
+            if number not in (16, 19, 200):  # skip control, uuid, _info
+                if pos + size > end:
+                    raise ValueError("record field runs past its end")
+                return number, record[pos : pos + size]
+            pos += size
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+    return 0, None
