@@ -122,3 +122,14 @@ def test_a_reference_resolves_only_to_exactly_one_task_of_the_repository():
     assert refs.get("gbeef1") == 2 and refs.get(3) == 3 and 1 in refs
     assert refs.get("gbeef") is None  # ambiguous
     assert refs.get("gbe") is None and refs.get(9) is None and "kd3f" not in refs
+
+
+def test_commands_take_a_short_id_where_they_take_a_task_number(cli, project):
+    cli("task", "add", "hello")
+    short = json.loads(cli("task", "list", "--json").stdout)[0]["short_id"]
+    assert cli("task", "start", short).exit_code == 0
+    assert json.loads(cli("task", "show", short, "--json").stdout)["column"] == "doing"
+    assert cli("task", "show", "1").exit_code == 0  # the number still works
+    missing = cli("task", "show", "z0000000")
+    assert missing.exit_code != 0 and "no task with id z0000000" in missing.stderr
+    assert "Traceback" not in missing.output

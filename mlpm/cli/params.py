@@ -35,6 +35,23 @@ class AsciiInt(click.ParamType):
 
 
 ID = AsciiInt("id", "an id")
+
+
+class TaskId(AsciiInt):
+    """A task: its number on this replica (ASCII digits, as `ID`), or its short id, a global
+    id prefix that names the same task on every replica (mlpm.services.task_ids)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value)
+        if isinstance(value, int) or ID_TEXT.fullmatch(text):
+            return super().convert(value, param, ctx)
+        from mlpm.cli.context import open_store
+        from mlpm.services.task_ids import resolve
+
+        return resolve(open_store(), text)
+
+
+TASK = TaskId("task", "a task id")
 WHOLE = AsciiInt("integer", "a whole number")
 
 
