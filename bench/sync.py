@@ -12,11 +12,11 @@ tables from the op log, and the log's bytes per op. Bars (issue 13): a sync brin
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from isolated import isolated
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -36,12 +36,11 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=3000, help="tasks added on each replica")
     parser.add_argument("--changes", type=int, default=50, help="tasks retitled (2 ops each)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="mlpm-sync-bench-"))
-    os.environ.update(
-        GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org",
-        GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.org",
-        MLPM_HOME=str(root / "home"),
-    )  # fmt: skip
+    with isolated("mlpm-bench-sync-") as root:
+        run(root, args.tasks, args.changes)
+
+
+def run(root: Path, count_tasks: int, changes: int) -> None:
     from mlpm.integrations import sync_repo
     from mlpm.services import projects, settings, sync_run, tasks
     from mlpm.store import Store
@@ -58,7 +57,7 @@ def main() -> None:
         settings.put(s, "current_project", "bench", command="project use bench")
     started = time.perf_counter()
     for s in stores:
-        for i in range(args.tasks):
+        for i in range(count_tasks):
             task = tasks.add(s, f"benchmark task {i} on the loader", tags=["bench"]).task
             if i % 3 == 0:
                 tasks.move(s, task.id, "today", force=True)
@@ -71,7 +70,7 @@ def main() -> None:
     count = a.scalar("SELECT COUNT(*) FROM task")
     print(f"{count:,} tasks, {ops:,} ops from 3 replicas (made in {made:.1f} s)")
 
-    ids = b.column("SELECT id FROM task ORDER BY id LIMIT ?", (args.changes,))
+    ids = b.column("SELECT id FROM task ORDER BY id LIMIT ?", (changes,))
     for n, task_id in enumerate(ids):
         tasks.edit(b, task_id, title=f"retitled {n}")
     sync_run.run(b)

@@ -47,6 +47,14 @@ class TaskId(AsciiInt):
             return super().convert(value, param, ctx)
         from mlpm.cli.context import open_store
         from mlpm.services.task_ids import resolve
+        from mlpm.store.ids import looks_like_gid_prefix
+
+        if not looks_like_gid_prefix(text.lower().removeprefix("mlpm").removeprefix("#")):
+            self.fail(
+                f"'{clean(text)}' is not {self.what} (write it with digits 0-9, or its short id)",
+                param,
+                ctx,
+            )
 
         return resolve(open_store(), text)
 
