@@ -33,6 +33,7 @@ class Project:
     settings: dict[str, Any]
     created_at: str
     updated_at: str
+    gid: str = ""  # the global id (mlpm.store.ids), the same on every replica
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Project:
@@ -59,6 +60,8 @@ class Task:
     dropped_at: str | None = None
     drop_reason: str | None = None
     project: str = ""  # the project's slug, when the query joined it
+    gid: str = ""  # the global id (mlpm.store.ids), the same on every replica
+    short_id: str = ""  # its shortest unique prefix, when the query filled it in
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Task:
@@ -88,6 +91,7 @@ class Lesson:
     created_at: str
     project: str | None = None
     highlighted: str | None = field(default=None)
+    gid: str = ""  # the global id (mlpm.store.ids), the same on every replica
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Lesson:

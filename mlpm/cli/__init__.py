@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("mlpm.cli.exchange", "import_"),
     "export": ("mlpm.cli.exchange", "export"),
     "demo": ("mlpm.cli.demo", "demo"),
+    "sync": ("mlpm.cli.sync", "sync"),
 }
 
 

@@ -150,9 +150,10 @@ def hook_run(message_file: str, source: str, sha: str) -> None:
             return
         from mlpm.cli.context import open_store
 
-        task_id = git_hooks.trailer_task(open_store(), os.getcwd())
+        store = open_store()
+        task_id = git_hooks.trailer_task(store, os.getcwd())
         if task_id is not None:
-            git_hooks.add_trailer(message_file, task_id)
+            git_hooks.add_trailer(message_file, git_hooks.trailer_ref(store, task_id))
     except Exception:  # the hook must never block or disturb a commit
         pass
     finally:

@@ -8,7 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, json_text, one_line, style, use_color
-from mlpm.cli.params import ID, Group
+from mlpm.cli.params import ID, TASK, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Lesson
@@ -48,7 +48,7 @@ def lesson() -> None:
 @click.option(
     "--category", "-c", default="general", show_default=True, help="e.g. ml, general, data."
 )
-@click.option("--task", "task_id", type=ID, help="The task it came from.")
+@click.option("--task", "task_id", type=TASK, help="The task it came from.")
 @click.option("--project", "-p", help="Project (default: the task's, else the current one).")
 @click.option("--commit", "commit_sha", help="A commit it refers to.")
 @click.option("--run", "run_id", help="A W&B run it refers to.")

@@ -37,6 +37,31 @@ class AsciiInt(click.ParamType):
 
 
 ID = AsciiInt("id", "an id")
+
+
+class TaskId(AsciiInt):
+    """A task: its number on this replica (ASCII digits, as `ID`), or its short id, a global
+    id prefix that names the same task on every replica (mlpm.services.task_ids)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value)
+        if isinstance(value, int) or ID_TEXT.fullmatch(text):
+            return super().convert(value, param, ctx)
+        from mlpm.cli.context import open_store
+        from mlpm.services.task_ids import resolve
+        from mlpm.store.ids import looks_like_gid_prefix
+
+        if not looks_like_gid_prefix(text.lower().removeprefix("mlpm").removeprefix("#")):
+            self.fail(
+                f"'{clean(text)}' is not {self.what} (write it with digits 0-9, or its short id)",
+                param,
+                ctx,
+            )
+
+        return resolve(open_store(), text)
+
+
+TASK = TaskId("task", "a task id")
 WHOLE = AsciiInt("integer", "a whole number")
 
 

@@ -8,7 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, fit, style, warn
-from mlpm.cli.params import ID, WHOLE, Group
+from mlpm.cli.params import TASK, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.models import Task
@@ -119,7 +119,7 @@ def list_(
 
 
 @task.command("show")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(task_id: int, as_json: bool) -> None:
     """Show a task with its history, commits and runs."""
@@ -150,6 +150,12 @@ def show(task_id: int, as_json: bool) -> None:
         for m in details.moves:
             forced = " (forced)" if m["forced"] else ""
             click.echo(f"    {m['at']}  {m['from'] or 'new'} → {m['to'] or 'deleted'}{forced}")
+    if details.synced_moves:
+        click.echo("  moves on every replica")
+        for m in details.synced_moves:
+            kept = "kept" if m["kept"] else "overruled"
+            who = clean(m["author"] or m["replica"])
+            click.echo(f"    {m['at']}  → {m['to']} on {who} ({m['replica'][:8]}): {kept}")
     if details.days:
         days = ", ".join(f"{d['day']} {d['outcome'] or 'open'}" for d in details.days)
         click.echo(f"  planned   {days}")
@@ -174,7 +180,7 @@ def show(task_id: int, as_json: bool) -> None:
 
 
 @task.command("edit")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.option("--title")
 @click.option("--notes")
 @click.option("--estimate", "-e", type=WHOLE)
@@ -231,7 +237,7 @@ def edit(
 
 
 @task.command("start")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.option("--force", is_flag=True, help="Override a hard WIP limit on Doing.")
 def start(task_id: int, force: bool) -> None:
     """Move a task to Doing."""
@@ -241,7 +247,7 @@ def start(task_id: int, force: bool) -> None:
 
 
 @task.command("done")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.option("--force", is_flag=True, help="Override a hard WIP limit on Done.")
 def done(task_id: int, force: bool) -> None:
     """Mark a task done."""
@@ -251,7 +257,7 @@ def done(task_id: int, force: bool) -> None:
 
 
 @task.command("drop")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.option("--reason", "-r", required=True, help="Why it is no longer worth doing.")
 def drop(task_id: int, reason: str) -> None:
     """Drop a task that became obsolete, with the reason: a normal outcome."""
@@ -261,7 +267,7 @@ def drop(task_id: int, reason: str) -> None:
 
 
 @task.command("move")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.argument("column", type=COLUMN_CHOICE)
 @click.option("--reason", "-r", help="Reason (needed when moving to dropped).")
 @click.option("--at", "position", type=click.IntRange(min=1), help="Position within the column.")
@@ -278,7 +284,7 @@ def move(task_id: int, column: str, reason: str | None, position: int | None, fo
 
 
 @task.command("link-commit")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.argument("sha")
 def link_commit(task_id: int, sha: str) -> None:
     """Link a git commit to a task by hand."""

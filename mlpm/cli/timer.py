@@ -9,7 +9,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
-from mlpm.cli.params import ID, WHOLE, Group
+from mlpm.cli.params import TASK, WHOLE, Group
 
 if TYPE_CHECKING:
     from mlpm.services.timer import Started, Status
@@ -85,7 +85,7 @@ def timer(ctx: click.Context) -> None:
 
 
 @timer.command("start")
-@click.argument("task_id", type=ID, required=False)
+@click.argument("task_id", type=TASK, required=False)
 @click.option(
     "--minutes", "-m", type=WHOLE, help="Length in minutes (default: timer.focus_minutes)."
 )

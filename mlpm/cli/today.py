@@ -8,7 +8,7 @@ import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.output import clean, emit_json, style, warn
-from mlpm.cli.params import ID, ID_TEXT, Group
+from mlpm.cli.params import ID_TEXT, TASK, Group
 from mlpm.wording import counted
 
 
@@ -67,7 +67,7 @@ def show_today(*, as_json: bool = False) -> None:
 
 
 @today.command("add")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.option("--at", type=click.IntRange(min=1), help="Position (1 = most important).")
 @click.option("--force", is_flag=True, help="Add past the day's capacity (recorded).")
 def add(task_id: int, at: int | None, force: bool) -> None:
@@ -80,7 +80,7 @@ def add(task_id: int, at: int | None, force: bool) -> None:
 
 
 @today.command("move")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 @click.argument("position", type=click.IntRange(min=1))
 def move(task_id: int, position: int) -> None:
     """Move a planned task to POSITION (1 = most important)."""
@@ -91,7 +91,7 @@ def move(task_id: int, position: int) -> None:
 
 
 @today.command("remove")
-@click.argument("task_id", type=ID)
+@click.argument("task_id", type=TASK)
 def remove(task_id: int) -> None:
     """Take a task off today's plan, back to the backlog."""
     from mlpm.services import today as day

@@ -168,10 +168,13 @@ def replaying(path: str | Path) -> bool:
     return any((git_dir / name).exists() for name in _REPLAY_STATE)
 
 
-def add_trailer(message_file: str | Path, task_id: int, *, timeout: float = 5.0) -> bool:
-    """Add `Task: <id>` to a commit message file with `git interpret-trailers` (which knows
-    about comment and scissors lines). Nothing is added when the message already carries a
-    Task trailer (the user chose). True when git succeeded."""
+def add_trailer(message_file: str | Path, task_id: int | str, *, timeout: float = 5.0) -> bool:
+    """Add `Task: <id>` (a number or a short id) to a commit message file with `git
+    interpret-trailers` (which knows about comment and scissors lines). Nothing is added when
+    the message already carries a Task trailer (the user chose). True when git succeeded."""
+    ref = str(task_id)
+    if not ref.isascii() or not ref.isalnum():
+        return False
     try:
         done = subprocess.run(
             [
@@ -181,7 +184,7 @@ def add_trailer(message_file: str | Path, task_id: int, *, timeout: float = 5.0)
                 "--if-exists",
                 "doNothing",
                 "--trailer",
-                f"Task: {int(task_id)}",
+                f"Task: {ref}",
                 str(message_file),
             ],
             capture_output=True,

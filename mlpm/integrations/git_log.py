@@ -30,11 +30,16 @@ _CHUNK = 1 << 18
 # thousand small writes and reads (about 40% of git's time and most of the reader's).
 LOG_ENV = {"GIT_FLUSH": "0"}
 
-_ID = r"(?:mlpm)?#?\d+"
+# A task is named by its local number or by a prefix of its global id (mlpm.store.ids: one
+# letter outside 0-9a-f, then hex), which means the same task on every replica.
+_GID = r"[ghjkmnpqrstvwxyz][0-9a-f]{3,32}"
+_ID = rf"(?:mlpm)?#?(?:\d+|{_GID})"
 _TRAILER = re.compile(rf"^task[ \t]*:[ \t]*({_ID}(?:[ \t]*,[ \t]*{_ID})*)[ \t]*,?$", re.IGNORECASE)
-_REFERENCE = re.compile(r"(?<![\w/#])mlpm#(\d+)\b", re.IGNORECASE)
+_REFERENCE = re.compile(rf"(?<![\w/#])mlpm#(\d+|{_GID})\b", re.IGNORECASE)
+_REF = re.compile(rf"(?<![0-9a-z])(?:\d+|{_GID})", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 MAX_TASK_ID = 2**62
+TaskRef = int | str  # a local task id, or a global id prefix (resolved by the scan)
 
 
 class LogEntry(NamedTuple):
@@ -46,37 +51,40 @@ class LogEntry(NamedTuple):
     author_email: str
     committed_at: str
     summary: str
-    links: list[tuple[int, str]]  # (task id, 'trailer' | 'reference')
+    links: list[tuple[TaskRef, str]]  # (task id or gid prefix, 'trailer' | 'reference')
 
 
 class LogBatch(NamedTuple):
     """Commits parsed from one stretch of `git log` output, ready to store."""
 
     rows: list[list[str]]  # sha, parents, author, author_email, committed_at, summary
-    links: list[tuple[int, str, str]]  # (task id, sha, 'trailer' | 'reference')
+    links: list[tuple[TaskRef, str, str]]  # (task id or gid prefix, sha, 'trailer' | ...)
 
 
 # -- parsing ----------------------------------------------------------------------------
 
 
-def parse_links(message: str) -> list[tuple[int, str]]:
+def parse_links(message: str) -> list[tuple[TaskRef, str]]:
     """Task ids a commit message names: `Task: <id>` trailers (in the last paragraph, never
     the title) and `mlpm#<id>` references anywhere. A task named both ways counts as trailer."""
-    found: dict[int, str] = {}
+    found: dict[TaskRef, str] = {}
     paragraphs = _PARAGRAPH.split(message.strip().replace("\r\n", "\n"))
     if len(paragraphs) > 1:
         for line in paragraphs[-1].splitlines():
             match = _TRAILER.match(line.strip())
             if match:
-                for number in re.findall(r"\d+", match.group(1)):
-                    _add(found, number, "trailer")
+                for ref in _REF.findall(match.group(1)):
+                    _add(found, ref, "trailer")
     for number in _REFERENCE.findall(message):
         _add(found, number, "reference")
     return list(found.items())
 
 
-def _add(found: dict[int, str], number: str, source: str) -> None:
-    task_id = int(number)
+def _add(found: dict[TaskRef, str], ref: str, source: str) -> None:
+    if not ref.isdigit():
+        found.setdefault(ref.lower(), source)
+        return
+    task_id = int(ref)
     if 0 < task_id < MAX_TASK_ID:
         found.setdefault(task_id, source)
 
@@ -111,7 +119,7 @@ def _records(pieces: list[str]) -> list[str]:
 def _parse(chunk: bytes) -> LogBatch:
     """Commits in `chunk`, which holds whole records only."""
     rows: list[list[str]] = []
-    links: list[tuple[int, str, str]] = []
+    links: list[tuple[TaskRef, str, str]] = []
     pieces = _decoded_records(chunk)
     for record in _records(pieces[1:] if pieces and not pieces[0] else pieces):
         fields = record.split("\x00", _FIELDS - 1)
@@ -154,7 +162,7 @@ class LogParser:
 
 def entries(batch: LogBatch) -> list[LogEntry]:
     """A batch as one `LogEntry` per commit (handy; a scan uses the rows as they are)."""
-    found: dict[str, list[tuple[int, str]]] = {}
+    found: dict[str, list[tuple[TaskRef, str]]] = {}
     for task_id, sha, source in batch.links:
         found.setdefault(sha, []).append((task_id, source))
     return [LogEntry._make((*row, found.get(row[0], []))) for row in batch.rows]

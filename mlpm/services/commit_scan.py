@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mlpm import clock
 from mlpm.errors import MlpmError
 from mlpm.models import Project
+from mlpm.services.task_ids import TaskRefs
 from mlpm.store import Store, Tx
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _moved_state(store: Store, repo: Any, key: str, project_id: int) -> dict[str
     return None
 
 
-def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
+def _task_ids_for_repo(store: Store, key: str, project: Project) -> TaskRefs:
     """The tasks a commit in this repository may name: those of the projects whose repository
     it is. (A `Task: 12` written in another project's repository, or by a colleague's mlpm,
     is not our task 12.)"""
@@ -115,8 +116,8 @@ def _task_ids_for_repo(store: Store, key: str, project: Project) -> set[int]:
         if row["id"] not in owners and str(git_worktree.find_worktree(row["repo_path"])) == key:
             owners.add(row["id"])
     marks = ", ".join("?" for _ in owners)
-    rows = store.query(f"SELECT id FROM task WHERE project_id IN ({marks})", sorted(owners))
-    return {row["id"] for row in rows}
+    rows = store.query(f"SELECT id, gid FROM task WHERE project_id IN ({marks})", sorted(owners))
+    return TaskRefs((row["id"], row["gid"]) for row in rows)
 
 
 def _shas(store: Store, sql: str, repo: str) -> set[str]:
@@ -199,7 +200,11 @@ def _store_scan(
                 result.scanned += len(batch.rows)
                 seen.update(map(itemgetter(0), batch.rows))
                 tx.insert_many(batch_table, _COLUMNS, batch.rows)
-                links = [(t, sha, key, how, now) for t, sha, how in batch.links if t in task_ids]
+                links = [
+                    (task_ids.get(t), sha, key, how, now)
+                    for t, sha, how in batch.links
+                    if t in task_ids
+                ]
                 if links:
                     result.new_links += tx.insert_many(
                         "task_commit", _LINK_COLUMNS, links, on_conflict="ignore"

@@ -8,9 +8,11 @@ from pathlib import Path
 from mlpm.integrations import git_hook, git_worktree
 from mlpm.integrations.git_hook import HookResult
 from mlpm.models import Project
-from mlpm.services import in_progress
+from mlpm.services import in_progress, task_ids
 from mlpm.services.commit_scan import require_repo_path
 from mlpm.store import Store
+
+TRAILER_GID_CHARS = 8
 
 
 def install(project: Project, db_path: str | Path) -> HookResult:
@@ -52,7 +54,20 @@ def trailer_task(store: Store, worktree: str) -> int | None:
     return None if project is None else in_progress.of_project(store, project)
 
 
-def add_trailer(message_file: str | Path, task_id: int) -> bool:
+def trailer_ref(store: Store, task_id: int) -> int | str:
+    """What the trailer names the task by: its number on a replica that does not sync (what
+    the user sees there); once sync is set up, 8 characters of its global id at least (its
+    short id, made longer so that tasks arriving later rarely make it ambiguous), which
+    names the same task on every replica."""
+    if store.scalar("SELECT 1 FROM setting WHERE key = 'sync.dir'") is None:
+        return task_id
+    gid = store.scalar("SELECT gid FROM task WHERE id = ?", (task_id,))
+    if not gid:
+        return task_id
+    return gid[: max(TRAILER_GID_CHARS, len(task_ids.short_id(store, gid)))]
+
+
+def add_trailer(message_file: str | Path, task_id: int | str) -> bool:
     """Add `Task: <id>` to the commit message file (unless it carries a Task trailer already);
     True when git succeeded."""
     return git_hook.add_trailer(message_file, task_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlpm.models import Lesson, Task
-from mlpm.services import task_query, tasks
+from mlpm.services import sync_merge, task_query, tasks
 from mlpm.services.commits import commits_for_task
 from mlpm.services.metric_rules import key_metric
 from mlpm.services.runs import runs_for_task
@@ -21,6 +21,8 @@ class TaskDetails:
     lessons: list[Lesson]
     commits: list[Any] = field(default_factory=list)
     runs: list[Any] = field(default_factory=list)
+    # Moves made on every replica (sync), the kept one marked; empty on a lone replica.
+    synced_moves: list[dict[str, Any]] = field(default_factory=list)
 
     def runs_json(self) -> list[dict[str, Any]]:
         """The task's runs, each with its headline number (`key_metric`)."""
@@ -34,6 +36,7 @@ class TaskDetails:
             "lessons": [lesson.to_json() for lesson in self.lessons],
             "commits": [c.to_json() for c in self.commits],
             "runs": self.runs_json(),
+            **({"synced_moves": self.synced_moves} if self.synced_moves else {}),
         }
 
 
@@ -62,4 +65,10 @@ def gather(store: Store, task_id: int) -> TaskDetails:
         lessons=lessons,
         commits=commits_for_task(store, task_id),
         runs=runs_for_task(store, task_id),
+        synced_moves=_synced_moves(store, task.gid),
     )
+
+
+def _synced_moves(store: Store, gid: str) -> list[dict[str, Any]]:
+    moves = sync_merge.column_history(store, gid)
+    return moves if len({m["replica"] for m in moves}) > 1 else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlpm.errors import NotFound
 from mlpm.models import Project, Task, column_name
+from mlpm.services.task_ids import shorts
 from mlpm.store import Store
 
 _SELECT = (
@@ -15,7 +16,14 @@ def get(store: Store, task_id: int) -> Task:
     row = store.one(_SELECT + " WHERE task.id = ?", (task_id,))
     if row is None:
         raise NotFound(f"no task with id {task_id}")
-    return Task.from_row(row)
+    return _with_short_ids(store, [Task.from_row(row)])[0]
+
+
+def _with_short_ids(store: Store, tasks: list[Task]) -> list[Task]:
+    short = shorts(store, [t.gid for t in tasks])
+    for t in tasks:
+        t.short_id = short.get(t.gid, "")
+    return tasks
 
 
 def list_tasks(
@@ -45,4 +53,4 @@ def list_tasks(
     )
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [Task.from_row(r) for r in store.query(sql, params)]
+    return _with_short_ids(store, [Task.from_row(r) for r in store.query(sql, params)])

@@ -13,6 +13,8 @@ from typing import Any
 from mlpm import clock
 from mlpm.store import opening
 from mlpm.store.bulk import BulkWrites, quoted
+from mlpm.store.ids import GID_TABLES, mint
+from mlpm.store.ops import OpWriter
 
 # Primary key of each table the event log can restore; `id` unless listed.
 PRIMARY_KEYS = {"setting": "key", "task_commit": "rowid"}
@@ -145,7 +147,9 @@ class Store:
 
 class Tx(BulkWrites):
     """Row changes inside one write transaction, each logged to `event` with before/after
-    (bulk writes: one note per call, see `mlpm.store.bulk`)."""
+    (bulk writes: one note per call, see `mlpm.store.bulk`); a change of a shared or personal
+    entity also appends its field-level ops (`mlpm.store.ops`) unless `emit_ops` is off
+    (applying ops received from other replicas)."""
 
     def __init__(
         self, store: Store, batch: int, command: str, undoable: bool, logged: bool = True
@@ -157,6 +161,8 @@ class Tx(BulkWrites):
         self.undoable = undoable
         self.logged = logged
         self.forced = False
+        self.emit_ops = logged
+        self.ops = OpWriter(self._conn)
 
     def row(self, table: str, key: Any) -> dict[str, Any] | None:
         """The row of `table` with primary key `key`, as stored now."""
@@ -193,10 +199,15 @@ class Tx(BulkWrites):
         )
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
-        """Insert a row; return its primary key (the new rowid)."""
+        """Insert a row (a shared entity gets its global id here); return its primary key."""
+        if table in GID_TABLES and "gid" not in values:
+            values = {**values, "gid": mint()}
         rowid = self._put(table, values)
         key = values.get(PRIMARY_KEYS.get(table, "id"), rowid)
-        self.log(table, key, "insert", None, self.row(table, key))
+        after = self.row(table, key)
+        self.log(table, key, "insert", None, after)
+        if self.emit_ops:
+            self.ops.changed(table, None, after)
         return key  # type: ignore[return-value]
 
     def update(self, table: str, key: Any, changes: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +220,8 @@ class Tx(BulkWrites):
         self._set(table, key, changes)
         after = self.row(table, key)
         self.log(table, key, "update", before, after)
+        if self.emit_ops:
+            self.ops.changed(table, before, after)
         return after  # type: ignore[return-value]
 
     def delete(self, table: str, key: Any) -> None:
@@ -217,6 +230,8 @@ class Tx(BulkWrites):
             return
         self._remove(table, key)
         self.log(table, key, "delete", before, None)
+        if self.emit_ops:
+            self.ops.changed(table, before, None)
 
     def restore(self, table: str, key: Any, before: dict[str, Any] | None) -> None:
         """Put one row back as an event recorded it before (None: it did not exist):
@@ -234,6 +249,20 @@ class Tx(BulkWrites):
             self._set(table, key, before)
             action = "update"
         self.log(table, key, action, current, before)
+        if self.emit_ops:  # compensating ops: other replicas see the undo too
+            self.ops.changed(table, current, before, revived=current is None)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Changes inside are undone together if it raises (the transaction goes on)."""
+        self._conn.execute("SAVEPOINT tx_part")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK TO tx_part")
+            self._conn.execute("RELEASE tx_part")
+            raise
+        self._conn.execute("RELEASE tx_part")
 
     def note(self, entity: str, entity_id: Any, details: dict[str, Any]) -> None:
         """Log something that is not a row change (a sync, an override); never undone."""

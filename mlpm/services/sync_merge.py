@@ -1,0 +1,280 @@
+"""Merging ops: an entity's row is a function of the set of its ops, so replicas that hold
+the same ops hold the same rows, whatever order the ops came in.
+
+Rules (per entity, from all its ops):
+- a plain field: last writer wins, by (Lamport clock, replica id);
+- tags: an add-wins set (a remove takes away only the adds its replica had seen);
+- board and plan order: `rank` / `position` are plain fields (fractional ranks), ties are
+  broken by gid where the order is read;
+- existence: the winning `_deleted` op; an entity whose creating ops have not arrived waits;
+- personal entities (day plan, focus sessions) are written only into their person's
+  databases (ops made by this replica or by its author); the ops are kept either way;
+- limits (WIP, day capacity) are not checked: a merged column may be over its limit.
+Rows are written through `Tx` (logged, not undoable) without emitting new ops.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from mlpm.store import Store, Tx
+from mlpm.store.ids import GID_TABLES
+from mlpm.store.ops import (
+    DELETED,
+    FOREIGN,
+    LOCAL_FIELDS,
+    PERSONAL,
+    SET_FIELDS,
+    Op,
+    replica_id_of,
+    tag_state,
+)
+
+KIND_ORDER = {kind: n for n, kind in enumerate(GID_TABLES)}  # parents before children
+
+
+@dataclass(slots=True)
+class MergeResult:
+    new_ops: int = 0
+    written: int = 0  # rows inserted, updated or deleted
+    waiting: list[str] = field(default_factory=list)  # entities that cannot be written yet
+
+
+def fold(ops: list[Op]) -> dict[str, Any]:
+    """The entity's fields as its ops decide them (field -> value)."""
+    state: dict[str, Any] = {}
+    winners: dict[str, tuple[int, str]] = {}
+    sets: dict[str, list[tuple[int, str, Any]]] = {}
+    kind = ops[0].kind if ops else ""
+    for op in ops:
+        if (kind, op.field) in SET_FIELDS:
+            sets.setdefault(op.field, []).append((op.lamport, op.replica, op.value))
+        elif op.key > winners.get(op.field, (0, "")):
+            winners[op.field] = op.key
+            state[op.field] = op.value
+    for name, set_ops in sets.items():
+        state[name] = json.dumps(list(tag_state(set_ops)))
+    return state
+
+
+def receive(store: Store, ops: list[Op], *, command: str = "sync") -> MergeResult:
+    """Store ops from other replicas and write the rows they change."""
+    result = MergeResult()
+    with store.write(command, undoable=False) as tx:
+        tx.emit_ops = False
+        result.new_ops = tx.ops.receive(ops)
+        touched = sorted(
+            {(o.kind, o.gid) for o in ops}, key=lambda e: (KIND_ORDER.get(e[0], 99), e)
+        )
+        _write_all(store, tx, touched, result)
+    return result
+
+
+def keep(store: Store, ops: list[Op]) -> int:
+    """Store ops without writing rows (a rebuild writes them all next); return how many
+    were new."""
+    with store.write("sync read", undoable=False) as tx:
+        return tx.ops.receive(ops)
+
+
+def rebuild(store: Store) -> MergeResult:
+    """Recreate every shared and personal table from the op log alone (rows keep their local
+    ids, so `Task: 12` still names the same task, and their machine-local fields). One bulk
+    insert per table and column set; a row that clashes is written alone, or reported."""
+    result = MergeResult()
+    me, author = replica_id_of(store), _author(store)
+    with store.write("sync rebuild", undoable=False) as tx, tx.noting("sync", "rebuild"):
+        tx.emit_ops = False
+        tx.defer_foreign_keys()
+        kept: dict[tuple[str, str], dict[str, Any]] = {}
+        for table in GID_TABLES:
+            for row in store.query(f'SELECT rowid AS "_key", * FROM "{table}"'):
+                kept[(table, row["gid"])] = row
+        for table in reversed(GID_TABLES):
+            tx.delete_where(table, "true")
+        rows = store.query("SELECT * FROM op ORDER BY kind, gid, lamport, replica")
+        entities: dict[str, list[tuple[str, list[Op]]]] = {}
+        for (kind, gid), group in groupby(rows, key=itemgetter("kind", "gid")):
+            if kind in KIND_ORDER:
+                entities.setdefault(kind, []).append((gid, [Op.from_row(r) for r in group]))
+        for kind in GID_TABLES:
+            _rebuild_table(store, tx, kind, entities.get(kind, []), me, author, kept, result)
+    return result
+
+
+def _rebuild_table(
+    store: Store,
+    tx: Tx,
+    kind: str,
+    entities: list[tuple[str, list[Op]]],
+    me: str,
+    author: str,
+    kept: dict[tuple[str, str], dict[str, Any]],
+    result: MergeResult,
+) -> None:
+    columns = _columns(store, kind)
+    refs = {ref for (table, _), ref in FOREIGN.items() if table == kind}
+    local = {
+        ref: {r["gid"]: r["id"] for r in store.query(f'SELECT gid, id FROM "{ref}"')}
+        for ref in refs
+    }
+    shapes: dict[tuple[str, ...], list[tuple[str, list[Any]]]] = {}
+    for gid, ops in entities:
+        state = fold(ops)
+        if state.get(DELETED) or (kind in PERSONAL and not _mine(ops, me, author)):
+            continue
+        values = _row_values(kind, state, columns)
+        missing = [
+            f"waits for {FOREIGN[(kind, name)]} {str(v)[:8]}"
+            for name, v in values.items()
+            if (kind, name) in FOREIGN and v is not None and v not in local[FOREIGN[(kind, name)]]
+        ]
+        if missing:
+            result.waiting.append(f"{kind} {gid[:8]}: {missing[0]}")
+            continue
+        for name, v in values.items():
+            if (kind, name) in FOREIGN and v is not None:
+                values[name] = local[FOREIGN[(kind, name)]][v]
+        old = kept.get((kind, gid))
+        if old is not None:
+            values.update({n: old[n] for table, n in LOCAL_FIELDS if table == kind})
+            if "id" in columns:
+                values["id"] = old["id"]
+        values["gid"] = gid
+        shapes.setdefault(tuple(values), []).append((gid, list(values.values())))
+    for names, batch in shapes.items():
+        try:
+            with tx.savepoint():
+                result.written += tx.insert_many(kind, names, [v for _, v in batch])
+        except sqlite3.IntegrityError:  # one row clashes: write them one by one, report it
+            for gid, row in batch:
+                try:
+                    with tx.savepoint():
+                        tx.insert(kind, dict(zip(names, row, strict=True)))
+                        result.written += 1
+                except sqlite3.IntegrityError as exc:
+                    result.waiting.append(f"{kind} {gid[:8]}: {exc}")
+
+
+def _row_values(kind: str, state: dict[str, Any], columns: frozenset[str]) -> dict[str, Any]:
+    """The fields of `state` this table has (unknown ones, a newer mlpm's, stay in the log)."""
+    return {
+        name: value
+        for name, value in state.items()
+        if name in columns and name not in ("id", "gid") and (kind, name) not in LOCAL_FIELDS
+    }
+
+
+def _write_all(
+    store: Store,
+    tx: Tx,
+    touched: list[tuple[str, str]],
+    result: MergeResult,
+) -> None:
+    me, author = replica_id_of(store), _author(store)
+    waiting = [e for e in touched if e[0] in KIND_ORDER]
+    while waiting:  # a child whose parent came later in the list is tried again
+        left = []
+        for kind, gid in waiting:
+            ops = [Op.from_row(r) for r in store.query(_OPS, (kind, gid))]
+            try:
+                with tx.savepoint():
+                    result.written += _write(store, tx, kind, gid, ops, me, author)
+            except (_Waiting, sqlite3.IntegrityError) as exc:
+                left.append((kind, gid, str(exc)))
+        if len(left) == len(waiting):
+            result.waiting += [f"{kind} {gid[:8]}: {why}" for kind, gid, why in left]
+            return
+        waiting = [(kind, gid) for kind, gid, _ in left]
+
+
+_OPS = "SELECT * FROM op WHERE kind = ? AND gid = ? ORDER BY lamport, replica"
+
+
+class _Waiting(Exception):
+    """The entity cannot be written yet (a row it refers to has not arrived)."""
+
+
+def _author(store: Store) -> str:
+    row = store.one("SELECT value FROM setting WHERE key = 'sync.author'")
+    return str(json.loads(row["value"])) if row else ""
+
+
+_COLUMNS: dict[tuple[str, str], frozenset[str]] = {}  # (database, table): the schema is
+# fixed once the database is open and migrated
+
+
+def _columns(store: Store, table: str) -> frozenset[str]:
+    key = (str(store.path), table)
+    if key not in _COLUMNS:
+        rows = store.query(f'PRAGMA table_info("{table}")')
+        _COLUMNS[key] = frozenset(c["name"] for c in rows)
+    return _COLUMNS[key]
+
+
+def _mine(ops: list[Op], me: str, author: str) -> bool:
+    first = ops[0]
+    return first.replica == me or (bool(author) and first.author == author)
+
+
+def _write(
+    store: Store,
+    tx: Tx,
+    kind: str,
+    gid: str,
+    ops: list[Op],
+    me: str,
+    author: str,
+) -> int:
+    """Bring one row in line with its ops; return 1 if it changed."""
+    if not ops:
+        return 0
+    state = fold(ops)
+    existing = store.one(f'SELECT rowid AS "_key", * FROM "{kind}" WHERE gid = ?', (gid,))
+    gone = bool(state.get(DELETED)) or (kind in PERSONAL and not _mine(ops, me, author))
+    if gone:
+        if existing is None:
+            return 0
+        tx.delete(kind, existing["_key"])
+        return 1
+    values = _row_values(kind, state, _columns(store, kind))
+    for name, value in values.items():
+        ref = FOREIGN.get((kind, name))
+        if ref and value is not None:
+            values[name] = _local_id(store, ref, value)
+    if existing is not None:
+        changes = {c: v for c, v in values.items() if existing.get(c) != v}
+        if not changes:
+            return 0
+        tx.update(kind, existing["_key"], changes)
+        return 1
+    tx.insert(kind, {**values, "gid": gid})
+    return 1
+
+
+def _local_id(store: Store, table: str, gid: Any) -> int:
+    row = store.one(f'SELECT id FROM "{table}" WHERE gid = ?', (gid,))
+    if row is None:
+        raise _Waiting(f"waits for {table} {str(gid)[:8]}")
+    return int(row["id"])
+
+
+def column_history(store: Store, gid: str) -> list[dict[str, Any]]:
+    """Every move of a task from every replica, in merge order, the kept one marked: a drop
+    on one machine against a start on another shows both ("dropped on gpu-box: kept")."""
+    rows = store.query(
+        "SELECT * FROM op WHERE kind = 'task' AND gid = ? AND field = 'column'"
+        " ORDER BY lamport, replica",
+        (gid,),
+    )
+    moves = [Op.from_row(r) for r in rows]
+    last = max((m.key for m in moves), default=None)
+    return [
+        {"at": m.at, "replica": m.replica, "author": m.author, "to": m.value, "kept": m.key == last}
+        for m in moves
+    ]
