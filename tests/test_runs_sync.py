@@ -313,7 +313,7 @@ def test_a_resync_of_the_original_repairs_a_run_a_duplicate_had_replaced(
     info = read_run(trunc)
     info.path = str(trunc)
     with store.write("old runs sync", undoable=False) as tx:
-        run_sync._upsert_runs(tx, [run_sync._row(info, None, "2026-11-24")])
+        run_sync.upsert_runs(tx, [run_sync.run_row(info, None, "2026-11-24")])
     assert _shown(cli, run_id)["state"] != "finished"
 
     result = cli("runs", "sync", str(original.parent))

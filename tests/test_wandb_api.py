@@ -8,7 +8,7 @@ import pytest
 
 from mlpm.errors import MlpmError
 from mlpm.integrations import wandb_api
-from mlpm.services import run_history, run_sync
+from mlpm.services import run_history, run_sync, run_sync_remote
 from mlpm.services import runs as service
 
 
@@ -76,7 +76,7 @@ def _runs() -> list[FakeRun]:
 
 def test_a_remote_sync_imports_runs_in_bulk_with_their_commit(store):
     api = FakeApi(_runs())
-    report = run_sync.sync_remote(store, "team/asr", api=api)
+    report = run_sync_remote.sync_remote(store, "team/asr", api=api)
     assert (report.added, report.updated, report.warnings) == (2, 0, [])
     assert api.calls[0]["path"] == "team/asr"
     assert api.calls[0]["lazy"] is False and api.calls[0]["order"] == "+created_at"
@@ -90,9 +90,9 @@ def test_a_remote_sync_imports_runs_in_bulk_with_their_commit(store):
 
 def test_a_second_remote_sync_asks_only_for_newer_runs(store):
     api = FakeApi(_runs())
-    run_sync.sync_remote(store, "team/asr", api=api)
+    run_sync_remote.sync_remote(store, "team/asr", api=api)
     api.all.append(FakeRun("r3", "2026-03-01T11:00:00Z"))  # created in the same second as r2
-    report = run_sync.sync_remote(store, "team/asr", api=api)
+    report = run_sync_remote.sync_remote(store, "team/asr", api=api)
     assert api.calls[1]["filters"] == {"createdAt": {"$gte": "2026-03-01T11:00:00"}}
     assert (report.added, report.updated, report.files) == (1, 0, 1)
     assert [r.id for r in service.list_runs(store)] == ["r1", "r2", "r3"]
@@ -100,7 +100,7 @@ def test_a_second_remote_sync_asks_only_for_newer_runs(store):
 
 def test_remote_history_scans_each_key_alone_and_is_cached(store):
     api = FakeApi(_runs())
-    run_sync.sync_remote(store, "team/asr", api=api)
+    run_sync_remote.sync_remote(store, "team/asr", api=api)
     series = run_history.history(store, "r1", ["loss", "val_loss", "nothing"], api=api)
     assert series["loss"][0] == (0, 1.0) and len(series["loss"]) == 5
     assert series["val_loss"] == [(5, 0.7)] and "nothing" not in series
@@ -116,7 +116,7 @@ def test_api_failures_and_bad_addresses_are_clear_errors(store, cli):
             raise ConnectionError("network is unreachable")
 
     with pytest.raises(MlpmError, match="W&B API error for team/asr: network is unreachable"):
-        run_sync.sync_remote(store, "team/asr", api=Broken([]))
+        run_sync_remote.sync_remote(store, "team/asr", api=Broken([]))
     assert store.scalar("SELECT COUNT(*) FROM run") == 0
     bad = cli("runs", "sync", "--remote", "just-a-project")
     assert bad.exit_code == 2 and "ENTITY/PROJECT" in bad.stderr
@@ -127,7 +127,7 @@ def test_old_wandb_without_the_lazy_argument_still_works(store):
         def runs(self, path, filters=None, order="+created_at", per_page=50):
             return super().runs(path, filters, order, per_page)
 
-    assert run_sync.sync_remote(store, "team/asr", api=OldApi(_runs())).added == 2
+    assert run_sync_remote.sync_remote(store, "team/asr", api=OldApi(_runs())).added == 2
 
 
 def test_wandb_api_module_does_not_import_wandb_until_asked():
@@ -146,11 +146,11 @@ def test_wandb_api_module_does_not_import_wandb_until_asked():
 def test_runs_still_running_at_the_last_sync_are_refreshed(store):
     api = FakeApi(_runs())
     api.all[0].state = "running"
-    run_sync.sync_remote(store, "team/asr", api=api)
+    run_sync_remote.sync_remote(store, "team/asr", api=api)
     assert service.get_run(store, "r1").state == "running"
     api.all[0].state = "finished"
     api.all[0].summary = {"loss": 0.1}
-    report = run_sync.sync_remote(store, "team/asr", api=api)
+    report = run_sync_remote.sync_remote(store, "team/asr", api=api)
     assert (report.added, report.updated) == (0, 1)
     r1 = service.get_run(store, "r1")
     assert r1.state == "finished" and r1.summary == {"loss": 0.1}
@@ -163,7 +163,7 @@ def test_a_run_imported_from_local_files_is_not_replaced_by_its_remote_copy(stor
     run_dir.mkdir(parents=True)
     (run_dir / "run-r1.wandb").write_bytes(ww.build_run("r1", name="local", program="t.py"))
     run_sync.sync_local(store, [tmp_path / "wandb"])
-    report = run_sync.sync_remote(store, "team/asr", api=FakeApi(_runs()))
+    report = run_sync_remote.sync_remote(store, "team/asr", api=FakeApi(_runs()))
     assert (report.added, report.unchanged) == (1, 1)
     r1 = service.get_run(store, "r1")
     assert r1.source == "online" and r1.program == "t.py"

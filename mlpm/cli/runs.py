@@ -56,13 +56,13 @@ def sync(
 ) -> None:
     """Import runs from W&B directories (default: wandb/ in the project's repository)."""
     from mlpm.errors import UsageError
-    from mlpm.services import run_sync
+    from mlpm.services import run_sync, run_sync_remote
 
     store = open_store()
     if remote:
         if paths or full:
             raise UsageError("give either PATHs (and --full) or --remote, not both")
-        report = run_sync.sync_remote(store, remote, metadata=metadata)
+        report = run_sync_remote.sync_remote(store, remote, metadata=metadata)
     else:
         if metadata:
             raise UsageError("--metadata goes with --remote")

@@ -1,5 +1,5 @@
 """Import tracker runs: local W&B directories (`.wandb` files), MLflow stores
-(`mlflow_stores`) or the W&B API.
+(`mlflow_stores`); the W&B API is `run_sync_remote`.
 
 Runs land in the `run` table; each local file's size and mtime go to `run_file`, so an
 unchanged file is skipped at the next sync. Querying imported runs is `mlpm.services.runs`.
@@ -28,14 +28,14 @@ _RUN_COLUMNS = (
     *("job_type", "tags", "notes", "state", "exit_code", "start_time", "runtime", "config"),
     *("summary", "commit_sha", "git_remote", "host", "program", "args", "wandb_version"),
     *("path", "imported_at", "updated_at"),
-)  # the order of `_row`
+)  # the order of `run_row`
 # A re-import refreshes everything but the first import's time; a run keeps its project
 # when the new import knows none.
 _RUN_UPDATE = [c for c in _RUN_COLUMNS if c not in ("id", "imported_at", "project_id")]
 _FILE_COLUMNS = ("path", "size", "mtime_ns", "run_id", "state", "problem", "synced_at")
 
 
-def _upsert_runs(tx: Tx, rows: Sequence[tuple[Any, ...]]) -> None:
+def upsert_runs(tx: Tx, rows: Sequence[tuple[Any, ...]]) -> None:
     tx.upsert_many(
         "run", _RUN_COLUMNS, rows, key=("id",), update=_RUN_UPDATE, coalesce=("project_id",)
     )
@@ -57,7 +57,7 @@ class SyncReport:
         return asdict(self)
 
 
-def _row(info: RunInfo, project_id: int | None, now: str) -> tuple[Any, ...]:
+def run_row(info: RunInfo, project_id: int | None, now: str) -> tuple[Any, ...]:
     return (
         info.run_id,
         info.source,
@@ -123,7 +123,7 @@ def _slug(store: Store, project_id: int | None) -> str | None:
     return store.scalar("SELECT slug FROM project WHERE id = ?", (project_id,))
 
 
-def _current_project_id(store: Store) -> int | None:
+def current_project_id(store: Store) -> int | None:
     from mlpm.services import projects
 
     project = projects.current_or_none(store)
@@ -222,7 +222,7 @@ def sync_local(
     mlflow = [ref for refs, _ in found.values() for ref in refs]
     roots = [root for root in roots if not found[root][1]]  # an MLflow store holds no W&B run
     if project_id is None:
-        project_id = _current_project_id(store)
+        project_id = current_project_id(store)
     known = {
         row["path"]: row
         for row in store.query("SELECT path, size, mtime_ns, run_id, state, problem FROM run_file")
@@ -321,87 +321,16 @@ def sync_local(
     owners, filed = run_projects.owners(store, list(infos.values()), project_id)
     if set(filed) - {_slug(store, project_id)}:
         report.filed = filed
-    run_rows = {run_id: _row(info, owners[run_id], now) for run_id, info in infos.items()}
+    run_rows = {run_id: run_row(info, owners[run_id], now) for run_id, info in infos.items()}
     report.added = sum(run_id not in stored for run_id in run_rows)
     report.updated = len(run_rows) - report.added
     if file_rows:
         with store.write("runs sync", undoable=False) as tx:
-            _upsert_runs(tx, list(run_rows.values()))
+            upsert_runs(tx, list(run_rows.values()))
             tx.upsert_many("run_file", _FILE_COLUMNS, list(file_rows.values()), key=("path",))
             tx.note(
                 "run",
                 "sync",
                 {"added": report.added, "updated": report.updated, "files": report.files},
             )
-    return report
-
-
-def sync_remote(
-    store: Store,
-    address: str,
-    *,
-    api: Any = None,
-    metadata: bool = False,
-    project_id: int | None = None,
-) -> SyncReport:
-    """Import runs of `ENTITY/PROJECT` through `wandb.Api`, those created since the last sync.
-
-    `api` stands in for `wandb.Api()` (tests); without it wandb is imported here.
-    """
-    from mlpm.integrations import wandb_api
-
-    entity, project = wandb_api.parse_address(address)
-    address = f"{entity}/{project}"
-    if project_id is None:
-        project_id = _current_project_id(store)
-    since = store.scalar("SELECT last_created_at FROM remote_sync WHERE address = ?", (address,))
-    existing = {row["id"]: row["source"] for row in store.query("SELECT id, source FROM run")}
-    report = SyncReport()
-    now = clock.stamp()
-    rows: dict[str, tuple[Any, ...]] = {}
-    last = since
-    for info, created_at in wandb_api.fetch_runs(
-        entity, project, since=since, api=api, metadata=metadata
-    ):
-        if since and created_at == since and info.run_id in existing:
-            continue  # the last run of the previous sync, asked for again by `$gte`
-        report.files += 1
-        if created_at and (last is None or created_at > last):
-            last = created_at
-        if existing.get(info.run_id, "remote") != "remote":
-            report.unchanged += 1  # imported from its local files, which say more
-            continue
-        if info.problems:
-            report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")
-        if info.run_id in existing or info.run_id in rows:
-            report.updated += 1
-        else:
-            report.added += 1
-        rows[info.run_id] = _row(info, project_id, now)
-    # Runs still running at the last sync were created before `since`: refresh them one by one.
-    running = [
-        row["id"]
-        for row in store.query(
-            "SELECT id FROM run WHERE source = 'remote' AND state = 'running' AND entity = ?"
-            " AND wandb_project = ?",
-            (entity, project),
-        )
-        if row["id"] not in rows
-    ]
-    for info in wandb_api.refetch_runs(entity, project, running, api=api, metadata=metadata):
-        if info.problems:
-            report.warnings.append(f"{address}/{info.run_id}: {'; '.join(info.problems)}")
-            continue
-        report.updated += 1
-        rows[info.run_id] = _row(info, project_id, now)
-    with store.write(f"runs sync --remote {address}", undoable=False) as tx:
-        _upsert_runs(tx, list(rows.values()))
-        tx.upsert_many(
-            "remote_sync",
-            ("address", "last_created_at", "synced_at"),
-            [(address, last, now)],
-            key=("address",),
-        )
-        if rows:
-            tx.note("run", "sync", {"remote": address, "added": report.added})
     return report
