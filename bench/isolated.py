@@ -37,6 +37,9 @@ def isolated(prefix: str, *, keep: Path | None = None) -> Iterator[Path]:
         os.environ[f"GIT_{who}_NAME"] = "mlpm bench"
         os.environ[f"GIT_{who}_EMAIL"] = "bench@example.com"
     os.environ["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+    # With the prefix and no bytecode written (PYTHONDONTWRITEBYTECODE, set on some machines),
+    # every child would compile everything it imports: time that, not the app.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.pycache_prefix = str(root / "pycache")
     (root / "tmp").mkdir(exist_ok=True)
     os.environ["TMPDIR"] = str(root / "tmp")
