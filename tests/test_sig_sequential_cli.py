@@ -120,9 +120,11 @@ def test_runs_sequential_pairs_by_seed(cli, db_path: Path) -> None:
 
 
 def test_contradicting_intervals_are_named_never_printed_backwards(cli) -> None:
-    # A repeating pattern, far from normal: the running intersection empties at seed 30.
-    a = ",".join(f"{0.7 + 0.01 * (i % 5):.3f}" for i in range(30))
-    b = ",".join(f"{0.7 + 0.01 * ((i + 2) % 5) + 0.0005 * (i % 2):.3f}" for i in range(30))
+    # Three tight gains, then twenty tight losses: far from normal, and the early interval
+    # (around +0.02) and the late one (around -0.025) do not meet.
+    diffs = [0.02, 0.0201, 0.0199] + [-0.03 + 0.0001 * (i % 3 - 1) for i in range(20)]
+    a = ",".join(["0.5"] * len(diffs))
+    b = ",".join(f"{0.5 + d:.4f}" for d in diffs)
     data = json.loads(cli("sig", "seeds", a, b, "--sequential", "--json").stdout)
     assert data["ci_low"] <= data["ci_high"]
     assert any("contradict each other" in w for w in data["warnings"])

@@ -3,6 +3,8 @@ the anytime-valid sequences, and not for the plain t-test."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -56,7 +58,9 @@ def test_decisions() -> None:
     better = sequential_test(list(a), list(a + 0.02 + rng.normal(0, 0.002, 10)))
     assert better.decision == "b_better" and better.ci_low > 0
     assert better.decision_text.startswith("B is better than A (anytime-valid CI [")
-    loss = sequential_test(list(a), list(a + 0.02), higher_is_better=False, label_b="new")
+    loss = sequential_test(
+        list(a), list(a + 0.02 + rng.normal(0, 0.002, 10)), higher_is_better=False, label_b="new"
+    )
     assert loss.decision == "a_better"
     tight = sequential_test(list(a), list(a + rng.normal(0, 0.0005, 10)), delta=0.01)
     assert tight.decision == "no_difference"
@@ -71,3 +75,28 @@ def test_refusals() -> None:
         sequential_test([0.1] * 6, [0.2] * 6, max_seeds=5)
     with pytest.raises(UsageError, match="outside the bounds"):
         sequential_test([0.1, 0.2, 1.5], [0.2, 0.3, 0.4], bounds=(0.0, 1.0))
+
+
+def test_equal_differences_print_no_zero_width_interval() -> None:
+    """All differences equal: the t sequence has no spread, so it says so and shows no
+    interval (never [0.1, 0.1]); with --bounds the assumption-free sequence still speaks."""
+    from mlpm.stats.sequential import sequential_test
+
+    flat = sequential_test([0.5] * 6, [0.6] * 6)
+    assert flat.decision == "continue"
+    assert "all 6 differences equal +0.1" in flat.decision_text
+    assert math.isnan(flat.ci_low) and math.isnan(flat.ci_high)
+    bounded = sequential_test([0.5] * 6, [0.6] * 6, bounds=(0.0, 1.0))
+    assert bounded.ci_low < bounded.ci_high
+
+
+def test_an_early_flat_stretch_does_not_pin_the_interval() -> None:
+    """Three equal differences, then spread: the interval is the later looks' (it contains
+    the mean), not the single point of the flat looks."""
+    from mlpm.stats.sequential import sequential_test
+
+    a = [0.5, 0.5, 0.5, 0.51, 0.49, 0.5, 0.52]
+    b = [0.6, 0.6, 0.6, 0.58, 0.63, 0.61, 0.6]
+    result = sequential_test(a, b)
+    assert result.ci_low < result.mean_difference < result.ci_high
+    assert result.ci_high - result.ci_low > 1e-3

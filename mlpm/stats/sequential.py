@@ -124,6 +124,10 @@ def t_sequence(d: Any, alpha: float, max_seeds: int) -> tuple[Any, Any]:
     var = np.maximum((np.cumsum(d * d, axis=-1) - n * mean**2) / np.maximum(n - 1, 1), 0.0)
     crit = np.where(n >= MIN_LOOK, special.stdtrit(np.maximum(n - 1, 1), 1 - level / 2), np.nan)
     half = crit * np.sqrt(var / n)
+    # A look whose differences are all equal has no spread: its zero-width interval says
+    # nothing (and would pin the running intersection to one point), so it counts as no look.
+    flat = var <= 1e-24 * np.maximum(mean**2, 1e-300)
+    half = np.where(flat, np.nan, half)
     return mean - half, mean + half
 
 
@@ -211,6 +215,14 @@ def sequential_test(
     ci_low, ci_high = float(low[-1]), float(high[-1])
     mean = float(d.mean())
     decision, text = _decide(ci_low, ci_high, delta, higher_is_better, label_a, label_b, n)
+    flat = float(np.ptp(d)) <= 1e-12 * max(float(np.abs(d).max(initial=0.0)), 1e-300)
+    if bounds is None and n >= MIN_LOOK and flat and decision == "continue":
+        ci_low = ci_high = math.nan  # never a zero-width interval
+        text = (
+            f"keep adding seeds: all {n} differences equal {mean:+.4g} so far, no "
+            "spread for the t sequence to build an interval from (--bounds LOW,HIGH gives a "
+            "sequence that needs none)"
+        )
     return SequentialResult(
         decision=decision,
         decision_text=text,
