@@ -162,6 +162,9 @@ async def test_the_compare_screen_alone_lists_saved_comparisons_and_shows_each(
         await pilot.press("down")
         await settle(pilot)
         assert shown(app, "#compare-verdict").startswith("too few runs (1 vs 1)")
+        # the list says it in words, never the record's code
+        verdicts = [str(log.get_row_at(i)[5]) for i in range(log.row_count)]
+        assert "too few to tell" in verdicts and "too_few" not in verdicts, verdicts
         assert f"{MARKUP_NAME}: mean 0.6 (n = 1)" in shown(app, "#compare-body")
         # escape goes back only from a pushed comparison, never out of the mode
         await pilot.press("escape")

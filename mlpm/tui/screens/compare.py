@@ -51,6 +51,11 @@ VERDICT_SHORT = {
     "no_difference": "no difference",
     "continue": "keep adding seeds",
     "summary": "suite",  # a benchmark suite describes; it calls no winner
+    "too_few": "too few to tell",
+    "equivalent": "equivalent",
+    "differ": "some differ",
+    "regression": "regression",
+    "ok": "no regression",
 }
 
 
