@@ -209,3 +209,19 @@ def test_list_all_names_each_tasks_project(cli):
     assert lines[1].split()[:3] == ["2", "vision-transfor…", "backlog"]
     # one project: no project column
     assert cli("task", "list", "-p", "vision-transformers").output.split()[:2] == ["2", "backlog"]
+
+
+def test_a_tag_filter_still_counts_the_whole_column_against_its_limit(store) -> None:
+    """With a filter on, "Doing 0/2" would hide a full column: the header counts every card
+    against the limit and says how many the filter shows."""
+    from mlpm.services import board, projects, tasks
+
+    project = projects.add(store, "tagged")
+    for title in ("one", "two"):
+        tasks.start(store, tasks.add(store, title, project="tagged", tags=["model"]).task.id)
+    doing = {c.name: c for c in board.columns(store, project, tag="data")}["doing"]
+    assert doing.tasks == []
+    assert doing.header == "Doing 2/2 (0 #data)"
+    assert doing.at_limit
+    unfiltered = {c.name: c for c in board.columns(store, project)}["doing"]
+    assert unfiltered.header == "Doing 2/2"

@@ -30,17 +30,23 @@ class Column:
     count: int  # cards in `tasks` as a whole (a window may read fewer)
     limit: Limit | None
     waiting: list[Task] = field(default_factory=list)
+    tag: str | None = None  # the filter `tasks`, `count` and `waiting` were read with
+    whole: int | None = None  # with a filter: every card the column holds, filtered or not
 
     @property
     def held(self) -> int:
-        """Every card in the column, leftovers included (what a WIP limit counts)."""
-        return self.count + len(self.waiting)
+        """Every card in the column, leftovers included (what a WIP limit counts), whatever
+        the filter shows."""
+        return self.whole if self.whole is not None else self.count + len(self.waiting)
 
     @property
     def header(self) -> str:
-        """ "Doing 2/2" when limited, "Backlog 14" otherwise; "Today 4 (1 to review)"."""
+        """ "Doing 2/2" when limited, "Backlog 14" otherwise; "Today 4 (1 to review)"; with a
+        tag filter, the whole column still counts against the limit: "Doing 2/2 (0 #data)"."""
         label = self.name.capitalize()
         text = f"{label} {self.held}/{self.limit.limit}" if self.limit else f"{label} {self.held}"
+        if self.tag is not None:
+            text += f" ({self.count + len(self.waiting)} #{self.tag})"
         return text + (f" ({len(self.waiting)} to review)" if self.waiting else "")
 
     @property
@@ -120,12 +126,15 @@ def columns(
         if only is not None and name not in only:
             continue
         cap = (windows or {}).get(name)
+        whole = count(store, project.id, name) if tag else None
         if name == "today":  # the day plan's order, leftovers apart
             today = today_column.read(store, project, tag=tag)
             shown = today.tasks[:cap] if cap else today.tasks
-            result.append(Column(name, shown, len(today.tasks), wip.get(name), today.waiting))
-            continue
-        tasks = list_tasks(store, project=project, column=name, tag=tag, limit=cap)
-        total = len(tasks) if cap is None else count(store, project.id, name, tag=tag)
-        result.append(Column(name, tasks, total, wip.get(name)))
+            column = Column(name, shown, len(today.tasks), wip.get(name), today.waiting)
+        else:
+            tasks = list_tasks(store, project=project, column=name, tag=tag, limit=cap)
+            total = len(tasks) if cap is None else count(store, project.id, name, tag=tag)
+            column = Column(name, tasks, total, wip.get(name))
+        column.tag, column.whole = tag, whole
+        result.append(column)
     return result
