@@ -39,7 +39,7 @@ def test_sig_runs_compares_the_finished_seeds_paired(cli, project, endings_copy:
     assert by_hand["why"].startswith("paired by config 'seed'")
     assert groups["n_a"] == groups["n_b"] == 3
     assert groups["p_value"] == by_hand["p_value"] and groups["test"] == by_hand["test"]
-    assert any("left out 1 unfinished run(s) of B (new-s3" in w for w in groups["warnings"])
+    assert any("left out 1 unfinished run of B (new-s3" in w for w in groups["warnings"])
     # Counted on request: the failed seed has no partner, so the pairs stay the same three.
     counted = _sig(cli, "--group-a", "base", "--group-b", "new", "--include-unfinished")
     assert counted["why"].startswith("paired by config 'seed'")
@@ -101,11 +101,11 @@ def test_damage_inside_a_history_is_reported_with_what_it_cost(cli, project, end
     path.write_bytes(bytes(data))
     sync = cli("runs", "sync", "--full", str(endings_copy.repo / "wandb"))
     (warning,) = [line for line in sync.stderr.splitlines() if str(path) in line]
-    assert "damaged chunk(s) skipped with the rest of their 32 KiB block" in warning
+    assert "damaged chunk skipped with the rest of their 32 KiB block" in warning
     shown = cli("runs", "show", "long", "-m", "val/acc")
     assert shown.exit_code == 0, shown.output
     (lost_line,) = [line for line in shown.stderr.splitlines() if "lost to damage" in line]
-    assert str(path) in lost_line and "history row(s) lost to damage (steps " in lost_line
+    assert str(path) in lost_line and "history rows lost to damage (steps " in lost_line
     rows = int(lost_line.split(": ")[-1].split()[0])
     (curve,) = [line for line in shown.stdout.splitlines() if " points" in line]
     points = int(curve.split("(")[1].split()[0])

@@ -22,7 +22,7 @@ def test_sequential_says_b_is_better_with_its_interval_and_method(cli) -> None:
     assert r.exit_code == 0, r.output
     first = r.stdout.splitlines()[0]
     assert first.startswith("B is better than A (anytime-valid CI [")
-    assert "after 6 seed(s)" in first
+    assert "after 6 seeds" in first
     assert "method: group-sequential paired t, a look after every seed up to 50" in r.stdout
     assert "assumes: the differences are roughly normal" in r.stdout
     data = json.loads(cli("sig", "seeds", A, B, "--sequential", "--json").stdout)
@@ -52,7 +52,7 @@ def test_sequential_with_bounds_and_negative_scores(cli) -> None:
     assert outside.exit_code == 2 and "outside the bounds" in outside.stderr
     losses = cli("sig", "seeds", "-0.8,-1.3,-1.1", "-0.7,-1.2,-1.0", "--sequential")
     assert losses.exit_code == 0, losses.output
-    assert "3 pair(s) so far; mean difference (B - A) +0.1" in losses.stdout
+    assert "3 pairs so far; mean difference (B - A) +0.1" in losses.stdout
 
 
 def test_sequential_refuses_what_it_cannot_honour(cli) -> None:

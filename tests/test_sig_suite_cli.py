@@ -85,7 +85,7 @@ def test_suite_prints_a_table_the_pairs_and_a_plain_profile_chart(cli, tmp_path:
     r = cli("sig", "suite", _table(tmp_path), "--normalise", "min-max")
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("2 method(s) on 2 task(s): highest IQM")
+    assert lines[0].startswith("2 methods on 2 tasks: highest IQM")
     assert lines[1].split() == [
         "method",
         "IQM",

@@ -127,7 +127,7 @@ def test_read_suite_from_csv_and_json_lines(tmp_path: Path) -> None:
 
 def test_incomplete_or_repeated_runs_are_refused() -> None:
     rows = _rows(HAND)
-    with pytest.raises(UsageError, match=r"1 \(method, task\) pair\(s\) have no runs"):
+    with pytest.raises(UsageError, match=r"1 \(method, task\) pair without runs"):
         from_rows([r for r in rows if not (r["method"] == "B" and r["task"] == "t2")])
     with pytest.raises(UsageError, match="has seed 0 twice"):
         from_rows([*rows, rows[0]])

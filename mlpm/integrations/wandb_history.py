@@ -22,6 +22,7 @@ from mlpm.integrations.wandb_records import (
     record_kind,
     records,
 )
+from mlpm.wording import counted
 
 MAX_POINTS = 100_000  # per metric in a history read; longer series are thinned evenly
 
@@ -158,11 +159,11 @@ def _history(data: mmap.mmap, wanted: set[str] | None) -> tuple[Series, list[str
         rows = sum(b - a - 1 for a, b in gaps)
         where = ", ".join(f"{a + 1}–{b - 1}" if b - a > 2 else f"{a + 1}" for a, b in gaps[:3])
         problems.append(
-            f"{rows} history row(s) lost to damage (step{'s' if rows > 1 else ''} {where})"
+            f"{counted(rows, 'history row')} lost to damage (step{'s' if rows > 1 else ''} {where})"
         )
     if undecodable:
-        problems.append(f"{undecodable} history record(s) could not be decoded")
+        problems.append(f"{counted(undecodable, 'history record')} could not be decoded")
     if scan.corrupt:
-        problems.append(f"{scan.corrupt} corrupt chunk(s) skipped")
+        problems.append(f"{counted(scan.corrupt, 'corrupt chunk')} skipped")
     problems.extend(bad)
     return {name: s.result() for name, s in series.items()}, problems, lost

@@ -28,6 +28,7 @@ from mlpm.integrations.wandb_records import (
     records,
 )
 from mlpm.integrations.wandb_run import RunBuilder, RunInfo
+from mlpm.wording import counted
 
 HEAD_WINDOW = 2 * BLOCK  # identity, config, environment: the first records
 TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates (read from its block on)
@@ -167,7 +168,7 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
         info.problems.extend(builder.bad)
     if scan.corrupt:
         info.problems.append(
-            f"{scan.corrupt} damaged chunk(s) skipped with the rest of their 32 KiB block"
+            f"{counted(scan.corrupt, 'damaged chunk')} skipped with the rest of their 32 KiB block"
             f" (first at byte {scan.first_corrupt_at:,}); `mlpm runs show` counts the rows lost"
         )
     if not builder.saw_exit:

@@ -9,6 +9,7 @@ from typing import Any
 
 from mlpm.errors import MlpmError
 from mlpm.store import Store
+from mlpm.wording import counted
 
 
 @dataclass(slots=True)
@@ -34,7 +35,7 @@ def _describe(events: list[dict[str, Any]]) -> str:
         if event["entity"] == "focus_session" and "kind" in row:
             on = f" on task {row['task_id']}" if row.get("task_id") else ""
             return f"{row['kind'].replace('_', ' ')} session {row['id']}{on}"
-    return f"{len(events)} change(s)"
+    return f"{counted(len(events), 'change')}"
 
 
 # Writes that record what happened on their own (a session running out, HEAD noted as work

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlpm.errors import UsageError
 from mlpm.stats.predfiles import Aligned, PredFile, _as_text
+from mlpm.wording import counted
 
 _DIRECT_RANGE = 1 << 24  # integer labels spanning fewer values than this are coded by offset
 
@@ -26,7 +27,9 @@ def _check_unique(f: PredFile, ids: Any) -> Any:
     dup = np.flatnonzero(ranked[1:] == ranked[:-1])
     if dup.size:
         count = np.unique(ranked[dup]).size
-        raise UsageError(f"{f.path}: {count} id(s) appear more than once (e.g. {ranked[dup[0]]!r})")
+        raise UsageError(
+            f"{f.path}: {counted(count, 'id')} given more than once (e.g. {ranked[dup[0]]!r})"
+        )
     return order
 
 
@@ -170,7 +173,7 @@ def align(a: PredFile, b: PredFile, truth: PredFile | None = None) -> Aligned:
         bad = int(np.count_nonzero(other != y))
         if bad:
             raise UsageError(
-                f"y_true in {other_name} disagrees with {truths[0][0]} on {bad} example(s)"
+                f"y_true in {other_name} disagrees with {truths[0][0]} on {counted(bad, 'example')}"
             )
     pred_a, pred_b = codes[-2], codes[-1]
     for pred, who in ((pred_a, "A"), (pred_b, "B")):

@@ -11,6 +11,7 @@ from typing import Any
 from mlpm.errors import UsageError
 from mlpm.stats.checks import quiet
 from mlpm.stats.result import floor_p
+from mlpm.wording import counted
 
 METHODS = {
     "holm": "Holm",
@@ -233,7 +234,7 @@ def friedman_nemenyi(
         shown = "< 1e-300" if floored else f"= {decisive:.3g}"
         text = (
             f"the models differ ({name} p {shown}); "
-            f"{len(pairs)} pair(s) differ by more than the critical difference"
+            f"{counted(len(pairs), 'pair')} differ by more than the critical difference"
         )
     else:
         text = "no detectable difference between the models"

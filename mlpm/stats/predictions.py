@@ -21,6 +21,7 @@ from mlpm.stats.fmt import monte_carlo_p, num, pval
 from mlpm.stats.power import fewest_pairs
 from mlpm.stats.result import Result, TestLine, floored
 from mlpm.stats.verdict import cannot_reach, decide
+from mlpm.wording import counted
 
 
 @dataclass(slots=True)
@@ -263,7 +264,7 @@ def compare_predictions(
             "McNemar's exact test",
             min(1.0, 2 * 0.5 ** (b + c)),
             alpha,
-            f"{b + c} disagreement(s)",
+            f"{counted(b + c, 'disagreement')}",
             f"at least {fewest} examples where A and B disagree",
         )
     else:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mlpm.stats.checks import quiet
+from mlpm.wording import counted
 
 MIN_BASELINE = 4
 HEURISTIC_FACTOR = 1.5  # with too few baseline runs: flag only a 50% (or worse) change
@@ -68,7 +69,7 @@ def regression_check(
     base, dropped = _finite(baseline)
     new, dropped_new = _finite([value] if isinstance(value, int | float) else list(value))
     ignored = dropped + dropped_new
-    note = f" ({ignored} non-finite value(s) ignored)" if ignored else ""
+    note = f" ({counted(ignored, 'non-finite value')} ignored)" if ignored else ""
     if not new:
         return RegressionResult(False, None, math.nan, f"no finite value to check{note}")
     if not base:
@@ -84,7 +85,7 @@ def regression_check(
         gross = worse and (math.isnan(factor) or factor >= HEURISTIC_FACTOR)
         head = "much worse than" if gross else ("worse than" if worse else "not worse than")
         why = (
-            f"only {len(base)} baseline run(s)"
+            f"only {counted(len(base), 'baseline run')}"
             if len(base) < MIN_BASELINE
             else "the baseline runs are all equal"
         )

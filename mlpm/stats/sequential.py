@@ -30,6 +30,7 @@ from typing import Any
 from mlpm.errors import UsageError
 from mlpm.stats.checks import as_array, check_alpha, check_margin
 from mlpm.stats.fmt import num
+from mlpm.wording import counted
 
 LAMBDA_CAP = 0.5  # the bet never exceeds half the capital (the paper's c = 1/2)
 MIN_LOOK = 3  # the t design looks from 3 pairs on (with 2, one degree of freedom wastes alpha)
@@ -177,7 +178,7 @@ def sequential_test(
             raise UsageError(f"bounds must be low < high (got {lo}, {hi})")
         outside = int(np.count_nonzero((np.r_[x, y] < lo) | (np.r_[x, y] > hi)))
         if outside:
-            raise UsageError(f"{outside} score(s) lie outside the bounds [{lo:g}, {hi:g}]")
+            raise UsageError(f"{counted(outside, 'score')} outside the bounds [{lo:g}, {hi:g}]")
         span = hi - lo
         low_x, high_x = eb_sequence((d + span) / (2 * span), alpha)
         # Back to B - A units, never wider than the differences can be.
@@ -253,9 +254,9 @@ def _decide(
 ) -> tuple[str, str]:
     """The decision from the current interval: a winner only when it excludes 0."""
     shown = (
-        f"anytime-valid CI [{num(low)}, {num(high)}] after {n} seed(s)"
+        f"anytime-valid CI [{num(low)}, {num(high)}] after {counted(n, 'seed')}"
         if math.isfinite(low) and math.isfinite(high)
-        else f"no interval yet after {n} seed(s)"
+        else f"no interval yet after {counted(n, 'seed')}"
     )
     if not (math.isfinite(low) and math.isfinite(high)):
         return "continue", f"keep adding seeds: {shown} (the design looks from {MIN_LOOK} on)"

@@ -17,6 +17,7 @@ from typing import Any
 from mlpm.errors import UsageError
 from mlpm.stats.checks import check_alpha
 from mlpm.stats.tidy import SuiteData, from_rows
+from mlpm.wording import counted
 
 PROFILE_POINTS = 101
 
@@ -109,7 +110,9 @@ def normalise_scores(
         span = high - low
         flat = [data.tasks[i] for i in np.flatnonzero(span.ravel() == 0)]
         if flat:
-            notes.append(f"every run scores the same on {len(flat)} task(s) (e.g. {flat[0]}): 0")
+            notes.append(
+                f"every run scores the same on {counted(len(flat), 'task')} (e.g. {flat[0]}): 0"
+            )
         scores = (scores - low) / np.where(span == 0, 1.0, span)
     elif how not in (None, "none"):
         raise UsageError(f"unknown normalisation {how!r}: use min-max or reference scores")

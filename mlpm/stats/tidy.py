@@ -13,6 +13,7 @@ from typing import Any
 
 from mlpm.errors import UsageError
 from mlpm.stats.checks import MAX_MAGNITUDE
+from mlpm.wording import counted
 
 COLUMNS = ("method", "task", "seed", "score")
 
@@ -62,7 +63,7 @@ def from_rows(rows: Iterable[Mapping[str, Any]], where: str = "table") -> SuiteD
     if gaps:
         m, t = gaps[0]
         raise UsageError(
-            f"{where}: {len(gaps)} (method, task) pair(s) have no runs (e.g. {m} on {t}); "
+            f"{where}: {counted(len(gaps), '(method, task) pair')} without runs (e.g. {m} on {t}); "
             "every method needs runs on every task"
         )
     width = max(len(v) for v in cells.values())

@@ -9,6 +9,7 @@ from typing import Any
 from mlpm.stats.fmt import num, pval, signed
 from mlpm.stats.multiple import METHODS, BaselineRow, RankResult
 from mlpm.stats.result import Result
+from mlpm.wording import counted
 
 
 @dataclass(slots=True)
@@ -226,7 +227,7 @@ class BaselineCheck:
 
     def report(self) -> Report:
         head = (
-            f"{len(self.differing)} of {len(self.rows)} configuration(s) differ from "
+            f"{len(self.differing)} of {counted(len(self.rows), 'configuration')} differ from "
             f"{self.baseline} after {METHODS[self.method]} adjustment (alpha {self.alpha:g})"
         )
         body = []

@@ -11,6 +11,7 @@ from mlpm.errors import NotFound, UsageError
 from mlpm.services.metric_rules import direction
 from mlpm.services.runs import Run, get_run, group_runs, lookup
 from mlpm.services.significance.results import SampleCheck
+from mlpm.wording import counted
 
 if TYPE_CHECKING:
     from mlpm.store import Store
@@ -84,7 +85,7 @@ def _on_shared(
     alone = [r.label for r in runs if _pair_value(r, key) not in shared]
     if alone:
         notes.append(
-            f"left out {len(alone)} run(s) of {side} whose {key!r} the other side lacks"
+            f"left out {counted(len(alone), 'run')} of {side} whose {key!r} the other side lacks"
             f" ({', '.join(alone[:3])})"
         )
     return [r for r, _ in kept], [v for _, v in kept]
@@ -120,7 +121,9 @@ def compare_runs(
     side_b = _resolve(store, refs_b, group_b, "b")
     overlap = {r.id for r in side_a} & {r.id for r in side_b}
     if overlap:
-        raise UsageError(f"{len(overlap)} run(s) are on both sides (e.g. {sorted(overlap)[0]})")
+        raise UsageError(
+            f"{counted(len(overlap), 'run')} on both sides (e.g. {sorted(overlap)[0]})"
+        )
     notes: list[str] = []
 
     def values(runs: list[Run], side: str) -> tuple[list[Run], list[float]]:
@@ -129,7 +132,7 @@ def compare_runs(
             left_out = [r.label for r in runs if r.state != "finished"]
             if left_out:
                 notes.append(
-                    f"left out {len(left_out)} unfinished run(s) of {side}"
+                    f"left out {counted(len(left_out), 'unfinished run')} of {side}"
                     f" ({', '.join(left_out[:3])}; --include-unfinished counts them)"
                 )
             runs = [r for r in runs if r.state == "finished"]
@@ -142,13 +145,13 @@ def compare_runs(
             nums.append(float(value))
         if missing:
             notes.append(
-                f"left out {len(missing)} run(s) of {side} without a numeric "
+                f"left out {counted(len(missing), 'run')} of {side} without a numeric "
                 f"{metric!r} in their summary ({', '.join(missing[:3])})"
             )
         unfinished = [r.label for r in kept if r.state != "finished"]
         if unfinished:
             notes.append(
-                f"{side} includes {len(unfinished)} run(s) that did not finish "
+                f"{side} includes {counted(len(unfinished), 'run')} that did not finish "
                 f"({', '.join(unfinished[:3])})"
             )
         return kept, nums

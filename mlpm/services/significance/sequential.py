@@ -12,6 +12,7 @@ from mlpm.errors import UsageError
 from mlpm.services.significance.results import Record, Report
 from mlpm.stats.fmt import num, signed
 from mlpm.stats.sequential import SequentialResult
+from mlpm.wording import counted
 
 if TYPE_CHECKING:
     from mlpm.store import Store
@@ -83,7 +84,7 @@ class SequentialCheck:
         r = self.result
         level = round(100 * (1 - r.alpha))
         body = [
-            f"  {r.n} pair(s) so far; mean difference ({self.label_b} - {self.label_a}) "
+            f"  {counted(r.n, 'pair')} so far; mean difference ({self.label_b} - {self.label_a}) "
             f"{signed(r.mean_difference)}",
             f"  method: {r.method}",
             f"  assumes: {r.assumption}",

@@ -13,6 +13,7 @@ from mlpm.services.significance.results import Record, Report
 from mlpm.services.significance.suite_text import method_table, pair_lines, profile_chart
 from mlpm.stats.fmt import num
 from mlpm.stats.suite import Improvement, MethodSummary, SuiteResult
+from mlpm.wording import counted
 
 if TYPE_CHECKING:
     from mlpm.store import Store
@@ -41,7 +42,7 @@ class SuiteCheck:
         r = self.result
         ranked = sorted(r.methods, key=lambda m: m.iqm, reverse=True)
         top = ranked[0]
-        where = f"{len(r.methods)} method(s) on {len(r.tasks)} task(s)"
+        where = f"{counted(len(r.methods), 'method')} on {counted(len(r.tasks), 'task')}"
         text = (
             f"{where}: highest IQM {top.method} {num(top.iqm)} "
             f"({round(100 * (1 - r.alpha)):g}% CI [{num(top.iqm_ci_low)}, {num(top.iqm_ci_high)}])"
@@ -234,8 +235,8 @@ def suite_from_runs(
     )
     if skipped:
         result.warnings.append(
-            f"left out {skipped} run(s) without a group, config {task_key!r} or {seed_key!r}, "
-            f"or a numeric {metric!r}"
+            f"left out {counted(skipped, 'run')} without a group, config {task_key!r} or "
+            f"{seed_key!r}, or a numeric {metric!r}"
         )
     inputs = {"metric": metric, "task_key": task_key, "seed_key": seed_key, "groups": groups}
     return SuiteCheck(result, {**inputs, "groups": list(groups)}, used)
