@@ -51,7 +51,7 @@ def tail(run: Run, lines: int = 20) -> OutputTail | None:
     except OSError:
         return None
     text = data.decode("utf-8", "replace")
-    found = text.splitlines()
+    found = text.split("\n")  # not splitlines: a lone \r redraws a line, it does not end one
     if size > TAIL_BYTES and found:
         found = found[1:]  # the first line read is cut: not shown
     while found and not found[-1].strip():
