@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from tests.wandb_endings import Endings, endings, endings_copy
 
@@ -72,3 +74,13 @@ def test_a_failed_run_without_its_log_says_so(cli, project, endings_copy):
     shown = cli("runs", "show", "new-s3")
     assert shown.exit_code == 0
     assert "output  – (no files/output.log in the run folder)" in shown.stdout
+
+
+def test_an_mlflow_failure_shows_its_state_without_a_missing_log_note(cli, project, tmp_path):
+    db = tmp_path / "mlflow.db"
+    shutil.copy(Path(__file__).parent / "data" / "mlflow" / "mlflow.db", db)
+    assert cli("runs", "sync", str(db)).exit_code == 0
+    shown = cli("runs", "show", "diverged")
+    assert "(failed)" in shown.stdout.splitlines()[0]
+    assert "output" not in shown.stdout  # MLflow keeps no console output to point at
+    assert json.loads(cli("runs", "show", "diverged", "--json").stdout)["output"] is None

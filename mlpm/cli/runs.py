@@ -282,7 +282,7 @@ def show(run_ref: str, metrics: tuple[str, ...], output_lines: int, as_json: boo
                 f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points{damage},"
                 f" min {min(values):.4g}, max {max(values):.4g})"
             )
-    if ended_badly:
+    if ended_badly and (output is not None or run_output.keeps_output(run)):
         _print_output(output, output_lines)
 
 

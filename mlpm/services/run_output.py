@@ -22,14 +22,19 @@ class OutputTail:
     lines: list[str]
 
 
+def keeps_output(run: Run) -> bool:
+    """Whether the run's console output could be on this machine: a local W&B run (an MLflow
+    run or one read through the W&B API keeps none here)."""
+    if not run.path or run.path.startswith(REMOTE_PREFIX):
+        return False
+    return fs_path(run.path).suffix == ".wandb"
+
+
 def output_file(run: Run) -> Path | None:
     """The run's output log, when it is a local W&B run that has one."""
-    if not run.path or run.path.startswith(REMOTE_PREFIX):
+    if not keeps_output(run):
         return None
-    run_file = fs_path(run.path)
-    if run_file.suffix != ".wandb":  # an MLflow run keeps no console output
-        return None
-    found = run_file.parent / "files" / "output.log"
+    found = fs_path(run.path or "").parent / "files" / "output.log"
     return found if found.is_file() else None
 
 
