@@ -52,7 +52,7 @@ def print_table(found: list[Run], keys: list[str], flags: dict[str, RunFlag]) ->
         f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 10)}"
         f"{fit('tasks', 8)} {fit('commit', 7)} {fit('started (UTC)', 16)} {'runtime':>7}"
     ) + "".join(f"  {_align(clean(k), widths[k], numeric[k])}" for k in keys)
-    click.echo(style(header, dim=True))
+    click.echo(style(header.rstrip(), dim=True))
     for i, run in enumerate(found):
         tasks = ",".join(f"#{t}" for t in run.task_ids) or "–"
         commit = (run.commit or "")[:7] or "–"
@@ -64,7 +64,7 @@ def print_table(found: list[Run], keys: list[str], flags: dict[str, RunFlag]) ->
         ) + "".join(f"  {_align(cells[k][i], widths[k], numeric[k])}" for k in keys)
         if run.id in flags:
             line += "  " + style(f"⚠ {clean(flags[run.id].message)}", fg="red")
-        click.echo(line)
+        click.echo(line.rstrip())
 
 
 def _is_number(text: str) -> bool:
