@@ -22,12 +22,15 @@ import json, os, signal, sys, time, wandb
 for spec in json.loads(sys.argv[1]):
     seed, ending = spec["seed"], spec.get("ending", "finish")
     run = wandb.init(project="endings", name=spec["name"], group=spec["group"],
-                     config={"seed": seed, "lr": spec.get("lr", 0.1)})
+                     config={"seed": seed, "lr": spec.get("lr", 0.1),
+                             "model": spec.get("model", "lstm")})
     if ending == "preempt":
         run.mark_preempting()
     bonus = 0.02 + 0.004 * seed if spec["group"] == "new" else 0.0
     for step in range(spec.get("steps", 100)):
         epoch = step // 10
+        if step % 10 == 0:
+            print(f"epoch {epoch}", flush=True)
         run.log({"loss": 1.0 / (step + 1), "epoch": epoch,
                  "val/acc": 0.5 + bonus + 0.013 * ((seed * 7) % 5) + 0.003 * epoch})
         if epoch == spec.get("stop", 7) and step % 10 == 5:
@@ -41,13 +44,15 @@ for spec in json.loads(sys.argv[1]):
     run.finish()
 """
 
+# The new group tries a conformer at a lower learning rate (what `--filter` tests select).
+NEW = {"lr": 5e-4, "model": "conformer-s"}
 FINISHED = [
-    {"name": f"{group}-s{seed}", "group": group, "seed": seed}
+    {"name": f"{group}-s{seed}", "group": group, "seed": seed, **(NEW if group == "new" else {})}
     for group in ("base", "new")
     for seed in range(3)
 ] + [{"name": "long", "group": "dmg", "seed": 9, "steps": 400}]
 ENDINGS = [
-    {"name": "new-s3", "group": "new", "seed": 3, "ending": "raise"},
+    {"name": "new-s3", "group": "new", "seed": 3, "ending": "raise", **NEW},
     {"name": "stopped", "group": "other", "seed": 0, "ending": "interrupt"},
     # long enough that wandb-core has flushed whole 32 KiB blocks before the kill
     {
@@ -79,7 +84,7 @@ def _generate(root: Path) -> Endings:
     (repo / "train.py").write_text(SCRIPT)
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "train")
-    env = wandb_env(repo)
+    env = wandb_env(repo) | {"WANDB_CONSOLE": "wrap"}  # files/output.log: the traceback
     procs = [
         subprocess.Popen(
             [sys.executable, "train.py", json.dumps(specs)],

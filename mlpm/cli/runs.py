@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from mlpm.cli.context import open_store
 from mlpm.cli.direction import direction_options, said_direction
-from mlpm.cli.output import clean, emit_json, fit, style, warn
+from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.runs_table import print_table, state_text, value_text
+from mlpm.services.runs import STATES
 
 if TYPE_CHECKING:
     from mlpm.services.run_checks import RunFlag
-    from mlpm.services.runs import Run
-
-STATE_COLOURS = {"finished": "green", "running": "yellow", "preempted": "magenta"}
-STATE_COLOURS |= {"failed": "red", "killed": "red", "crashed": "red"}
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _state(run: Run) -> str:
-    return style(run.state, fg=STATE_COLOURS.get(run.state))
+    from mlpm.services.run_output import OutputTail as RunOutput
 
 
 @click.group()
@@ -96,6 +82,30 @@ def sync(
 @click.option("--group", help="Only runs of this W&B group.")
 @click.option("--tag", help="Only runs with this tag.")
 @click.option("--project", "-p", help="Only runs imported into this mlpm project.")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(STATES),
+    help="Only runs in this state (repeatable).",
+)
+@click.option(
+    "--filter",
+    "expr",
+    metavar="EXPR",
+    help="Only runs matching EXPR, e.g. 'lr < 1e-3 and model = conformer', 'name ~ aug*'"
+    " (keys: config and summary keys, config.KEY, summary.KEY, name, state, group, tags).",
+)
+@click.option(
+    "--columns",
+    metavar="KEYS",
+    help="Config or summary keys to show as columns, e.g. lr,model,val/acc"
+    " (default: the project's saved columns, else the runs' key metric).",
+)
+@click.option(
+    "--save-columns", is_flag=True, help="Remember --columns for the project ('' forgets)."
+)
+@click.option("--sort", "sort_by", metavar="COLUMN", help="Sort by any key; -COLUMN descending.")
 @click.option("--check", is_flag=True, help="Flag runs worse than their group's earlier runs.")
 @click.option(
     "--metric",
@@ -109,6 +119,11 @@ def list_(
     group: str | None,
     tag: str | None,
     project: str | None,
+    states: tuple[str, ...],
+    expr: str | None,
+    columns: str | None,
+    save_columns: bool,
+    sort_by: str | None,
     check: bool,
     metric: str | None,
     higher_flag: bool,
@@ -116,17 +131,43 @@ def list_(
     higher_alias: bool,
     as_json: bool,
 ) -> None:
-    """List imported runs, oldest first."""
-    from mlpm.services import run_display
+    """List imported runs, oldest first, with chosen config and summary columns."""
+    from mlpm.errors import UsageError
+    from mlpm.services import projects, run_columns, run_fields
     from mlpm.services import runs as service
 
-    store = open_store()
-    project_id = None
-    if project:
-        from mlpm.services import projects
+    match = None
+    if expr is not None:
+        from mlpm.services import run_filter
 
-        project_id = projects.get(store, project).id
-    found = service.list_runs(store, task_id=task_id, group=group, tag=tag, project_id=project_id)
+        match = run_filter.parse(expr)
+    given = run_columns.parse(columns) if columns is not None else None
+    if save_columns and given is None:
+        raise UsageError("--save-columns goes with --columns")
+    store = open_store()
+    chosen_project = projects.get(store, project) if project else projects.current_or_none(store)
+    if save_columns and given is not None:
+        if chosen_project is None:
+            raise UsageError("no project to remember columns for: give --project")
+        run_columns.save(store, chosen_project, given)
+        chosen_project = projects.by_id(store, chosen_project.id)
+    found = service.list_runs(
+        store,
+        task_id=task_id,
+        group=group,
+        tag=tag,
+        project_id=chosen_project.id if project and chosen_project else None,
+        states=states,
+    )
+    if match is not None:
+        found = [r for r in found if match.matches(r)]
+    keys = run_columns.chosen(chosen_project, found, given)
+    if found:
+        for key in [*keys, *([sort_by.removeprefix("-")] if sort_by else [])]:
+            if not run_fields.known(found, key):
+                warn(f"no run shown has {key!r}")
+    if sort_by:
+        found = run_fields.sort_runs(found, sort_by)
     said = said_direction(higher_flag or higher_alias, lower_flag)
     flags: dict[str, RunFlag] = {}
     if check:
@@ -137,40 +178,40 @@ def list_(
         flags = regression_flags(store, found, metric=checked, higher_is_better=said)
     if as_json:
         emit_json(
-            [{**r.to_json(), "flag": str(flags[r.id]) if r.id in flags else None} for r in found]
+            [
+                {
+                    **r.to_json(),
+                    "columns": {k: run_fields.resolve(r, k) for k in keys},
+                    "flag": str(flags[r.id]) if r.id in flags else None,
+                }
+                for r in found
+            ]
         )
         return
     if not found:
-        filtered = any(v is not None for v in (task_id, group, tag, project))
+        filtered = any(v is not None for v in (task_id, group, tag, project, expr)) or states
         click.echo("no runs match" if filtered else "no runs (import them with `mlpm runs sync`)")
         return
-    header = (
-        f"{fit('id', 10)} {fit('name', 24)} {fit('group', 14)} {fit('state', 10)}"
-        f"{fit('tasks', 8)} {fit('commit', 7)} {fit('started (UTC)', 16)} {'runtime':>7}"
-    )
-    click.echo(style(header, dim=True))
-    for run in found:
-        tasks = ",".join(f"#{t}" for t in run.task_ids) or "–"
-        commit = (run.commit or "")[:7] or "–"
-        line = (
-            f"{fit(clean(run.id), 10)} {fit(clean(run.label), 24)}"
-            f" {fit(clean(run.group or '–'), 14)} {_state(run)}{' ' * (10 - len(run.state))}"
-            f"{fit(tasks, 8)} {commit:<7}"
-            f" {(run.start_time or '–')[:16]:<16} {run_display.format_runtime(run.runtime):>7}"
-        )
-        if run.id in flags:
-            line += "  " + style(f"⚠ {clean(flags[run.id].message)}", fg="red")
-        click.echo(line)
+    print_table(found, keys, flags)
 
 
 @runs.command("show")
 @click.argument("run_ref", metavar="RUN")
 @click.option("--metric", "-m", "metrics", multiple=True, help="A metric to draw (repeatable).")
+@click.option(
+    "--lines",
+    "output_lines",
+    type=click.IntRange(0, 10_000),
+    default=20,
+    show_default=True,
+    help="Lines of output (the traceback) shown for a run that did not finish.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with the chosen histories).")
-def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
-    """A run's details, config, summary and a sparkline of chosen metrics."""
+def show(run_ref: str, metrics: tuple[str, ...], output_lines: int, as_json: bool) -> None:
+    """A run's details, config, summary and a sparkline of chosen metrics; for a run that
+    failed, crashed or was killed, its exit code and the last lines of its output."""
     from mlpm.errors import MlpmError
-    from mlpm.services import run_display, run_history
+    from mlpm.services import run_display, run_history, run_output
     from mlpm.services import runs as service
 
     run_history.check_metric_names(metrics)
@@ -190,10 +231,21 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
                 warn(f"{service.display_path(run.path or '')}: {problem}")
         if not metrics:  # defaults: only the summary keys that have a history
             keys = [k for k in keys if series.get(k)]
+    ended_badly = run.state in service.ENDED_BADLY
+    output = run_output.tail(run, output_lines) if ended_badly else None
     if as_json:
-        emit_json({**run.to_json(), "history": {k: series.get(k, []) for k in keys}, "lost": lost})
+        emit_json(
+            {
+                **run.to_json(),
+                "history": {k: series.get(k, []) for k in keys},
+                "lost": lost,
+                "output": None
+                if output is None
+                else {"path": str(output.path), "lines": output.lines},
+            }
+        )
         return
-    click.echo(f"{style(clean(run.id), bold=True)}  {clean(run.label)}  ({_state(run)})")
+    click.echo(f"{style(clean(run.id), bold=True)}  {clean(run.label)}  ({state_text(run)})")
     rows = [
         ("project", "/".join(p for p in (run.entity, run.project) if p) or "–"),
         ("group", run.group or "–"),
@@ -201,6 +253,7 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
         ("tags", ", ".join(run.tags) or "–"),
         ("started", run.start_time or "–"),
         ("runtime", run_display.format_runtime(run.runtime)),
+        *([("exit code", str(run.exit_code))] if run.exit_code is not None else []),
         ("commit", f"{run.commit or '–'}" + (f"  ({run.remote})" if run.remote else "")),
         ("host", run.host or "–"),
         ("program", " ".join([run.program or "–", *run.args])),
@@ -213,7 +266,7 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
         items = [(k, v) for k, v in service.flatten(data) if not k.startswith("_")]
         click.echo(style(title, bold=True) + ("" if items else "  –"))
         for key, value in items:
-            click.echo(f"  {clean(key)} = {clean(_value(value))}")
+            click.echo(f"  {clean(key)} = {clean(value_text(value))}")
     if keys:
         click.echo(style("history", bold=True))
         width = max(len(k) for k in keys)
@@ -229,6 +282,19 @@ def show(run_ref: str, metrics: tuple[str, ...], as_json: bool) -> None:
                 f"{values[0]:.4g} → {values[-1]:.4g}  ({len(values)} points{damage},"
                 f" min {min(values):.4g}, max {max(values):.4g})"
             )
+    if ended_badly and (output is not None or run_output.keeps_output(run)):
+        _print_output(output, output_lines)
+
+
+def _print_output(output: RunOutput | None, lines: int) -> None:
+    """The end of a failed run's output, each line escaped for the terminal."""
+    if output is None:
+        if lines:
+            click.echo(style("output", bold=True) + "  – (no files/output.log in the run folder)")
+        return
+    click.echo(style(f"output (last {len(output.lines)} lines of {output.path.name})", bold=True))
+    for line in output.lines:
+        click.echo(f"  {clean(line)}")
 
 
 @runs.command("link")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -203,8 +203,9 @@ def list_runs(
     group: str | None = None,
     tag: str | None = None,
     project_id: int | None = None,
+    states: Sequence[str] = (),
 ) -> list[Run]:
-    """Runs matching every filter given, oldest first."""
+    """Runs matching every filter given (`states`: any of them), oldest first."""
     where: list[str] = []
     params: list[Any] = []
     if task_id is not None:
@@ -219,6 +220,9 @@ def list_runs(
     if project_id is not None:
         where.append("project_id = ?")
         params.append(project_id)
+    if states:
+        where.append(f"state IN ({', '.join('?' * len(states))})")
+        params.extend(states)
     sql = "SELECT * FROM run"
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -1,0 +1,72 @@
+"""What a key names on a run, the same for `--filter`, `--columns` and `--sort`: a run field
+(name, state, group, tags...), `config.KEY`, `summary.KEY`, or a bare key looked up in the
+summary first, then the config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mlpm.services.runs import Run, lookup, number
+
+# Run fields by the names a user types; they win over config or summary keys of the same name
+# (`config.name` reaches a config key called name).
+FIELDS: dict[str, Callable[[Run], Any]] = {
+    "id": lambda r: r.id,
+    "name": lambda r: r.label,
+    "state": lambda r: r.state,
+    "group": lambda r: r.group,
+    "tags": lambda r: list(r.tags),
+    "job_type": lambda r: r.job_type,
+    "commit": lambda r: r.commit,
+    "started": lambda r: r.start_time,
+    "runtime": lambda r: r.runtime,
+    "exit_code": lambda r: r.exit_code,
+    "source": lambda r: r.source,
+}
+FIELD_ALIASES = {"start": "started", "start_time": "started", "job": "job_type"}
+
+
+def _get(data: dict[str, Any], key: str) -> Any:
+    return lookup(data, key) if key else None
+
+
+def resolve(run: Run, key: str) -> Any:
+    """The value `key` names on `run`, or None when the run has none."""
+    field = FIELDS.get(FIELD_ALIASES.get(key, key))
+    if field is not None:
+        return field(run)
+    if key.startswith("config."):
+        return _get(run.config, key[len("config.") :])
+    if key.startswith("summary."):
+        return _get(run.summary, key[len("summary.") :])
+    found = _get(run.summary, key)
+    return found if found is not None else _get(run.config, key)
+
+
+def known(runs: Sequence[Run], key: str) -> bool:
+    """Whether `key` names something on at least one of `runs` (fields always do)."""
+    if FIELD_ALIASES.get(key, key) in FIELDS:
+        return True
+    return any(resolve(run, key) is not None for run in runs)
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """Orders values of one column: numbers by value, then text, then anything else by its
+    text (so a column mixing types never fails to sort)."""
+    as_number = number(value)
+    if as_number is not None and as_number == as_number:
+        return (0, as_number)
+    if isinstance(value, str):
+        return (1, value.lower())
+    return (2, str(value))
+
+
+def sort_runs(runs: Sequence[Run], column: str) -> list[Run]:
+    """`runs` sorted by `column` (`-column`: descending); runs without a value stay last."""
+    descending = column.startswith("-")
+    key = column[1:] if descending else column
+    present = [(sort_key(v), run) for run in runs if (v := resolve(run, key)) not in (None, [])]
+    missing = [run for run in runs if resolve(run, key) in (None, [])]
+    present.sort(key=lambda pair: pair[0], reverse=descending)
+    return [run for _, run in present] + missing
