@@ -52,12 +52,17 @@ def _load(store: Store, address: str) -> _Cursor:
         return _Cursor()
     return _Cursor(
         row["last_created_at"],
-        # a sync from before the cursor existed: its time is when the runs were last read
-        row["changed_since"] or (row["synced_at"] if row["last_created_at"] else None),
+        row["changed_since"] or _legacy_since(row),
         row["pass_started_at"],
         row["resume_created_at"],
         set(json.loads(row["unreachable"] or "[]")),
     )
+
+
+def _legacy_since(row: dict[str, Any]) -> str | None:
+    """A sync from before the cursor existed read the runs last at its `synced_at`."""
+    legacy = row["last_created_at"] and not (row["pass_started_at"] or row["resume_created_at"])
+    return row["synced_at"] if legacy else None
 
 
 def _earlier(stamp: str, by: timedelta) -> str:
@@ -164,24 +169,28 @@ def sync_remote(
     runs = wandb_api.fetch_runs(
         entity, project, changed_since=since, created_from=last, api=api, metadata=metadata
     )
-    try:
-        for info, created in runs:
-            fetched.append(info.run_id)
-            if progress:
-                progress(len(fetched))
-            last = created or last
-            if created and (cursor.last_created_at is None or created > cursor.last_created_at):
-                cursor.last_created_at = created
-            job.take(info, sources)
-            if len(job.pending) >= BATCH:
-                job.commit(cursor, pass_started_at=started, resume_created_at=last)
-    except MlpmError as exc:
-        job.commit(cursor, pass_started_at=started, resume_created_at=last)
-        where = f"runs created from {last[:19]}" if last else "the first run"
-        raise MlpmError(
-            f"{exc}; stopped after {len(fetched)} runs ({job.stored} stored):"
-            f" the next sync resumes at {where}"
-        ) from None
+    while True:
+        try:  # only the API's errors: a failed commit is not kept as a place to resume
+            item = next(runs, None)
+        except MlpmError as exc:
+            job.commit(cursor, pass_started_at=started, resume_created_at=last)
+            where = f"runs created from {last[:19]}" if last else "the first run"
+            raise MlpmError(
+                f"{exc}; stopped after {len(fetched)} runs ({job.stored} stored):"
+                f" the next sync resumes at {where}"
+            ) from None
+        if item is None:
+            break
+        info, created = item
+        fetched.append(info.run_id)
+        if progress:
+            progress(len(fetched))
+        last = created or last
+        if created and (cursor.last_created_at is None or created > cursor.last_created_at):
+            cursor.last_created_at = created
+        job.take(info, sources)
+        if len(job.pending) >= BATCH:
+            job.commit(cursor, pass_started_at=started, resume_created_at=last)
     job.report.files = len(fetched)
     _refresh_running(job, cursor, set(fetched), entity, project, api=api, metadata=metadata)
     job.commit(cursor, changed_since=started, pass_started_at=None, resume_created_at=None)
