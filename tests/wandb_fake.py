@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 # What FakeRun exposes, as named on wandb's Run (attributes or fragment fields, camelCase).
-RUN_ATTRIBUTES = ("id", "name", "group", "tags", "notes", "state", "config", "summary")
-RUN_FIELDS = ("jobType", "createdAt", "heartbeatAt", "commit")
+RUN_ATTRIBUTES = ("id", "name", "state", "config", "summary")
+RUN_FIELDS = ("group", "tags", "notes", "jobType", "createdAt", "heartbeatAt", "commit")
 RUN_METHODS = ("scan_history",)
 
 

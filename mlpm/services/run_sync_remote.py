@@ -157,6 +157,8 @@ def sync_remote(
     address = f"{entity}/{project}"
     if project_id is None:
         project_id = current_project_id(store)
+    if api is None:  # here, so a missing key or no network is not a place to resume
+        api = wandb_api.make_api(entity, project)
     cursor = _load(store, address)
     if full:
         cursor.changed_since = cursor.pass_started_at = cursor.resume_created_at = None
