@@ -205,7 +205,7 @@ def test_sync_full_re_reads_unchanged_files(cli, runs_copy: WandbRuns):
     assert cli("runs", "sync", wandb_dir).exit_code == 0
     again = cli("runs", "sync", "--full", wandb_dir)
     assert "0 added, 4 updated, 0 unchanged" in again.stdout
-    mixed = cli("runs", "sync", "--full", "--remote", "a/b")
+    mixed = cli("runs", "sync", wandb_dir, "--remote", "a/b")
     assert mixed.exit_code == 2 and "not both" in mixed.stderr
 
 

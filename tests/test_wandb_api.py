@@ -2,58 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from mlpm.errors import MlpmError
 from mlpm.integrations import wandb_api
 from mlpm.services import run_history, run_sync, run_sync_remote
 from mlpm.services import runs as service
-
-
-class FakeRun:
-    """The parts of `wandb.apis.public.Run` that mlpm reads."""
-
-    def __init__(self, run_id: str, created_at: str, *, state: str = "finished", **extra: Any):
-        self.id = run_id
-        self.name = extra.get("name", run_id)
-        self.group = extra.get("group")
-        self.job_type = extra.get("job_type", "train")
-        self.tags = extra.get("tags", [])
-        self.notes = None
-        self.state = state
-        self.created_at = created_at
-        self.commit = extra.get("commit")
-        self.config = extra.get("config", {})
-        self.summary = extra.get("summary", {})
-        self.rows = extra.get("rows", [])
-        self.scans: list[list[str]] = []
-
-    def scan_history(self, keys: list[str] | None = None, page_size: int = 1000):
-        """Like wandb: with several keys, only rows that have all of them (issue #1680)."""
-        self.scans.append(list(keys or []))
-        for row in self.rows:
-            if keys is None or all(k in row for k in keys):
-                yield {k: row[k] for k in (keys or row)} | {"_step": row["_step"]}
-
-
-class FakeApi:
-    """`wandb.Api`'s `runs()` and `run()`, with server-side createdAt filtering."""
-
-    def __init__(self, runs: list[FakeRun]) -> None:
-        self.all = runs
-        self.calls: list[dict[str, Any]] = []
-
-    def runs(self, path, filters=None, order="+created_at", per_page=50, lazy=True):
-        self.calls.append({"path": path, "filters": filters, "order": order, "lazy": lazy})
-        since = ((filters or {}).get("createdAt") or {}).get("$gte")
-        found = [r for r in self.all if since is None or r.created_at[:19] >= since]
-        return sorted(found, key=lambda r: r.created_at)
-
-    def run(self, path):
-        run_id = path.split("/")[-1]
-        return next(r for r in self.all if r.id == run_id)
+from tests.wandb_fake import FakeApi, FakeRun
 
 
 def _runs() -> list[FakeRun]:
@@ -88,12 +43,15 @@ def test_a_remote_sync_imports_runs_in_bulk_with_their_commit(store):
     assert service.get_run(store, "r2").state == "failed"  # as W&B says
 
 
-def test_a_second_remote_sync_asks_only_for_newer_runs(store):
+def test_a_second_remote_sync_asks_only_for_runs_new_or_changed_since_the_first(store):
     api = FakeApi(_runs())
-    run_sync_remote.sync_remote(store, "team/asr", api=api)
-    api.all.append(FakeRun("r3", "2026-03-01T11:00:00Z"))  # created in the same second as r2
+    run_sync_remote.sync_remote(store, "team/asr", api=api)  # at MLPM_NOW, 09:00 UTC
+    api.all.append(FakeRun("r3", "2026-03-02T09:05:00Z"))
     report = run_sync_remote.sync_remote(store, "team/asr", api=api)
-    assert api.calls[1]["filters"] == {"createdAt": {"$gte": "2026-03-01T11:00:00"}}
+    since = {"$gte": "2026-03-02T08:50:00"}  # the first sync's start, less the clock skew
+    assert api.calls[1]["filters"] == {
+        "$or": [{"createdAt": since}, {"updatedAt": since}, {"heartbeatAt": since}]
+    }
     assert (report.added, report.updated, report.files) == (1, 0, 1)
     assert [r.id for r in service.list_runs(store)] == ["r1", "r2", "r3"]
 
@@ -124,7 +82,7 @@ def test_api_failures_and_bad_addresses_are_clear_errors(store, cli):
 
 def test_old_wandb_without_the_lazy_argument_still_works(store):
     class OldApi(FakeApi):
-        def runs(self, path, filters=None, order="+created_at", per_page=50):
+        def runs(self, path=None, filters=None, order="+created_at", per_page=50):  # type: ignore[override]
             return super().runs(path, filters, order, per_page)
 
     assert run_sync_remote.sync_remote(store, "team/asr", api=OldApi(_runs())).added == 2

@@ -34,7 +34,8 @@ def runs() -> None:
     "--full",
     is_flag=True,
     help="Read every record of every file (slower), not just the head and tail of long "
-    "files: for summary keys last logged long before a run's end.",
+    "files: for summary keys last logged long before a run's end. With --remote: fetch every "
+    "run again, not just those changed since the last sync.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def sync(
@@ -46,9 +47,17 @@ def sync(
 
     store = open_store()
     if remote:
-        if paths or full:
-            raise UsageError("give either PATHs (and --full) or --remote, not both")
-        report = run_sync_remote.sync_remote(store, remote, metadata=metadata)
+        from mlpm.cli.progress import Count
+
+        if paths:
+            raise UsageError("give either PATHs or --remote, not both")
+        progress = Count("runs")
+        try:
+            report = run_sync_remote.sync_remote(
+                store, remote, metadata=metadata, full=full, progress=progress
+            )
+        finally:
+            progress.close()
     else:
         if metadata:
             raise UsageError("--metadata goes with --remote")

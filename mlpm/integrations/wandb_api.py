@@ -9,11 +9,14 @@ interface, so tests can pass a fake (no W&B server can run here).
 from __future__ import annotations
 
 import json
+import logging
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from mlpm.errors import MlpmError, UsageError
@@ -23,6 +26,7 @@ PER_PAGE = 200
 # W&B's states are ours; a pending run (queued, not started) counts as running.
 STATES = {s: s for s in ("finished", "failed", "killed", "crashed", "preempted", "running")}
 STATES["pending"] = "running"
+NO_KEY = "no W&B API key: run `wandb login` or set WANDB_API_KEY"
 
 
 def parse_address(address: str) -> tuple[str, str]:
@@ -33,16 +37,53 @@ def parse_address(address: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def make_api(entity: str, project: str) -> Any:
-    """A real `wandb.Api` (imports wandb; needs network and a key)."""
+def _has_key() -> bool:
+    """Whether wandb can find a key without asking: the environment or a .netrc entry."""
+    if os.environ.get("WANDB_API_KEY") or os.environ.get("WANDB_IDENTITY_TOKEN_FILE"):
+        return True
+    home = Path("~").expanduser()
+    for path in (os.environ.get("NETRC"), home / ".netrc", home / "_netrc"):
+        try:
+            if path and "password" in Path(path).read_text(errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def quiet_wandb() -> None:
+    """Keep wandb off the terminal: no prompts, no messages, no log records on stderr."""
+    os.environ["WANDB_SILENT"] = "true"
+    logger = logging.getLogger("wandb")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
+def make_api(entity: str, project: str, *, timeout: int = 30) -> Any:
+    """A real `wandb.Api` (imports wandb; needs network and a key), made without a terminal:
+    a missing key is `NO_KEY`, never wandb's login prompt."""
+    if not _has_key():
+        raise MlpmError(NO_KEY)
+    quiet_wandb()
     try:
         import wandb
     except ImportError:
         raise MlpmError("wandb is not installed: pip install wandb") from None
+    terminal = sys.stdin
     try:
-        return wandb.Api(overrides={"entity": entity, "project": project}, timeout=30)
+        with open(os.devnull) as devnull:
+            sys.stdin = devnull  # wandb prompts only when stdin is a terminal
+            return wandb.Api(overrides={"entity": entity, "project": project}, timeout=timeout)
     except Exception as exc:  # wandb raises its own types for a missing key, no network...
-        raise MlpmError(f"cannot reach W&B: {exc}") from None
+        if "api key" in str(exc).lower():
+            raise MlpmError(NO_KEY) from None
+        raise MlpmError(f"cannot reach W&B: {_one_line(exc)}") from None
+    finally:
+        sys.stdin = terminal
 
 
 def _plain(value: Any) -> Any:
@@ -126,37 +167,58 @@ def to_info(run: Any, entity: str, project: str, *, metadata: bool = False) -> R
     return info
 
 
+def run_filters(changed_since: str | None, created_from: str | None) -> dict[str, Any]:
+    """W&B filters for runs created, updated or heard from since `changed_since` (new runs,
+    resumed ones, edited tags, notes and summaries), created at or after `created_from` (where
+    an unfinished sync stopped). W&B compares its UTC times without an offset, to the second."""
+    parts: list[dict[str, Any]] = []
+    if changed_since:
+        since = {"$gte": changed_since[:19]}
+        parts.append({"$or": [{f: since} for f in ("createdAt", "updatedAt", "heartbeatAt")]})
+    if created_from:
+        parts.append({"createdAt": {"$gte": created_from[:19]}})
+    return parts[0] if len(parts) == 1 else {"$and": parts} if parts else {}
+
+
 def fetch_runs(
-    entity: str, project: str, *, since: str | None = None, api: Any = None, metadata: bool = False
+    entity: str,
+    project: str,
+    *,
+    changed_since: str | None = None,
+    created_from: str | None = None,
+    api: Any = None,
+    metadata: bool = False,
 ) -> Iterator[tuple[RunInfo, str | None]]:
-    """(RunInfo, created_at) for each run created at or after `since`, oldest first, in bulk
-    (config and summary come with the listing: `lazy=False`)."""
+    """(RunInfo, created_at) for each run of `run_filters`, oldest first, in bulk (config and
+    summary come with the listing: `lazy=False`). An API error ends it with an MlpmError."""
     if api is None:
         api = make_api(entity, project)
-    # W&B stores createdAt in UTC without an offset, to the second: ask for runs created at or
-    # after the last one seen (the caller skips the ones it already has).
-    filters = {"createdAt": {"$gte": since[:19]}} if since else {}
     try:
-        query = {"filters": filters, "order": "+created_at", "per_page": PER_PAGE}
+        query = {
+            "filters": run_filters(changed_since, created_from),
+            "order": "+created_at",
+            "per_page": PER_PAGE,
+        }
         try:
             runs = api.runs(f"{entity}/{project}", **query, lazy=False)
         except TypeError:  # wandb before `lazy` existed always fetched config and summary
             runs = api.runs(f"{entity}/{project}", **query)
         for run in runs:
             created = _iso(getattr(run, "created_at", None))
-            if since and created and created < since:
-                continue  # the server ignored the filter: keep the sync incremental anyway
+            if created_from and created and created < created_from:
+                continue  # the server ignored the filter: resume where the last sync stopped
             yield to_info(run, entity, project, metadata=metadata), created
     except MlpmError:
         raise
     except Exception as exc:
-        raise MlpmError(f"W&B API error for {entity}/{project}: {exc}") from None
+        raise MlpmError(f"W&B API error for {entity}/{project}: {_one_line(exc)}") from None
 
 
 def refetch_runs(
     entity: str, project: str, run_ids: list[str], *, api: Any = None, metadata: bool = False
-) -> Iterator[RunInfo]:
-    """Fresh copies of runs seen before (runs that were still running at the last sync)."""
+) -> Iterator[tuple[str, RunInfo | None, str | None]]:
+    """(run id, fresh copy or None, why not) for runs seen before (still running at the last
+    sync, absent from this one's listing)."""
     if not run_ids:
         return
     if api is None:
@@ -165,11 +227,9 @@ def refetch_runs(
         try:
             run = api.run(f"{entity}/{project}/{run_id}")
         except Exception as exc:
-            info = RunInfo(run_id=run_id, entity=entity, project=project, source="remote")
-            info.problems.append(f"cannot refresh: {exc}")
-            yield info
+            yield run_id, None, _one_line(exc)
             continue
-        yield to_info(run, entity, project, metadata=metadata)
+        yield run_id, to_info(run, entity, project, metadata=metadata), None
 
 
 def remote_history(
@@ -201,18 +261,27 @@ def remote_history(
     except MlpmError:
         raise
     except Exception as exc:
-        raise MlpmError(f"W&B API error for {address}: {exc}") from None
+        raise MlpmError(f"W&B API error for {address}: {_one_line(exc)}") from None
 
 
 def history_in_subprocess(address: str, keys: list[str]) -> dict[str, list[tuple[int, float]]]:
     """`remote_history` run in a child process, so this process never imports wandb."""
     command = [sys.executable, "-m", "mlpm.integrations.wandb_api", address, *keys]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    env = {**os.environ, "WANDB_SILENT": "true"}
+    try:  # never the terminal's stdin: a prompt there would freeze the TUI
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            env=env,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MlpmError(f"cannot fetch the history of {address}: {exc}") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+        last = (done.stderr.strip().splitlines() or ["unknown error"])[-1].removeprefix("error: ")
         raise MlpmError(f"cannot fetch the history of {address}: {last}")
     data = json.loads(done.stdout)
     return {k: [(int(s), float(v)) for s, v in points] for k, points in data.items()}

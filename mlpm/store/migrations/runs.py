@@ -103,7 +103,19 @@ def m002_run_states(db: Any) -> None:
     db.execute("CREATE INDEX run_name ON run (name)")
 
 
+# A remote sync commits in batches and refreshes runs changed since the last complete pass:
+# where that pass started, where an unfinished one stopped, and the running runs it could no
+# longer fetch (warned about once).
+m003_remote_cursor = sql(
+    "ALTER TABLE remote_sync ADD COLUMN changed_since TEXT",
+    "ALTER TABLE remote_sync ADD COLUMN pass_started_at TEXT",
+    "ALTER TABLE remote_sync ADD COLUMN resume_created_at TEXT",
+    "ALTER TABLE remote_sync ADD COLUMN unreachable TEXT NOT NULL DEFAULT '[]'",
+)
+
+
 MIGRATIONS: list[Migration] = [
     Migration("m001_runs", m001_runs),
     Migration("m002_run_states", m002_run_states),
+    Migration("m003_remote_cursor", m003_remote_cursor),
 ]
