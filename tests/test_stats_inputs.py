@@ -69,7 +69,7 @@ def test_mismatched_ids_are_refused_and_counted(tmp_path: Path) -> None:
 def test_other_bad_files(tmp_path: Path) -> None:
     dup = _csv(tmp_path / "d.csv", "id,y_true,y_pred", ["1,a,a", "1,a,b"])
     ok = _csv(tmp_path / "o.csv", "id,y_pred", ["1,a", "2,a"])
-    with pytest.raises(UsageError, match="appear more than once"):
+    with pytest.raises(UsageError, match="given more than once"):
         align(read_predictions(dup), read_predictions(ok))
     with pytest.raises(UsageError, match="no ground truth"):
         align(read_predictions(ok), read_predictions(ok))

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mlpm.integrations.wandb_run import RunInfo
     from mlpm.store import Store, Tx
 
-_RUN_COLUMNS = (
+RUN_COLUMNS = (
     *("id", "source", "project_id", "entity", "wandb_project", "name", "group_name"),
     *("job_type", "tags", "notes", "state", "exit_code", "start_time", "runtime", "config"),
     *("summary", "commit_sha", "git_remote", "host", "program", "args", "wandb_version"),
@@ -31,13 +31,13 @@ _RUN_COLUMNS = (
 )  # the order of `run_row`
 # A re-import refreshes everything but the first import's time; a run keeps its project
 # when the new import knows none.
-_RUN_UPDATE = [c for c in _RUN_COLUMNS if c not in ("id", "imported_at", "project_id")]
+_RUN_UPDATE = [c for c in RUN_COLUMNS if c not in ("id", "imported_at", "project_id")]
 _FILE_COLUMNS = ("path", "size", "mtime_ns", "run_id", "state", "problem", "synced_at")
 
 
 def upsert_runs(tx: Tx, rows: Sequence[tuple[Any, ...]]) -> None:
     tx.upsert_many(
-        "run", _RUN_COLUMNS, rows, key=("id",), update=_RUN_UPDATE, coalesce=("project_id",)
+        "run", RUN_COLUMNS, rows, key=("id",), update=_RUN_UPDATE, coalesce=("project_id",)
     )
 
 

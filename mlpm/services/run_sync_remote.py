@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mlpm import clock
 from mlpm.errors import MlpmError
 from mlpm.services.run_sync import (
-    _RUN_COLUMNS,
+    RUN_COLUMNS,
     SyncReport,
     current_project_id,
     run_row,
@@ -32,7 +32,7 @@ BATCH = 100
 # W&B stamps updates with its clock, the pass start is ours: overlap by this much.
 CLOCK_SKEW = timedelta(minutes=10)
 # Compared to tell an updated run from an unchanged one (not the times of the import).
-_COMPARED = [c for c in _RUN_COLUMNS if c not in ("project_id", "imported_at", "updated_at")]
+_COMPARED = [c for c in RUN_COLUMNS if c not in ("project_id", "imported_at", "updated_at")]
 
 
 @dataclass(slots=True)
@@ -97,7 +97,7 @@ class _Pass:
         stored = self._stored([r[0] for r in rows])
         changed = []
         for row in rows:
-            new = dict(zip(_RUN_COLUMNS, row, strict=True))
+            new = dict(zip(RUN_COLUMNS, row, strict=True))
             old = stored.get(row[0])
             if old is None:
                 self.report.added += 1

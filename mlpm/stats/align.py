@@ -28,7 +28,7 @@ def _check_unique(f: PredFile, ids: Any) -> Any:
     if dup.size:
         count = np.unique(ranked[dup]).size
         raise UsageError(
-            f"{f.path}: {counted(count, 'id')} given more than once (e.g. {ranked[dup[0]]!r})"
+            f"{f.path}: {counted(count, 'id')} given more than once (e.g. {str(ranked[dup[0]])!r})"
         )
     return order
 
