@@ -15,7 +15,7 @@ from typing import Any
 
 from mlpm import clock
 from mlpm.errors import MlpmError
-from mlpm.integrations import sync_repo
+from mlpm.integrations import sync_recover, sync_repo
 from mlpm.services import sync_files, sync_merge
 from mlpm.store import Store
 from mlpm.store.ids import GID_TABLES
@@ -30,6 +30,7 @@ class SyncReport:
     written: int = 0  # rows changed by them
     pushes: int = 0  # push attempts (more than 1: a rejected push was retried)
     problems: list[str] = field(default_factory=list)  # corrupt lines, entities waiting
+    repaired: bool = False  # the last sync was cut short (killed): its leftovers were cleared
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,12 +100,13 @@ def run(store: Store) -> SyncReport:
     repo = _repo(store)
     me = replica_id_of(store)
     report = SyncReport(me)
-    seed(store)
-    _send(store, repo, me, report)
-    sync_repo.fetch(repo)
-    _receive(store, repo, me, report)
-    report.pushes = _push(store, repo, me, report)
-    _put(store, {"sync.last": clock.stamp()})
+    with sync_recover.session(repo) as report.repaired:
+        seed(store)
+        _send(store, repo, me, report)
+        sync_repo.fetch(repo)
+        _receive(store, repo, me, report)
+        report.pushes = _push(store, repo, me, report)
+        _put(store, {"sync.last": clock.stamp()})
     return report
 
 
