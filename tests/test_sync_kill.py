@@ -1,6 +1,7 @@
 """Nothing lost: `mlpm sync` killed with SIGKILL at points swept across its run (mlpm alone,
 or mlpm with the git it was running), then the next sync finishes the job and every replica
-converges; a clone left mid-rebase with git's own lock is repaired."""
+converges; a clone left mid-rebase with git's own lock is repaired; a line edited by hand is
+reported where it is and skipped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from mlpm.integrations import sync_recover
+from mlpm.integrations import sync_recover, sync_repo
 from mlpm.services import sync_run, task_query, tasks
 from mlpm.store import Store
 from tests import test_sync_git
@@ -125,3 +126,23 @@ def test_a_clone_left_mid_rebase_with_a_stale_index_lock_is_repaired(replicas):
     sync_run.run(a)
     titles = lambda s: sorted(t.title for t in task_query.list_tasks(s))  # noqa: E731
     assert titles(a) == titles(b) == ["from a", "from b"]
+
+
+def test_a_line_edited_by_hand_after_it_was_read_is_reported_where_it_is(replicas):
+    a, b, _ = replicas
+    tasks.add(a, "one")
+    sync_run.run(a)
+    sync_run.run(b)
+    repo = Path(sync_run.status(a)["dir"])
+    me = sync_run.status(a)["replica"]
+    [own] = [f for f in sync_repo.op_files(repo) if f.replica == me]
+    lines = own.path.read_text().splitlines(keepends=True)
+    lines[1] = '{"v":1,"l":"two","k":"task","e":"gdead","f":"title","x":"longer than it was"}\n'
+    own.path.write_text("".join(lines))
+    tasks.add(a, "two")
+    sync_run.run(a)
+    report = sync_run.run(b)
+    assert report.problems == [
+        f"{own.relative}:2: the Lamport clock 'l' is not a positive whole number; skipped"
+    ]
+    assert sorted(t.title for t in task_query.list_tasks(b)) == ["one", "two"]
