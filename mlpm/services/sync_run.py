@@ -69,6 +69,16 @@ def setup(store: Store, url: str) -> dict[str, Any]:
     return {"replica": replica_id_of(store), "url": url, "dir": str(dest), "author": author}
 
 
+def is_set_up(store: Store) -> bool:
+    """Whether this database has a sync repository (no git run: cheap to ask)."""
+    return bool(_setting(store, "sync.dir"))
+
+
+def summary(report: SyncReport) -> str:
+    """The short line the TUI shows after a sync: "synced: 3 in, 2 out"."""
+    return f"synced: {report.received} in, {report.sent} out"
+
+
 def _repo(store: Store) -> Path:
     folder = _setting(store, "sync.dir")
     if not folder:
