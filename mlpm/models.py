@@ -62,6 +62,7 @@ class Task:
     project: str = ""  # the project's slug, when the query joined it
     gid: str = ""  # the global id (mlpm.store.ids), the same on every replica
     short_id: str = ""  # its shortest unique prefix, when the query filled it in
+    assignee: str | None = None  # who it is for (an email or a name), synced as a field
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Task:

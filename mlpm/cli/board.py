@@ -29,6 +29,7 @@ def board(
         return
     from mlpm.services import board as rules
     from mlpm.services import projects
+    from mlpm.services.people import initials
 
     store = open_store()
     p = projects.resolve(store, project)
@@ -66,7 +67,8 @@ def board(
         for c in columns:
             if i < len(c.tasks):
                 t = c.tasks[i]
-                cells.append(fit(f"{t.id} {clean(t.title)}", cell))
+                who = f"({initials(t.assignee)}) " if t.assignee else ""
+                cells.append(fit(f"{t.id} {who}{clean(t.title)}", cell))
             else:
                 cells.append(" " * cell)
         click.echo(" │ ".join(cells).rstrip())

@@ -33,7 +33,8 @@ def task_line(t: Task, *, show_column: bool = True, show_project: bool = False) 
         )
     elif t.column == "done":
         title = style(title, dim=True)
-    return f"{t.id:>5}  {column}{est:>3}  {title}" + (f"  {tags}" if tags else "")
+    who = f"  @{clean(t.assignee)}" if t.assignee else ""
+    return f"{t.id:>5}  {column}{est:>3}  {title}" + (f"  {tags}" if tags else "") + who
 
 
 def report(change: Change, verb: str) -> None:
@@ -47,7 +48,7 @@ def report(change: Change, verb: str) -> None:
 
 @click.group(cls=Group)
 def task() -> None:
-    """Tasks: add, list, show, edit, start, done, drop, move."""
+    """Tasks: add, list, show, edit, start, done, drop, move, assign."""
 
 
 @task.command("add")
@@ -88,9 +89,15 @@ def add(
 @click.option("--tag", "-t", help="Only tasks with this tag.")
 @click.option("--project", "-p", help="Project (default: the current one).")
 @click.option("--all", "all_projects", is_flag=True, help="Tasks of every project.")
+@click.option("--assignee", "-a", help="Only tasks assigned to this person ('me': you).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_(
-    column: str | None, tag: str | None, project: str | None, all_projects: bool, as_json: bool
+    column: str | None,
+    tag: str | None,
+    project: str | None,
+    all_projects: bool,
+    assignee: str | None,
+    as_json: bool,
 ) -> None:
     """List tasks in board order (Today in the order of today's plan).
 
@@ -103,6 +110,12 @@ def list_(
     items, waiting = today_column.board_order(
         store, project=scope, column=column.lower() if column else None, tag=tag
     )
+    if assignee is not None:
+        from mlpm.services import people
+
+        who = people.me(store) if assignee.lower() == "me" else assignee.strip()
+        items = [t for t in items if people.same(t.assignee, who)]
+        waiting = [t for t in waiting if people.same(t.assignee, who)]
     if as_json:
         rows = [t.to_json() for t in items]
         rows += [{**t.to_json(), "waiting_for_review": True} for t in waiting]
@@ -140,6 +153,8 @@ def show(task_id: int, as_json: bool) -> None:
         click.echo(f"  estimate  {t.estimate} pomodoro{'s' * (t.estimate != 1)}")
     if t.tags:
         click.echo("  tags      " + " ".join(f"#{clean(tag)}" for tag in t.tags))
+    if t.assignee:
+        click.echo(f"  assignee  {clean(t.assignee)}")
     click.echo(f"  created   {t.created_at}")
     if t.notes:
         click.echo("  notes")
@@ -281,6 +296,25 @@ def move(task_id: int, column: str, reason: str | None, position: int | None, fo
     if position is not None:
         tasks.reorder(store, task_id, position)
     report(change, f"moved to {column.lower()}:")
+
+
+@task.command("assign")
+@click.argument("task_id", type=TASK)
+@click.argument("person", required=False)
+@click.option("--me", "to_me", is_flag=True, help="Assign it to you (sync.person or git's email).")
+def assign(task_id: int, person: str | None, to_me: bool) -> None:
+    """Give a task to PERSON (an email or a name); an empty PERSON ("") unassigns it."""
+    from mlpm.errors import UsageError
+    from mlpm.services import people
+
+    store = open_store()
+    if to_me == (person is not None):
+        raise UsageError('give a PERSON or --me (an empty PERSON, "", unassigns)')
+    t = people.assign(store, task_id, people.me(store) if to_me else str(person))
+    if t.assignee:
+        click.echo(f"assigned task {t.id} to {clean(t.assignee)}: {clean(t.title)}")
+    else:
+        click.echo(f"unassigned task {t.id}: {clean(t.title)}")
 
 
 @task.command("link-commit")

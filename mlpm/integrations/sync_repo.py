@@ -27,7 +27,7 @@ class SyncRepoError(MlpmError):
     """Git failed; the message is git's own last line."""
 
 
-def _git(repo: Path | None, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     cmd = ["git", *(["-C", str(repo)] if repo is not None else []), *args]
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}  # never wait on a password prompt
     try:
@@ -51,39 +51,39 @@ def clone(url: str, dest: Path) -> None:
     if dest.exists() and any(dest.iterdir()):
         raise SyncRepoError(f"{dest} exists and is not empty; remove it or keep using it")
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _git(None, "clone", "--quiet", "--no-checkout", "--", url, str(dest))
+    git(None, "clone", "--quiet", "--no-checkout", "--", url, str(dest))
     os.chmod(dest, 0o700)
-    has_branch = _git(dest, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
+    has_branch = git(dest, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
     if has_branch.returncode == 0:
-        _git(dest, "checkout", "--quiet", "-B", BRANCH, f"origin/{BRANCH}")
+        git(dest, "checkout", "--quiet", "-B", BRANCH, f"origin/{BRANCH}")
     else:
-        _git(dest, "checkout", "--quiet", "--orphan", BRANCH)
-        _git(dest, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", ".")
+        git(dest, "checkout", "--quiet", "--orphan", BRANCH)
+        git(dest, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", ".")
     private(dest)
 
 
 def url_of(repo: Path) -> str:
-    return _git(repo, "remote", "get-url", "origin").stdout.strip()
+    return git(repo, "remote", "get-url", "origin").stdout.strip()
 
 
 def author_email(repo: Path) -> str:
-    return _git(repo, "config", "user.email", check=False).stdout.strip()
+    return git(repo, "config", "user.email", check=False).stdout.strip()
 
 
 def fetch(repo: Path) -> bool:
     """Fetch and rebase onto the remote's ops branch; False if the remote has none yet."""
     if (repo / ".git" / "rebase-merge").exists() or (repo / ".git" / "rebase-apply").exists():
-        _git(repo, "rebase", "--abort", check=False)  # a sync killed mid-rebase
-    _git(repo, "fetch", "--quiet", "origin")
-    remote = _git(repo, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
+        git(repo, "rebase", "--abort", check=False)  # a sync killed mid-rebase
+    git(repo, "fetch", "--quiet", "origin")
+    remote = git(repo, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
     if remote.returncode != 0:
         return False
-    if _git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
-        _git(repo, "reset", "--quiet", f"origin/{BRANCH}")  # nothing committed here yet
-        _git(repo, "checkout", "--quiet", "--", ".")
+    if git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
+        git(repo, "reset", "--quiet", f"origin/{BRANCH}")  # nothing committed here yet
+        git(repo, "checkout", "--quiet", "--", ".")
     else:
         # Another replica's commits touch only its own files: the rebase cannot conflict.
-        _git(repo, "rebase", "--quiet", f"origin/{BRANCH}")
+        git(repo, "rebase", "--quiet", f"origin/{BRANCH}")
     private(repo)
     return True
 
@@ -92,16 +92,16 @@ def commit(repo: Path, paths: list[str], message: str) -> bool:
     """Commit the given files; False if there was nothing to commit."""
     if not paths:
         return False
-    _git(repo, "add", "--", *paths)
-    if _git(repo, "diff", "--cached", "--quiet", check=False).returncode == 0:
+    git(repo, "add", "--", *paths)
+    if git(repo, "diff", "--cached", "--quiet", check=False).returncode == 0:
         return False
-    _git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+    git(repo, "commit", "--quiet", "--no-verify", "-m", message)
     return True
 
 
 def push_once(repo: Path) -> bool:
     """Push the ops branch; False if the remote refused it (someone pushed first)."""
-    done = _git(repo, "push", "--quiet", "origin", f"HEAD:refs/heads/{BRANCH}", check=False)
+    done = git(repo, "push", "--quiet", "origin", f"HEAD:refs/heads/{BRANCH}", check=False)
     if done.returncode == 0:
         return True
     text = done.stderr.lower()
@@ -113,11 +113,11 @@ def push_once(repo: Path) -> bool:
 
 def unpushed(repo: Path) -> int:
     """Commits of this clone the remote does not have yet."""
-    if _git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
+    if git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
         return 0
-    remote = _git(repo, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
+    remote = git(repo, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
     span = f"origin/{BRANCH}..HEAD" if remote.returncode == 0 else "HEAD"
-    return int(_git(repo, "rev-list", "--count", span).stdout.strip() or 0)
+    return int(git(repo, "rev-list", "--count", span).stdout.strip() or 0)
 
 
 def private(repo: Path) -> None:

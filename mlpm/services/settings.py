@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "timer.work_hours": "09:00-18:00",
     "timer.work_days": "mon-fri",
     "timer.strict_work_hours": False,
+    "sync.every_minutes": 10,
+    "sync.person": "",
 }
 # Internal state kept in the same table but not offered by `mlpm config`.
 INTERNAL = ("current_project",)

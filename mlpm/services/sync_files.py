@@ -34,6 +34,10 @@ def read_new(repo: Path, me: str, offsets: dict[str, Any], *, again: bool = Fals
         if size < start:  # rewritten by hand: read it whole (known ops are skipped)
             start, line_no = 0, 0
         with open(f.path, "rb") as handle:
+            if start:
+                handle.seek(start - 1)
+                if handle.read(1) != b"\n":  # edited by hand before the offset: read it whole
+                    start, line_no = 0, 0
             handle.seek(start)
             data = handle.read()
         end = data.rfind(b"\n") + 1  # a last line without its newline is still being written

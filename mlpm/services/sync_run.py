@@ -15,7 +15,7 @@ from typing import Any
 
 from mlpm import clock
 from mlpm.errors import MlpmError
-from mlpm.integrations import sync_repo
+from mlpm.integrations import sync_recover, sync_repo
 from mlpm.services import sync_files, sync_merge
 from mlpm.store import Store
 from mlpm.store.ids import GID_TABLES
@@ -30,6 +30,7 @@ class SyncReport:
     written: int = 0  # rows changed by them
     pushes: int = 0  # push attempts (more than 1: a rejected push was retried)
     problems: list[str] = field(default_factory=list)  # corrupt lines, entities waiting
+    repaired: bool = False  # the last sync was cut short (killed): its leftovers were cleared
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +69,16 @@ def setup(store: Store, url: str) -> dict[str, Any]:
     return {"replica": replica_id_of(store), "url": url, "dir": str(dest), "author": author}
 
 
+def is_set_up(store: Store) -> bool:
+    """Whether this database has a sync repository (no git run: cheap to ask)."""
+    return bool(_setting(store, "sync.dir"))
+
+
+def summary(report: SyncReport) -> str:
+    """The short line the TUI shows after a sync: "synced: 3 in, 2 out"."""
+    return f"synced: {report.received} in, {report.sent} out"
+
+
 def _repo(store: Store) -> Path:
     folder = _setting(store, "sync.dir")
     if not folder:
@@ -99,12 +110,13 @@ def run(store: Store) -> SyncReport:
     repo = _repo(store)
     me = replica_id_of(store)
     report = SyncReport(me)
-    seed(store)
-    _send(store, repo, me, report)
-    sync_repo.fetch(repo)
-    _receive(store, repo, me, report)
-    report.pushes = _push(store, repo, me, report)
-    _put(store, {"sync.last": clock.stamp()})
+    with sync_recover.session(repo) as report.repaired:
+        seed(store)
+        _send(store, repo, me, report)
+        sync_repo.fetch(repo)
+        _receive(store, repo, me, report)
+        report.pushes = _push(store, repo, me, report)
+        _put(store, {"sync.last": clock.stamp()})
     return report
 
 

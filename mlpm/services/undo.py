@@ -9,6 +9,7 @@ from typing import Any
 
 from mlpm.errors import MlpmError
 from mlpm.store import Store
+from mlpm.store.ops import SET_FIELDS
 from mlpm.wording import counted
 
 
@@ -42,8 +43,9 @@ def _describe(events: list[dict[str, Any]]) -> str:
 # starts, a cache) or mirror the outside world (commits and runs read from git and the
 # trackers: the TUI scans them on its own, and undoing a mirror would only be redone by the
 # next scan): no one's change, so undo passes them by without a word.
+# Ops merged from other replicas (`sync`) are theirs to undo, on their machine.
 BOOKKEEPING = ("timer settle", "code state ", "runs history cache", "git sync", "git commit",
-               "runs sync")  # fmt: skip
+               "runs sync", "sync")  # fmt: skip
 PAGE = 200
 
 
@@ -97,6 +99,38 @@ def skip(store: Store) -> str:
     return str(pending["command"])
 
 
+_CHANGED: Any = {}  # a field the undone change wrote has been changed since: refuse
+_STAMPS = ("updated_at",)  # rewritten by every change: put back only if no one changed it since
+
+
+def _touched_only(
+    table: str, before: dict[str, Any], after: dict[str, Any], current: dict[str, Any]
+) -> dict[str, Any]:
+    """The row to put back for an update: only the fields the undone change wrote go back,
+    so fields changed since (by another replica's synced change) keep their new values.
+    A tag set gives back the tags it added or removed, whatever tags came since."""
+    target = dict(current)
+    for column in after:
+        old, new, now = before.get(column), after[column], current.get(column)
+        if old == new:
+            continue
+        if (table, column) in SET_FIELDS and now != new:
+            target[column] = _set_undo(old, new, now)
+        elif now == new:
+            target[column] = old
+        elif column not in _STAMPS:
+            return _CHANGED
+    return target
+
+
+def _set_undo(old: Any, new: Any, now: Any) -> str:
+    had, has, live = (json.loads(v) if isinstance(v, str) else [] for v in (old, new, now))
+    added = [t for t in has if t not in had]
+    removed = [t for t in had if t not in has]
+    kept = [t for t in live if t not in added]
+    return json.dumps(kept + [t for t in removed if t not in kept])
+
+
 def undo(store: Store) -> Undone:
     """Revert the most recent change not yet undone; repeated, it walks further back."""
     pending = _pending(store)
@@ -117,12 +151,16 @@ def undo(store: Store) -> Undone:
             table, key = event["entity"], event["entity_id"]
             current = tx.row(table, key)
             expected = json.loads(event["after"]) if event["after"] else None
-            if current != expected:
+            before = json.loads(event["before"]) if event["before"] else None
+            if current is not None and expected is not None and before is not None:
+                before = _touched_only(table, before, expected, current)
+            elif current != expected:  # an insert or a delete: the whole row must be as left
+                before = _CHANGED
+            if before is _CHANGED:
                 raise MlpmError(
                     f"cannot undo {command!r}: {table} {key} has changed since"
                     " (mlpm undo --skip leaves it as it is)"
                 )
-            before = json.loads(event["before"]) if event["before"] else None
             try:
                 tx.restore(table, key, before)
             except sqlite3.IntegrityError:

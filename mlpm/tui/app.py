@@ -32,6 +32,7 @@ from mlpm.store import Store
 R = TypeVar("R")
 POLL_SECONDS = 0.5
 GIT_POLL_SECONDS = 2.0
+SYNC_MINUTE = 60.0  # seconds in one of `sync.every_minutes` (tests shorten it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,7 @@ class MlpmApp(App[None]):
         await self._reload_project()
         self._poll()
         self._watch_git()
+        self._sync()
 
     def _load_keymap(self) -> None:
         """Remapped keys from `keymap.json` (see `mlpm.tui.keymap`); the footer follows."""
@@ -312,6 +314,18 @@ class MlpmApp(App[None]):
                     return
         finally:
             store.close()
+
+    def _sync(self) -> None:
+        """`mlpm sync` in a worker on open and every `sync.every_minutes` (if set up)."""
+        from mlpm.tui import sync_worker
+
+        def notice(message: str, severity: sync_worker.Severity) -> None:
+            self.call_from_thread(self.notify, message, severity=severity, markup=False, timeout=4)
+
+        loop = partial(
+            sync_worker.loop, self._store.result().path, self._stop, notice, every=SYNC_MINUTE
+        )
+        self.run_worker(loop, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
     def data_changed(self) -> None:
         """Tell the screens to reload (the visible one now, the others when shown)."""

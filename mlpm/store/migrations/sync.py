@@ -62,7 +62,13 @@ def m002_op_log(db: Any) -> None:
     )
 
 
+def m003_assignee(db: Any) -> None:
+    """Who a task is for (an email or a name; NULL: nobody): a plain field, synced as such."""
+    db.execute("ALTER TABLE task ADD COLUMN assignee TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("m001_gid", m001_gid),
     Migration("m002_op_log", m002_op_log),
+    Migration("m003_assignee", m003_assignee),
 ]
