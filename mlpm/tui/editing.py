@@ -3,7 +3,8 @@ editor with the app suspended. Every save is one service call, so one `u` undoes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.app import SuspendNotSupported
 
@@ -43,33 +44,48 @@ async def open_edit_form(app: MlpmApp, task_id: int) -> None:
     app.push_screen(edit_form(app, task))
 
 
-async def edit_task_notes(app: MlpmApp, task_id: int) -> None:
-    """`E`: the task's notes in the editor; saved when changed."""
+async def _edit_text(
+    app: MlpmApp,
+    load: Callable[..., Any],
+    key: int,
+    text_of: Callable[[Any], str],
+    save: Callable[[str], Awaitable[object]],
+    name: str,
+) -> None:
+    """Load a record, hand its text to the editor, and save it only when it changed."""
     try:
-        task = await app.db(task_query.get, task_id)
+        record = await app.db(load, key)
     except MlpmError as exc:
         app.notify(str(exc), severity="error", markup=False)
         return
-    written = run_editor(app, task.notes)
+    written = run_editor(app, text_of(record))
     if written is None:
         return
-    if written == task.notes.rstrip("\n"):
-        app.notify(f"notes of #{task_id} unchanged", markup=False, timeout=3)
+    if written == text_of(record).rstrip("\n"):
+        app.notify(f"{name} unchanged", markup=False, timeout=3)
         return
-    await app.perform(tasks.edit, task_id, notes=written, success=f"notes of #{task_id} saved")
+    await save(written)
+
+
+async def edit_task_notes(app: MlpmApp, task_id: int) -> None:
+    """`E`: the task's notes in the editor; saved when changed."""
+
+    async def save(text: str) -> object:
+        return await app.perform(
+            tasks.edit, task_id, notes=text, success=f"notes of #{task_id} saved"
+        )
+
+    await _edit_text(app, task_query.get, task_id, lambda t: t.notes, save, f"notes of #{task_id}")
 
 
 async def edit_lesson_text(app: MlpmApp, lesson_id: int) -> None:
     """`E` on a lesson: its text in the editor; saved when changed."""
-    try:
-        lesson = await app.db(lessons.get, lesson_id)
-    except MlpmError as exc:
-        app.notify(str(exc), severity="error", markup=False)
-        return
-    written = run_editor(app, lesson.text)
-    if written is None:
-        return
-    if written == lesson.text.rstrip("\n"):
-        app.notify(f"lesson #{lesson_id} unchanged", markup=False, timeout=3)
-        return
-    await app.perform(lessons.edit, lesson_id, text=written, success=f"lesson #{lesson_id} saved")
+
+    async def save(text: str) -> object:
+        return await app.perform(
+            lessons.edit, lesson_id, text=text, success=f"lesson #{lesson_id} saved"
+        )
+
+    await _edit_text(
+        app, lessons.get, lesson_id, lambda lesson: lesson.text, save, f"lesson #{lesson_id}"
+    )
