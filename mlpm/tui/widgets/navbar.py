@@ -9,7 +9,6 @@ from textual.widgets import Static
 
 from mlpm.text import clean
 
-
 SHORT = {"Lessons": "Less", "Projects": "Proj", "Compare": "Cmp"}  # when even cut names don't fit
 
 
