@@ -177,14 +177,14 @@ async def test_keys_can_be_remapped_by_binding_id(
 ) -> None:
     config = isolated_home / "config"
     config.mkdir(parents=True, exist_ok=True)
-    (config / "keymap.json").write_text('{"board.move_right": "m", "app.undo": "z"}')
+    (config / "keymap.json").write_text('{"board.move_right": "m", "app.undo": "n"}')
     app = MlpmApp(db_path, screen="board")
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
         assert task_query.get(seeded, 1).column == "today"
-        await pilot.press("z")
+        await pilot.press("n")
         await settle(pilot)
         assert task_query.get(seeded, 1).column == "backlog"
 

@@ -65,7 +65,7 @@ def test_mlpm_opens_the_board_moves_a_card_and_quits(
     wait_for(pane, "Today 1")
     cli("task", "add", "added by the CLI")  # live refresh from another process
     wait_for(pane, "Backlog 1")  # the new card, read again from the database
-    wait_for(pane, "added by the")
+    wait_for(pane, "#2 added by")  # the card, its id kept however narrow
     tmux("send-keys", "-t", "t", "q")
     deadline = time.monotonic() + 10
     while "t:" in tmux("ls") and time.monotonic() < deadline:

@@ -3,6 +3,7 @@ and its control characters are shown escaped, as the CLI prints them."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.text import Text
 
 from mlpm.models import Lesson, Task
@@ -10,6 +11,7 @@ from mlpm.services.lessons import MARK_END, MARK_START
 from mlpm.text import clean
 
 MATCH_STYLE = "bold reverse"
+TITLE_LINES = 3  # a tall card wraps its title to at most this many lines
 
 
 def literal(text: str, style: str = "", *, multiline: bool = False) -> Text:
@@ -42,16 +44,45 @@ def estimate(task: Task) -> str:
     return f"{task.estimate}p" if task.estimate is not None else "–"
 
 
-def card(task: Task, width: int, *, compact: bool = True) -> Text:
-    """A card's first line: `#12 title … 2p` when `compact` (one line per card; narrow
-    columns keep the title only), else the title alone (`card_detail` is the next line)."""
-    ident = f"#{task.id} " if compact and width >= 22 else ""
-    show_est = compact and task.estimate is not None and width >= 16
+def first_line(title: str) -> str:
+    """A title's first line; `…` says there is more below it."""
+    lines = title.splitlines() or [""]
+    more = any(line.strip() for line in lines[1:])
+    return clean(lines[0]).rstrip() + ("…" if more else "")
+
+
+def wrap(text: str, width: int, max_lines: int) -> list[str]:
+    """`text` word-wrapped to `width` cells in at most `max_lines` lines, the last one
+    ending in `…` when the text goes on (long words are broken where they must be)."""
+    width = max(1, width)
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if cell_len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        pieces = chop_cells(word, width) or [""]
+        lines += pieces[:-1]
+        current = pieces[-1]
+    lines.append(current)
+    if len(lines) > max_lines:
+        last = " ".join(lines[max_lines - 1 :])
+        lines = [*lines[: max_lines - 1], set_cell_size(last, width - 1).rstrip() + "…"]
+    return lines
+
+
+def card(task: Task, width: int, *, style: str = "") -> Text:
+    """A compact card, one line: `#12 title… 2p` (the estimate when there is room)."""
+    ident = f"#{task.id} "
+    show_est = task.estimate is not None and width >= 24
     est = f" {estimate(task)}" if show_est else ""
     text = Text()
     text.append(ident, style="dim")
     room = max(1, width - len(ident) - len(est))
-    title = literal(task.title.splitlines()[0] if task.title else "")
+    title = Text(first_line(task.title), style=style)
     title.truncate(room, overflow="ellipsis", pad=True)
     text.append_text(title)
     if est:
@@ -59,8 +90,13 @@ def card(task: Task, width: int, *, compact: bool = True) -> Text:
     return text
 
 
+def card_title(task: Task, width: int) -> list[str]:
+    """A tall card's title: the whole of it, wrapped to at most `TITLE_LINES` lines."""
+    return wrap(first_line(task.title), width, TITLE_LINES)
+
+
 def card_detail(task: Task, width: int) -> Text:
-    """A card's second line, on tall terminals: `#12 · 2p · #data #eval`."""
+    """A tall card's last line: `#12 · 2p · #data #eval`."""
     text = Text()
     text.append(f"  #{task.id}", style="dim")
     if task.estimate is not None:

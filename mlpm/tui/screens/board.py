@@ -17,7 +17,7 @@ from textual.widgets import Static
 from mlpm.errors import MlpmError
 from mlpm.models import COLUMNS, Task
 from mlpm.services import projects, task_details, tasks
-from mlpm.tui import editing
+from mlpm.tui import editing, ui_state
 from mlpm.tui.render import literal
 from mlpm.tui.screens.base import DataScreen, changed_task
 from mlpm.tui.screens.board_columns import BoardColumn, CardList
@@ -31,6 +31,7 @@ TALL = 36  # from this height on, cards take two lines (title, then id, estimate
 WIDE = 130  # from this width on, the detail pane sits beside the columns
 FIRST_WAIT = 0.3  # seconds the first frame waits for data before painting without it
 TYPE_TAG = "\x00type"  # the tag picker's "type a tag…" choice
+FOLDABLE = ("done", "dropped")  # history, folded to counts by `z`
 
 
 class BoardScreen(DataScreen):
@@ -62,6 +63,7 @@ class BoardScreen(DataScreen):
         Binding("p", "pick_project", "Project", show=False, id="board.project"),
         Binding("t,slash", "pick_tag", "Tag filter", show=False, id="board.filter"),
         Binding("c", "clear_filters", "Clear filters", show=False, id="board.clear"),
+        Binding("z", "fold", "Fold done", id="board.fold", tooltip="Done and Dropped as counts"),
     ]
 
     class Loaded(Message):
@@ -97,6 +99,8 @@ class BoardScreen(DataScreen):
 
     async def first_load(self) -> None:
         self._set_wide(self.app.size.width, self.app.size.height)
+        self.query_one(DetailPane).display = ui_state.flag("board.detail", True)
+        self._fold(ui_state.flag("board.folded"))
         self.active_cards.set_active(True)
         # Wait briefly for the first data so the first frame already shows the cards (one
         # paint instead of two); a slow or locked database falls back to the worker.
@@ -165,7 +169,8 @@ class BoardScreen(DataScreen):
             self.follow = None
             cards = self.query_one(f"#cards-{name}", CardList)
             cards.set_items(cards.items, select=task_id)
-            self._activate(cards)
+            if cards.display:  # not into a folded column
+                self._activate(cards)
         self._show_status()
         self.call_after_refresh(self._load_detail)
         self.post_message(self.Loaded())
@@ -240,8 +245,9 @@ class BoardScreen(DataScreen):
 
     def action_focus_column(self, step: int) -> None:
         cards = self.active_cards
-        index = max(0, min(COLUMNS.index(self.active_column) + step, len(COLUMNS) - 1))
-        target = self.query_one(f"#cards-{COLUMNS[index]}", CardList)
+        open_ = [c for c in COLUMNS if not self.query_one(f"#col-{c}", BoardColumn).collapsed]
+        index = max(0, min(open_.index(self.active_column) + step, len(open_) - 1))
+        target = self.query_one(f"#cards-{open_[index]}", CardList)
         if target is not cards:
             target.cursor = cards.cursor
             self._activate(target)
@@ -328,6 +334,18 @@ class BoardScreen(DataScreen):
     def action_toggle_detail(self, show: bool | None = None) -> None:
         pane = self.query_one(DetailPane)
         pane.display = (not pane.display) if show is None else show
+        ui_state.remember("board.detail", pane.display)
+
+    def action_fold(self) -> None:
+        folded = not self.query_one("#col-done", BoardColumn).collapsed
+        self._fold(folded)
+        ui_state.remember("board.folded", folded)
+
+    def _fold(self, folded: bool) -> None:
+        for name in FOLDABLE:
+            self.query_one(f"#col-{name}", BoardColumn).collapse(folded)
+        if folded and self.active_column in FOLDABLE:
+            self._activate(self.query_one("#cards-doing", CardList))
 
     # -- filters ---------------------------------------------------------------------------
 

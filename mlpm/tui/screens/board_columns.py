@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -10,18 +12,48 @@ from textual.widget import Widget
 
 from mlpm.models import Task
 from mlpm.services import board
-from mlpm.tui.render import card, card_detail
+from mlpm.tui.render import card, card_detail, card_title
 from mlpm.tui.widgets.rowlist import RowList
 
 
 class CardList(RowList[Task], can_focus=False):
     """One column's cards, virtualised. Not focusable: the screen holds the keys and says
-    which column is active, since moving Textual's focus repaints the whole screen."""
+    which column is active, since moving Textual's focus repaints the whole screen.
 
-    def render_row(self, item: Task, width: int) -> Text:
-        return card(item, width, compact=self.row_height == 1)
+    Compact (one line per card): `#12 title… 2p`. Tall: the whole title wrapped to up to
+    three lines, then `#12 · 2p · #tags`. Leftovers from earlier days (`waiting`) come last,
+    under a "waiting for review" line, dimmed."""
 
-    def render_detail(self, item: Task, width: int, line: int) -> Text:
+    variable_rows = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.waiting: set[int] = set()
+        self.first_waiting: int | None = None
+
+    def _separated(self, item: Task) -> int:
+        return 1 if item.id == self.first_waiting else 0
+
+    def row_lines(self, item: Task, width: int) -> int:
+        if self.row_height == 1:
+            return 1 + self._separated(item)
+        return len(card_title(item, width)) + 1 + self._separated(item)
+
+    def cursor_line(self, item: Task, line: int) -> bool:
+        return line >= self._separated(item)
+
+    def render_part(self, item: Task, width: int, line: int) -> Text:
+        line -= self._separated(item)
+        if line < 0:
+            label = "┄ waiting for review" if width >= 20 else "┄ to review"
+            return Text(label, style="dim yellow")
+        waiting = item.id in self.waiting
+        style = "dim" if waiting else ""
+        if self.row_height == 1:
+            return card(item, width, style=style)
+        title = card_title(item, width)
+        if line < len(title):
+            return Text(title[line], style=style)
         return card_detail(item, width)
 
 
@@ -53,6 +85,16 @@ class BoardColumn(Vertical):
     def cards(self) -> CardList:
         return self.query_one(CardList)
 
+    @property
+    def collapsed(self) -> bool:
+        return self.has_class("-collapsed")
+
+    def collapse(self, folded: bool) -> None:
+        """Fold the column to its header ("Done 12"), giving its width to the others."""
+        if folded != self.collapsed:
+            self.set_class(folded, "-collapsed")
+            self.cards.display = not folded
+
     def show(self, column: board.Column) -> None:
         header = self.query_one(ColumnHeader)
         header.label = column.header
@@ -65,4 +107,12 @@ class BoardColumn(Vertical):
         # Today's leftovers from earlier days follow today's plan (the header counts them).
         whole = len(column.tasks) == column.count
         items = column.tasks + column.waiting if whole else column.tasks
-        self.cards.set_items(items, total=column.count + len(column.waiting) * whole)
+        cards = self.cards
+        waiting = {t.id for t in column.waiting} if whole else set()
+        select = None
+        if waiting != cards.waiting:  # lay the cards out again, the separator moved
+            select = cards.current.id if cards.current else None
+            cards.waiting = waiting
+            cards.first_waiting = column.waiting[0].id if waiting else None
+            cards.items = []
+        cards.set_items(items, select=select, total=column.count + len(column.waiting) * whole)

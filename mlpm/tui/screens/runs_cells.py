@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.text import Text
 
-from mlpm.services.run_checks import RunFlag
+from mlpm.services.run_checks import THROUGHPUT_KEYS, RunFlag
 from mlpm.services.runs import Run
 from mlpm.tui.render import literal
 from mlpm.tui.screens.runs_data import RunsData, fmt_value
 
-FLAG_WIDTH = 24
+FLAG_WIDTH = 20
 NAME_WIDTH = 28
 MARK_STYLE = "bold cyan"
 STATE_STYLE = {"finished": "green", "running": "yellow", "preempted": "magenta"}
@@ -23,14 +24,33 @@ def mark_cell(marked: bool) -> Text:
 
 
 def flag_cell(flag: RunFlag | None) -> Text:
-    """The measures that got worse ("runtime/epoch"); the whole message is in the status
-    line when the cursor is on the run."""
+    """A short flag ("⚠ crashed", "⚠ slow 2.7×", "⚠ val.acc worse +1"); the whole message
+    is in the status line when the cursor is on the run."""
     if flag is None:
         return Text("")
     text = Text("⚠ ", style="bold red")
-    text.append_text(literal(", ".join(flag.measures) or "worse", "red"))
+    text.append_text(literal(short_flag(flag), "red"))
     text.truncate(FLAG_WIDTH, overflow="ellipsis")
     return text
+
+
+def short_flag(flag: RunFlag) -> str:
+    """The first reason a run is flagged, in a few words, and how many more there are."""
+    if flag.measures == ("state",):  # "crashed at epoch 3 (no exit record)"
+        return flag.message.split(" ", 1)[0]
+    if not flag.measures:
+        return "worse"
+    name = flag.measures[0]
+    found = re.search(re.escape(name) + r": .*?([0-9.]+(?:e[+-]?\d+)?)x the baseline", flag.message)
+    ratio = float(found.group(1)) if found else None
+    if ratio and name in THROUGHPUT_KEYS:
+        ratio = 1 / ratio  # fewer samples a second: slower by the inverse
+    if name.startswith("runtime/") or name in THROUGHPUT_KEYS:
+        first = f"slow {ratio:.2g}×" if ratio else "slow"
+    else:
+        first = f"{name} worse"
+    more = len(flag.measures) - 1
+    return f"{first} +{more}" if more else first
 
 
 def row_cells(

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from mlpm.errors import MlpmError
 from mlpm.services import focus_stats
@@ -19,10 +19,13 @@ from mlpm.services.focus_stats import FocusStats
 from mlpm.store import Store
 from mlpm.text import clean
 from mlpm.tui.screens.timer import ServiceScreen
+from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.wording import counted
 
 WINDOWS = (7, 14, 30, 90)
 BAR_CELLS = 30
+TITLE_MIN = 20  # cells a task's title keeps however narrow the screen
+BESIDE_TITLE = 50  # cells the other per-task columns (and padding) need, the project cut
 
 
 def hours(minutes: float) -> str:
@@ -78,14 +81,19 @@ class StatsScreen(ServiceScreen):
             yield DataTable(id="stats-tasks", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Interruptions", style="bold"), classes="section")
             yield Static(id="stats-interruptions")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#stats-tasks", DataTable)
-        table.add_columns("Task", "Project", "Est.", "Actual", "Focus", "Interrupted")
+        # Estimate against actual beside the task, on 80 columns too: the project goes last.
+        table.add_columns("Task", "Est.", "Actual", "Focus", "Interrupted", "Project")
         if hasattr(self.app, "generation"):  # the mlpm app: reload when the data changes
             self.watch(self.app, "generation", lambda _: self.reload(), init=False)
         self.reload()
+
+    def on_resize(self) -> None:
+        if self.data is not None:  # the task titles are cut to the new width
+            self._show(self.data)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -154,17 +162,19 @@ class StatsScreen(ServiceScreen):
 
         table = self.query_one("#stats-tasks", DataTable)
         table.clear()
+        room = max(TITLE_MIN, self.size.width - BESIDE_TITLE)
         for t in data.per_task:
             title = Text(f"#{t.task_id} ", style="dim")
-            title.append(clean(t.title)[:60])
+            title.append(clean(t.title).splitlines()[0] if t.title else "")
+            title.truncate(room, overflow="ellipsis")
             actual = Text(str(t.pomodoros_total), style="bold yellow" if t.over_estimate else "")
             table.add_row(
                 title,
-                Text(clean(t.project)),
                 "–" if t.estimate is None else str(t.estimate),
                 actual,
                 hours(t.focus_minutes),
                 str(t.interrupted),
+                Text(clean(t.project)),
                 key=str(t.task_id),
             )
 

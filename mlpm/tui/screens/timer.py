@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, ProgressBar, Static
+from textual.widgets import Digits, ProgressBar, Static
 
 from mlpm.errors import MlpmError
 from mlpm.services import focus_task, timer
@@ -30,6 +30,7 @@ from mlpm.services.timer import Status
 from mlpm.services.timer_session import KIND_NAMES, Session, fmt_seconds
 from mlpm.store import Store
 from mlpm.text import clean
+from mlpm.tui.widgets.keybar import KeyBar
 
 TICK_SECONDS = 0.5
 
@@ -152,7 +153,7 @@ class TimerScreen(ServiceScreen):
             yield Static(id="timer-today")
             yield Static(id="timer-next")
             yield Static(id="timer-offer")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self.tick)

@@ -37,8 +37,8 @@ def details_text(details: TaskDetails) -> Text:
         text.append("\n\n")
         text.append_text(literal(task.notes, multiline=True))
     if details.moves:
-        text.append("\n\nHistory\n", style="bold")
-        for move in details.moves:
+        text.append("\n\nHistory (newest first)\n", style="bold")
+        for move in reversed(details.moves):
             text.append(f"{_short_time(move['at'])} ", style="dim")
             text.append(f"{move['from'] or 'new'} → {move['to'] or 'deleted'}")
             if move["forced"]:

@@ -9,6 +9,8 @@ from textual.widgets import Static
 
 from mlpm.text import clean
 
+SHORT = {"Lessons": "Less", "Projects": "Proj", "Compare": "Cmp"}  # when even cut names don't fit
+
 
 class NavBar(Static):
     """`mlpm · asr   1 Today  2 Board  3 Lessons  4 Projects`, the current screen lit."""
@@ -35,10 +37,14 @@ class NavBar(Static):
 
     def _update(self, project: str = "") -> None:
         width = self.size.width or self.app.size.width
-        for compact in (False, True):  # screen names shortened when they do not fit
-            text, tabs = self._text(project, compact=compact)
+        # Narrower: drop "mlpm ·", then cut the project's name (the board's status line has
+        # it whole), then shorten the screens' names.
+        for compact, room, short in ((False, 0, False), (True, 0, False), (True, 8, False)):
+            text, tabs = self._text(project, compact=compact, room=room, short=short)
             if text.cell_len <= width:
                 break
+        else:
+            text, tabs = self._text(project, compact=True, room=8, short=True)
         self.tabs = tabs
         self.update(text)
 
@@ -49,18 +55,25 @@ class NavBar(Static):
             if start <= event.x < end and isinstance(self.app, MlpmApp):
                 self.app.action_show(name)
 
-    def _text(self, project: str, *, compact: bool) -> tuple[Text, list[tuple[int, int, str]]]:
+    def _text(
+        self, project: str, *, compact: bool, room: int, short: bool
+    ) -> tuple[Text, list[tuple[int, int, str]]]:
         from mlpm.tui.app import MlpmApp
 
         tabs: list[tuple[int, int, str]] = []
         text = Text()
         text.append(" mlpm · " if not compact else " ", style="bold")
-        text.append(clean(project) if project else "no project", style="bold cyan")
+        shown = Text(clean(project) if project else "no project", style="bold cyan")
+        if room:
+            shown.truncate(room, overflow="ellipsis")
+        text.append_text(shown)
         text.append(" ")
         if isinstance(self.app, MlpmApp):
             for name, entry in self.app.screens_available.items():
                 current = name == self.current
-                title = entry.title if current or not compact else entry.title[:3]
+                title = (
+                    SHORT.get(entry.title, entry.title) if short and not current else entry.title
+                )
                 text.append(" ")
                 start = text.cell_len
                 text.append(f"{entry.key} {title}", style="bold reverse" if current else "dim")

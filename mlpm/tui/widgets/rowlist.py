@@ -3,12 +3,12 @@ of 10,000 cards paints as fast as one of ten."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -134,9 +134,11 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self._empty = empty
         self._cache: dict[tuple[int, int, bool, bool], Strip] = {}
         self.active: bool | None = None
+        """Draw the cursor as current: None follows focus; the Board sets it itself."""
         self.row_height = 1
         """Lines per item: the second line (if any) comes from `render_detail`."""
-        """Draw the cursor as current: None follows focus; the Board sets it itself."""
+        self._starts: list[int] | None = None
+        """First line of each loaded item (and the end) when `row_lines` varies by item."""
 
     # -- data ------------------------------------------------------------------------------
 
@@ -160,7 +162,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self.total = new_total
         self._asked_more = False
         self._cache.clear()
-        self._set_virtual_height(self.total * self.row_height)
+        self._layout()
         index = None
         if target is not None:
             for position, item in enumerate(self.items):
@@ -180,6 +182,46 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             self.set_reactive(Widget.virtual_size, size)
             self._scroll_update(size)
             self.refresh()
+
+    variable_rows = False
+    """Items take `row_lines` lines each (a card's wrapped title), else `row_height`; rows
+    not loaded yet take `row_height`."""
+
+    def row_lines(self, item: T, width: int) -> int:
+        """How many lines `item` takes at `width` (when `variable_rows`)."""
+        return self.row_height
+
+    def _layout(self) -> None:
+        """Work out where each item starts, and size the scrollable area to match."""
+        if self.variable_rows:
+            width = self.scrollable_content_region.width
+            starts = [0]
+            for item in self.items:
+                starts.append(starts[-1] + max(1, self.row_lines(item, width)))
+            self._starts = starts
+        else:
+            self._starts = None
+        self._set_virtual_height(self._line_of(self.total))
+
+    def _line_of(self, index: int) -> int:
+        """The first line of item `index` (or where it would be)."""
+        starts = self._starts
+        if starts is None:
+            return index * self.row_height
+        loaded = len(starts) - 1
+        if index <= loaded:
+            return starts[index]
+        return starts[-1] + (index - loaded) * self.row_height
+
+    def _item_at(self, y: int) -> tuple[int, int]:
+        """(item index, line within the item) of virtual line `y`."""
+        starts = self._starts
+        if starts is None or y >= starts[-1]:
+            base, first = (0, 0) if starts is None else (len(starts) - 1, starts[-1])
+            index, line = divmod(y - first, self.row_height)
+            return base + index, line
+        index = bisect_right(starts, y) - 1
+        return index, y - starts[index]
 
     def _select(self, key: Hashable) -> None:
         for position, item in enumerate(self.items):
@@ -206,8 +248,8 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         return max(0, min(value, len(self.items) - 1)) if self.items else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        for line in range(self.row_height):
-            key = (old * self.row_height + line, self.scrollable_content_region.width, True)
+        for line in range(self._line_of(old), self._line_of(old + 1)):
+            key = (line, self.scrollable_content_region.width, True)
             self._cache.pop((*key, self.is_active), None)
         self.refresh()
         self._scroll_to_cursor()
@@ -226,8 +268,8 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         if height <= 0:
             return
         top = self.scroll_offset.y
-        first = self.cursor * self.row_height
-        last = first + self.row_height - 1
+        first = self._line_of(self.cursor)
+        last = self._line_of(self.cursor + 1) - 1
         if first < top:
             self.scroll_to(y=first, animate=False, immediate=True)
         elif last >= top + height:
@@ -238,7 +280,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         if lines != self.row_height:
             self.row_height = lines
             self._cache.clear()
-            self._set_virtual_height(self.total * lines)
+            self._layout()
             self._scroll_to_cursor()
             self.refresh()
 
@@ -246,9 +288,17 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         """Line `line` (1, 2, ...) under an item's first line, when `row_height` > 1."""
         return Text()
 
+    def render_part(self, item: T, width: int, line: int) -> Text:
+        """Line `line` of an item: its first line, then its detail lines."""
+        return self.render_row(item, width) if line == 0 else self.render_detail(item, width, line)
+
+    def cursor_line(self, item: T, line: int) -> bool:
+        """Whether the cursor lights line `line` of the item (a heading line may stay dark)."""
+        return True
+
     def on_resize(self) -> None:
         self._cache.clear()
-        self._set_virtual_height(self.total * self.row_height)
+        self._layout()
         self._scroll_to_cursor()
 
     @property
@@ -273,7 +323,8 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
         self.cursor += 1
 
     def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height // self.row_height - 1)
+        lines = self._line_of(len(self.items)) / max(1, len(self.items))  # per item, on average
+        return max(1, int(self.scrollable_content_region.height / lines) - 1)
 
     def action_page_up(self) -> None:
         self.cursor -= self._page()
@@ -292,7 +343,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             self.post_message(self.Selected(self, self.cursor, self.current))
 
     async def _on_click(self, event: Any) -> None:
-        row = (event.y + self.scroll_offset.y) // self.row_height
+        row = self._item_at(event.y + self.scroll_offset.y)[0]
         if 0 <= row < len(self.items):
             self.post_message(self.Clicked(self))
             self.cursor = row
@@ -303,7 +354,7 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index, line = divmod(y + self.scroll_offset.y, self.row_height)
+        index, line = self._item_at(y + self.scroll_offset.y)
         base = self.rich_style
         if not self.items:
             if y == 0 and self._empty:
@@ -321,18 +372,16 @@ class RowList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         selected = index == self.cursor
         active = self.is_active
-        cache_key = (index * self.row_height + line, width, selected, active)
+        cache_key = (y + self.scroll_offset.y, width, selected, active)
         strip = self._cache.get(cache_key)
         if strip is None:
             item = self.items[index]
-            text = (
-                self.render_row(item, width) if line == 0 else self.render_detail(item, width, line)
-            )
+            text = self.render_part(item, width, line)
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis", pad=True)
             segments: list[Segment] = list(text.render(self.app.console))
             strip = Strip(segments, width)
-            if selected:
+            if selected and self.cursor_line(item, line):
                 name = "rowlist--cursor" if active else "rowlist--cursor-blurred"
                 strip = strip.apply_style(self.get_component_rich_style(name))
             strip = strip.apply_style(base)
@@ -346,7 +395,3 @@ def id_of(item: Any) -> Hashable:
     """Default identity of a row: its `id` attribute, or the item itself."""
     value = getattr(item, "id", None)
     return value if value is not None else item
-
-
-def styled(style: str | Style) -> Style:
-    return Style.parse(style) if isinstance(style, str) else style
