@@ -37,7 +37,7 @@ async def test_lists_every_lesson_newest_first(db_path: Path, recorded: Store) -
         await settle(pilot)
         assert shown(app) == [4, 3, 2, 1]
         text = screen_text(app)
-        assert "4 lesson(s), newest first" in text
+        assert "4 lessons, newest first" in text
         assert "[red]not markup[/red] \\x1b[2J stays literal" in text
 
 

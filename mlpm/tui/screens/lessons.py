@@ -24,6 +24,7 @@ from mlpm.tui.screens.base import DataScreen
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
 from mlpm.tui.widgets.rowlist import RowList
+from mlpm.wording import counted
 
 SEARCH_LIMIT = 200
 DEBOUNCE = 0.08  # seconds of quiet typing before searching
@@ -125,7 +126,7 @@ class LessonsScreen(DataScreen):
             more = "+" if len(found) >= SEARCH_LIMIT else ""
             summary = Text(f" {len(found)}{more} match(es), best first", style="dim")
         else:
-            summary = Text(f" {len(found):,} lesson(s), newest first", style="dim")
+            summary = Text(f" {counted(len(found), 'lesson')}, newest first", style="dim")
         count.update(summary)
         self._preview(self.query_one(LessonList).current)
 

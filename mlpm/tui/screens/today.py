@@ -166,7 +166,7 @@ class TodayScreen(DataScreen):
         if plan.to_review and self._offered != plan.day:  # the first open of a new day
             self._offered = plan.day
             self.notify(
-                f"{plan.to_review} task(s) from earlier days wait: press r to review them",
+                f"{counted(plan.to_review, 'task')} from earlier days waiting: press r to review",
                 title="Morning review",
                 markup=False,
                 timeout=10,
