@@ -105,3 +105,22 @@ def is_constant(values: Any) -> bool:
     arr = np.asarray(values, dtype=float)
     scale = float(np.abs(arr).max()) if arr.size else 0.0
     return float(np.ptp(arr)) <= 1e-12 * scale if arr.size else True
+
+
+def json_lines(text: str, path_text: str, expected: str) -> list[dict[str, Any]]:
+    """The objects of a JSON-lines file, one a line (blank lines skipped); a line that is not
+    JSON or not an object is one clear error naming the file, the line and `expected`."""
+    import json
+
+    rows = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path_text} line {i}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise UsageError(f"{path_text} line {i}: expected an object with {expected}")
+        rows.append(row)
+    return rows

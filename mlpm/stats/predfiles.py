@@ -8,14 +8,13 @@ numbers compare as numbers (`1`, `1.0` and `True` are one label, as pandas write
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.stats.checks import MAX_MAGNITUDE
+from mlpm.stats.checks import MAX_MAGNITUDE, json_lines
 
 _MISSING_LABELS = {"nan", "-nan", "+nan"}
 _DIRECT_RANGE = 1 << 24  # integer labels spanning fewer values than this are coded by offset
@@ -180,17 +179,7 @@ def read_predictions(path_text: str) -> PredFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path_text}: {exc}") from None
     if suffix in (".jsonl", ".json", ".ndjson"):
-        rows = []
-        for i, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path_text} line {i}: not JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise UsageError(f"{path_text} line {i}: expected an object with id, y_pred")
-            rows.append(row)
+        rows = json_lines(text, path_text, "id, y_pred")
         have = set().union(*(r.keys() for r in rows)) if rows else set()
     else:
         import csv

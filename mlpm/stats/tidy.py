@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.stats.checks import MAX_MAGNITUDE
+from mlpm.stats.checks import MAX_MAGNITUDE, json_lines
 from mlpm.wording import counted
 
 COLUMNS = ("method", "task", "seed", "score")
@@ -89,16 +88,7 @@ def read_suite(path_text: str) -> SuiteData:
         raise UsageError(f"cannot read {path_text}: {exc}") from None
     rows: list[Mapping[str, Any]] = []
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        for i, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path_text} line {i}: not JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise UsageError(f"{path_text} line {i}: expected an object with {COLUMNS}")
-            rows.append(row)
+        rows.extend(json_lines(text, path_text, str(COLUMNS)))
     else:
         reader = csv.DictReader(text.splitlines())
         have = {(c or "").strip() for c in reader.fieldnames or []}
