@@ -77,11 +77,12 @@ class ConfigDiff:
         }
 
     def summary(self) -> str:
-        """'2 keys differ; 5 are the same everywhere (hidden)', plus the keys that vary inside
+        """'2 config keys differ; 5 the same everywhere (hidden)', plus the keys that vary inside
         each side alike (a seed)."""
         from mlpm.wording import counted
 
-        text = f"{counted(len(self.rows), 'config key')} differ"
+        n = len(self.rows)
+        text = f"{counted(n, 'config key')} {'differs' if n == 1 else 'differ'}"
         text += f"; {self.same} the same everywhere (hidden)" if self.same else ""
         if self.within:
             text += f"; varying alike within every side: {', '.join(self.within)}"
@@ -125,6 +126,13 @@ def _number_or_none(text: str) -> Any:
         return None
 
 
+METRIC_COLUMNS = ("side", "n", "mean", "std", "min", "max", "left out")
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
 @dataclass(slots=True)
 class MetricRow:
     """One side's values of the metric: the numbers, and which runs had none."""
@@ -155,6 +163,17 @@ class MetricRow:
     def high(self) -> float | None:
         return max(self.values) if self.values else None
 
+    def cells(self) -> list[str]:
+        """The table row both front ends show: side, n, mean, std, min, max, left out."""
+        left = [f"{run} ({why})" for run, why in self.left_out]
+        left += [f"{run} (no value)" for run in self.without]
+        return [
+            self.label,
+            str(self.n),
+            *(_fmt(v) for v in (self.mean, self.std, self.low, self.high)),
+            ", ".join(left) or "–",
+        ]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -183,3 +202,11 @@ def metric_rows(sides: Sequence[Side], metric: str) -> list[MetricRow]:
             row.runs.append(run.label)
         rows.append(row)
     return rows
+
+
+def metric_table(rows: Sequence[MetricRow], metric: str) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) of the metric table both front ends show: per group n, mean, std,
+    min, max and the runs left out; when every side is a single run, just its value."""
+    if all(row.n == 1 and not row.left_out and not row.without for row in rows):
+        return ["run", metric], [[row.label, row.cells()[2]] for row in rows]
+    return list(METRIC_COLUMNS), [row.cells() for row in rows]

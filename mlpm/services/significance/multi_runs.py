@@ -75,6 +75,19 @@ class ManyComparison:
             return {other: self.two.result.verdict_text}
         return {row.model: row.verdict_text for row in self.against}
 
+    def test_title(self) -> str:
+        """What the test is, in one line (the heading of its part)."""
+        if self.two is not None:
+            other = next(s.label for s in self.sides if s.label != self.baseline)
+            return f"{other} against {self.baseline} (as mlpm sig runs)"
+        if self.ranks is None:
+            return f"against {self.baseline}"
+        seeds = counted(len(self.shared), f"{self.pair_key} value")
+        return (
+            f"all {len(self.sides)} on the {seeds} they share (Friedman), then each against "
+            f"{self.baseline} (paired, {ADJUST.title()}-adjusted)"
+        )
+
     def test_lines(self) -> list[str]:
         """The test in words, the same in the CLI and the TUI: headline first."""
         if self.no_test is not None:
@@ -135,9 +148,14 @@ def _label(runs: list[Run], index: int) -> str:
     return only if len(groups) == 1 and only else f"side {index + 1}"
 
 
-def _resolve(store: Store, refs: Sequence[SideRef], include_unfinished: bool) -> list[Side]:
+def _resolve(
+    store: Store, refs: Sequence[SideRef], include_unfinished: bool
+) -> tuple[list[Side], list[SideRef], list[str]]:
+    """The sides, the refs they came from, and those left out for want of a finished run."""
     sides: list[Side] = []
     seen: dict[str, str] = {}
+    dropped: list[str] = []  # sides without a finished run
+    kept: list[SideRef] = []
     for index, ref in enumerate(refs):
         if ref.group is not None:
             runs = group_runs(store, ref.group)
@@ -157,17 +175,21 @@ def _resolve(store: Store, refs: Sequence[SideRef], include_unfinished: bool) ->
         if not include_unfinished:
             side.left_out = [(r.label, r.state) for r in runs if r.state != "finished"]
             side.runs = [r for r in runs if r.state == "finished"]
-            if not side.runs:
+            if not side.runs:  # nothing of it to compare: the side is left out, and said
                 states = ", ".join(sorted({r.state for r in runs}))
-                raise UsageError(
-                    f"no finished run in {label} ({states}): --include-unfinished compares them anyway"
-                )
+                dropped.append(f"{label} ({states})")
+                continue
         sides.append(side)
+        kept.append(ref)
+    if dropped and len(sides) < 2:
+        raise UsageError(
+            f"no finished run in {', '.join(dropped)}: --include-unfinished compares them"
+        )
     labels = [s.label for s in sides]
     for i, side in enumerate(sides):  # labels name the sides: they must differ
         if labels.count(side.label) > 1:
             side.label = f"{side.label} #{i + 1}"
-    return sides
+    return sides, kept, dropped
 
 
 def _pair_value(run: Run, key: str) -> Any:
@@ -276,7 +298,7 @@ def compare_many(
     check_alpha(alpha)
     if len(refs) < 2:
         raise UsageError("compare needs two or more runs or groups")
-    sides = _resolve(store, refs, include_unfinished)
+    sides, refs, dropped = _resolve(store, refs, include_unfinished)
     metric = metric or shared_key_metric([r for s in sides for r in s.runs])
     if not metric:
         raise UsageError("these runs have no numeric summary metric to compare: give -m METRIC")
@@ -303,6 +325,10 @@ def compare_many(
                 f"left out {counted(len(side.left_out), 'unfinished run')} of {side.label}: "
                 f"{names}; --include-unfinished counts them"
             )
+    if dropped:
+        result.notes.append(
+            f"left out {', '.join(dropped)}: no finished run (--include-unfinished counts them)"
+        )
     if (note := way.note()) is not None:
         result.notes.append(note)
     if len(sides) == 2:
@@ -322,7 +348,7 @@ def compare_many(
             include_unfinished=include_unfinished,
         )
         result.pair_key = result.two.inputs.get("pair_by")
-        result.notes = []
+        result.notes = result.notes[:1] if dropped else []
         return result
     _several(result, pair_by, alpha)
     return result
