@@ -29,7 +29,7 @@ def _history(final: float, steps: int = 20) -> list[dict[str, float]]:
 
 def specs() -> list[dict[str, Any]]:
     out = []
-    for group, (config, accs) in GROUPS.items():
+    for group, (_, accs) in GROUPS.items():
         for seed, acc in enumerate(accs):
             out.append({"name": f"{group}-{seed}", "group": group, "seed": seed, "acc": acc})
     out.append({"name": CRASHED, "group": "deep", "seed": 3, "acc": 0.9, "crashed": True})
