@@ -19,11 +19,13 @@ CELL = 28  # the widest a cell is printed (longer text is cut with …)
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> None:
     """Columns as wide as their widest cell (at most CELL), numbers right-aligned."""
+    from mlpm.services.run_diff import numeric_columns
+
     cells = [[clean(c) for c in row] for row in rows]
     widths = [
         min(CELL, max(width(h), *(width(r[i]) for r in cells))) for i, h in enumerate(headers)
     ]
-    numeric = [all(_is_number(r[i]) for r in cells) for i in range(len(headers))]
+    numeric = numeric_columns(cells, len(headers))
 
     def line(row: Sequence[str]) -> str:
         parts = []
@@ -38,16 +40,6 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: s
     click.echo(style(line([clean(h) for h in headers]), dim=True))
     for row in cells:
         click.echo(line(row))
-
-
-def _is_number(text: str) -> bool:
-    if text == "–":
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def print_comparison(result: ManyComparison) -> None:

@@ -204,6 +204,21 @@ def metric_rows(sides: Sequence[Side], metric: str) -> list[MetricRow]:
     return rows
 
 
+def numeric_columns(rows: Sequence[Sequence[str]], count: int) -> list[bool]:
+    """Which of a table's columns hold only numbers (or "–"): those are right-aligned."""
+    return [all(_is_number(row[i]) for row in rows) for i in range(count)]
+
+
+def _is_number(text: str) -> bool:
+    if text == "–":
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def metric_table(rows: Sequence[MetricRow], metric: str) -> tuple[list[str], list[list[str]]]:
     """(headers, rows) of the metric table both front ends show: per group n, mean, std,
     min, max and the runs left out; when every side is a single run, just its value."""
