@@ -187,16 +187,17 @@ def compare_request(
     by_id = {r.id: r for r in data.runs}
     marked = [by_id[i] for i in marked_ids if i in by_id]
     if len(marked) < 2:
-        return "mark two or more runs (space), or the runs of two or more groups (M), then press c"
+        return "mark two runs or more (space), or the runs of two groups or more (M), then press c"
     groups = list(dict.fromkeys(r.group for r in marked))
     if len(groups) < 2 or None in groups or len(groups) == len(marked):
         # one run a side: runs of one group, ungrouped runs, or one run of each group
         return CompareRequest(metric, tuple(SideRef(runs=(r.id,)) for r in marked))
-    sides = []
-    for group in groups:
-        ids = tuple(r.id for r in marked if r.group == group)
-        whole = set(ids) == {r.id for r in data.runs if r.group == group} and data.groups.get(
-            str(group)
-        ) == len(ids)
-        sides.append(SideRef(group=group) if whole else SideRef(runs=ids))
-    return CompareRequest(metric, tuple(sides))
+    picked = [tuple(r.id for r in marked if r.group == g) for g in groups]
+    whole = all(
+        set(ids) == {r.id for r in data.runs if r.group == g}
+        and data.groups.get(str(g)) == len(ids)
+        for ids, g in zip(picked, groups, strict=True)
+    )
+    if whole:  # compared as groups (the saved comparison names them)
+        return CompareRequest(metric, tuple(SideRef(group=g) for g in groups))
+    return CompareRequest(metric, tuple(SideRef(runs=ids) for ids in picked))
