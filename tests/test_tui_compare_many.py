@@ -73,8 +73,8 @@ async def test_three_groups_show_verdicts_what_changed_the_table_and_the_test(
         assert isinstance(screen, CompareScreen) and screen.request is not None
         assert [s.group for s in screen.request.sides] == list(GROUPS)
         verdict = shown(app, "#compare-verdict").splitlines()
-        assert verdict[0] == "wide: wide is better than base"
-        assert verdict[1].startswith("deep: no detectable difference")
+        assert verdict[0] == "wide vs base: wide is better than base"
+        assert verdict[1].startswith("deep vs base: no detectable difference")
         body = shown(app, "#compare-body")
         assert "What changed: 2 config keys differ; 2 the same everywhere (hidden)" in body
         assert "varying alike within every side: seed" in body
@@ -108,7 +108,7 @@ async def test_the_screen_shows_what_the_cli_prints(db_path: Path, many, store: 
     for line in result.test_lines():
         assert line.split() in printed and " ".join(line.split()) in flowing
     for side, words in result.verdicts().items():
-        assert f"{side}: {words}" in verdicts
+        assert f"{side} vs base: {words}" in verdicts
         assert any(f"{side}: {words}" in line for line in out.stdout.splitlines())
 
 
@@ -124,11 +124,15 @@ async def test_b_picks_another_baseline_and_d_flips_the_direction(db_path: Path,
         await settle(pilot)
         assert screen.many is not None and screen.many.baseline == "wide"
         verdict = shown(app, "#compare-verdict").splitlines()
-        assert verdict == ["base: wide is better than base", "deep: wide is better than deep"]
+        assert verdict == [
+            "base vs wide: wide is better than base",
+            "deep vs wide: wide is better than deep",
+        ]
         await pilot.press("d")
         await settle(pilot)
         assert screen.many is not None and not screen.many.way.higher_is_better
-        assert shown(app, "#compare-verdict").splitlines()[0] == "base: base is better than wide"
+        first = shown(app, "#compare-verdict").splitlines()[0]
+        assert first == "base vs wide: base is better than wide"
         await pilot.press("b", "b")
         await settle(pilot)
         assert screen.many is not None and screen.many.baseline == "base"  # round again
@@ -147,6 +151,8 @@ async def test_three_single_runs_get_their_values_and_no_made_up_test(db_path: P
         assert shown(app, "#compare-verdict").startswith("no test: one run a side")
         table = [line.split() for line in shown(app, "#compare-body").splitlines()]
         assert ["run", "val/acc"] in table and ["wide-0", "0.802"] in table
+        # nothing to test against another baseline
+        assert "b" not in {b.binding.key for b in screen.active_bindings.values()}
 
 
 async def test_two_groups_still_save_their_comparison(db_path: Path, many, store: Store):

@@ -173,7 +173,7 @@ class CompareScreen(DataScreen):
         if action == "flip":
             return self.request is not None and (self.shown or self.many) is not None
         if action == "baseline":
-            return self.many is not None
+            return self.many is not None and self.many.no_test is None
         return True
 
     def action_back(self) -> None:
@@ -243,10 +243,10 @@ class CompareScreen(DataScreen):
         for name in VERDICT_STYLE:
             verdict.set_class(name == code, f"-{name}")
         self.query_one("#compare-body", Static).update(many_view.body(result))
+        keys = " · b: another baseline · d: flip direction" if result.no_test is None else ""
         self.query_one("#compare-saved", Static).update(
             Text(
-                f"against {result.baseline} · b: another baseline · d: flip direction"
-                " · shown, not saved (mlpm runs compare prints it)",
+                f"against {result.baseline}{keys} · shown, not saved (mlpm runs compare prints it)",
                 style="dim",
             )
         )

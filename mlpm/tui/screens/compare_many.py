@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -28,7 +29,8 @@ def verdict_code(result: ManyComparison) -> str:
 
 
 def verdict_text(result: ManyComparison) -> Text:
-    """One line per side against the baseline (or why there is no test)."""
+    """One line per side against the baseline ("wide vs base: ..."), or why there is no
+    test."""
     if result.no_test is not None:
         return literal(result.no_test, "bold")
     out = Text()
@@ -36,7 +38,7 @@ def verdict_text(result: ManyComparison) -> Text:
     for i, (side, words) in enumerate(result.verdicts().items()):
         if i:
             out.append("\n")
-        out.append_text(literal(f"{side}: ", "bold"))
+        out.append_text(literal(f"{side} vs {result.baseline}: ", "bold"))
         out.append_text(literal(words, "bold" if wins.get(side) else ""))
     return out
 
@@ -63,13 +65,10 @@ def body(result: ManyComparison) -> RenderableType:
     parts += [Text(""), Text.assemble(literal(result.metric, "bold"), f" ({way} is better)")]
     parts.append(_table(*metric_table(result.rows, result.metric)))
     parts += [Text(""), literal(result.test_title(), "bold")]
-    lines = Text()
+    # Each line indented as a block, so a long line wraps under its own start.
     for line in result.test_lines():
-        lines.append_text(literal(line if line.startswith(" ") else "  " + line))
-        lines.append("\n")
+        indent = 2 + len(line) - len(line.lstrip(" "))
+        parts.append(Padding(literal(line.strip()), (0, 0, 0, indent)))
     for warning in result.warnings():
-        lines.append_text(literal(f"  warning: {warning}", "yellow"))
-        lines.append("\n")
-    lines.rstrip()
-    parts.append(lines)
+        parts.append(Padding(literal(f"warning: {warning}", "yellow"), (0, 0, 0, 2)))
     return Group(*parts)
