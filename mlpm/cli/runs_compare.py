@@ -58,7 +58,7 @@ def print_comparison(result: ManyComparison) -> None:
     click.echo("")
     click.echo(style(clean(result.test_title()), bold=True))
     for text in result.test_lines():
-        click.echo(clean(text if text.startswith(" ") else "  " + text))
+        click.echo("  " + clean(text))
     for message in result.warnings():
         click.echo(style(f"  warning: {clean(message)}", fg="yellow"))
 
