@@ -239,3 +239,42 @@ def test_cli_prints_names_and_config_from_outside_literally(cli, store, many, tm
     assert out.exit_code == 0, out.output
     assert "\x1b" not in out.stdout and "\x07" not in out.stdout
     assert "\\x1b[2Jevil" in out.stdout and "\\x1b]0;title\\x07" in out.stdout
+
+
+def test_the_baseline_may_be_named_by_run_id(store, many):
+    ids = {r.label: r.id for r in many}
+    sides = [SideRef(runs=(ids[n],)) for n in ("base-0", "wide-0", "deep-0")]
+    assert compare_many(store, sides, baseline=ids["wide-0"]).baseline == "wide-0"
+
+
+def test_no_verdict_line_contradicts_its_numbers(cli, many):
+    """As test_sig_agreement for `sig`: a side called better has an interval excluding 0;
+    a side not called better has no line claiming it is."""
+    import re
+
+    from tests.test_sig_agreement import CI, CLAIM
+
+    for baseline in ("base", "wide", "deep"):
+        for way in ("--higher-is-better", "--lower-is-better"):
+            args = ("runs", "compare", "-g", "base", "-g", "wide", "-g", "deep", "-b", baseline)
+            text = cli(*args, way).stdout
+            data = json.loads(cli(*args, way, "--json").stdout)
+            for row in data["test"]["against_baseline"]["comparisons"]:
+                side = row["label_b"]
+                [line] = [li for li in text.splitlines() if li.startswith(f"    {side}: ")]
+                ci = CI.search(line)
+                assert ci is not None, line
+                low, high = float(ci.group(1)), float(ci.group(2))
+                if row["verdict"] in ("a_better", "b_better"):
+                    assert CLAIM.search(line) and (low > 0 or high < 0), line
+                    assert row["extra"]["p_adjusted"] < 0.05
+                else:
+                    assert not CLAIM.search(line), line
+                    assert not re.search(r"\bbetter than\b", line), line
+
+
+def test_all_states_counts_the_crashed_run(cli, many):
+    out = cli("runs", "compare", "-g", "base", "-g", "deep", "--all-states", "--json")
+    data = json.loads(out.stdout)
+    assert data["metric_table"][1]["n"] == 4  # deep's crashed seed 3 counted
+    assert data["test"]["n_b"] == 3  # the test pairs the seeds both share

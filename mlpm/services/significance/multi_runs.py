@@ -280,6 +280,14 @@ def _several(result: ManyComparison, pair_by: str | None, alpha: float) -> None:
         )
 
 
+def _baseline_label(sides: Sequence[Side], said: str) -> str:
+    """The side `said` names: by its label, else by the id of its one run."""
+    if any(side.label == said for side in sides):
+        return said
+    by_id = [s.label for s in sides if len(s.runs) == 1 and s.runs[0].id.startswith(said)]
+    return by_id[0] if len(by_id) == 1 else said
+
+
 def compare_many(
     store: Store,
     refs: Sequence[SideRef],
@@ -307,7 +315,7 @@ def compare_many(
         if not row.n:
             raise UsageError(f"no run of {row.label} has a numeric {metric!r} in its summary")
     labels = [s.label for s in sides]
-    base = baseline if baseline is not None else labels[0]
+    base = labels[0] if baseline is None else _baseline_label(sides, baseline)
     if base not in labels:
         raise UsageError(f"no side {base!r} to take as the baseline (sides: {', '.join(labels)})")
     way = direction(metric, higher_is_better)
