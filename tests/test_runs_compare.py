@@ -11,8 +11,9 @@ import pytest
 from mlpm.errors import UsageError
 from mlpm.services import run_sync
 from mlpm.services import runs as run_service
-from mlpm.services.significance.multi_runs import SideRef, compare_many
+from mlpm.services.significance.multi_runs import compare_many
 from mlpm.services.significance.run_compare import compare_runs
+from mlpm.services.significance.run_sides import SideRef
 from mlpm.store import Store
 from tests.runs_many import CRASHED, write_many
 
@@ -278,3 +279,47 @@ def test_all_states_counts_the_crashed_run(cli, many):
     data = json.loads(out.stdout)
     assert data["metric_table"][1]["n"] == 4  # deep's crashed seed 3 counted
     assert data["test"]["n_b"] == 3  # the test pairs the seeds both share
+
+
+def test_save_stores_each_group_against_the_baseline_and_the_ranking(cli, store, many):
+    from mlpm.services import comparisons, tasks
+
+    task = tasks.add(store, "try wider and deeper").task
+    out = cli(
+        "runs",
+        "compare",
+        "-g",
+        "base",
+        "-g",
+        "wide",
+        "-g",
+        "deep",
+        "--save",
+        "--task",
+        str(task.id),
+    )
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[-1] == "saved as comparisons 1, 2, 3"
+    saved = {c.id: c for c in comparisons.list_comparisons(store)}
+    wide, deep, ranks = saved[1], saved[2], saved[3]
+    assert (wide.label_a, wide.label_b, wide.metric) == ("base", "wide", "val/acc")
+    assert wide.verdict == "b_better" and deep.verdict == "no_difference"
+    assert wide.result["extra"]["adjustment"] == "Holm"
+    assert sorted(wide.runs_a) == ["r00base0", "r01base1", "r02base2"]
+    assert CRASHED not in " ".join(deep.runs_b)  # the compared runs only
+    assert ranks.result["kind"] == "multi" and len(ranks.runs_a) == 9
+    assert {c.task_id for c in saved.values()} == {task.id}
+    # the log lists them like any comparison
+    log = cli("sig", "log").stdout
+    assert "runs: base vs wide [val/acc]: wide is better than base" in log, log
+    assert "multi: base, wide, deep: the models differ" in log, log
+
+
+def test_save_refuses_when_there_is_no_test(cli, many):
+    out = cli("runs", "compare", "base-0", "wide-0", "deep-0", "--save")
+    assert out.exit_code != 0
+    assert out.stderr.strip() == (
+        "error: nothing to save: no test: one run a side (compare groups of runs over seeds "
+        "to test a difference)"
+    )
+    assert cli("runs", "compare", "base-0", "wide-0", "--task", "1").exit_code != 0

@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from mlpm.services import comparisons
-from mlpm.services.significance.multi_runs import SideRef, compare_many
+from mlpm.services.significance.multi_runs import compare_many
+from mlpm.services.significance.run_sides import SideRef
 from mlpm.store import Store
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.screens.compare import CompareScreen

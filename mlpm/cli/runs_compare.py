@@ -81,6 +81,13 @@ def print_comparison(result: ManyComparison) -> None:
 @direction_options("metric values (default: guessed from the name)")
 @click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Store the test (see `mlpm sig log`): for 3+ groups, one comparison per group "
+    "against the baseline and the Friedman ranking.",
+)
+@click.option("--task", "task_id", type=int, help="With --save: link to this task.")
 def compare(
     runs: tuple[str, ...],
     groups: tuple[str, ...],
@@ -92,6 +99,8 @@ def compare(
     lower_flag: bool,
     alpha: float,
     as_json: bool,
+    save: bool,
+    task_id: int | None,
 ) -> None:
     """Compare runs (`mlpm runs compare R1 R2 R3`) or groups (`-g base -g wide -g deep`).
 
@@ -102,7 +111,11 @@ def compare(
     """
     from mlpm.cli.context import open_store
     from mlpm.errors import UsageError
-    from mlpm.services.significance.multi_runs import SideRef, compare_many
+    from mlpm.services.significance.multi_runs import compare_many
+    from mlpm.services.significance.run_sides import SideRef
+    from mlpm.services.significance.saving import check_save_options, save_check
+
+    check_save_options(save, task_id)
 
     if runs and groups:
         raise UsageError("give runs or --group sides, not both")
@@ -123,7 +136,18 @@ def compare(
         include_unfinished=include_unfinished,
         alpha=alpha,
     )
+    if save and result.no_test is not None:
+        raise UsageError(f"nothing to save: {result.no_test}")
+    saved = save_check(open_store, result, save=save, task_id=task_id)
     if as_json:
-        emit_json(result.to_json())
+        data = result.to_json()
+        if saved:
+            data["saved_ids"] = [c.id for c in saved]
+        emit_json(data)
         return
     print_comparison(result)
+    if saved:
+        click.echo(
+            f"saved as comparison{'s' if len(saved) > 1 else ''} "
+            + ", ".join(str(c.id) for c in saved)
+        )

@@ -24,9 +24,16 @@ from mlpm.services.run_diff import (
     config_items,
     metric_rows,
 )
-from mlpm.services.runs import Run, get_run, group_runs
-from mlpm.services.significance.results import BaselineCheck, RankCheck, SampleCheck
+from mlpm.services.runs import Run
+from mlpm.services.significance.results import (
+    BaselineCheck,
+    RankCheck,
+    Record,
+    Report,
+    SampleCheck,
+)
 from mlpm.services.significance.run_compare import PAIR_KEYS, compare_runs
+from mlpm.services.significance.run_sides import SideRef, baseline_label, resolve_sides
 from mlpm.wording import counted
 
 if TYPE_CHECKING:
@@ -34,18 +41,6 @@ if TYPE_CHECKING:
     from mlpm.store import Store
 
 ADJUST = "holm"
-
-
-@dataclass(frozen=True, slots=True)
-class SideRef:
-    """What the user named as one side: a W&B group, or runs by id or name."""
-
-    group: str | None = None
-    runs: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if (self.group is None) == (not self.runs):
-            raise UsageError("a side is a group or a list of runs, not both or neither")
 
 
 @dataclass(slots=True)
@@ -67,6 +62,42 @@ class ManyComparison:
     shared: list[Any] = field(default_factory=list)  # the pairing values every side has
     no_test: str | None = None  # why there is no test, in one line
     notes: list[str] = field(default_factory=list)
+    saved_ids: list[int] = field(default_factory=list)
+
+    kind = "runs"
+
+    def records(self) -> list[Record]:
+        """What `save_check` stores: the two-sided check as `sig runs` saves it; for more
+        sides one comparison per side against the baseline (linked to both sides' runs) and
+        the Friedman ranking (linked to every run). Nothing without a test."""
+        if self.two is not None:
+            return self.two.records()
+        if self.ranks is None:
+            return []
+        by_label = {s.label: [r.id for r in s.runs] for s in self.sides}
+        every = [r for s in self.sides for r in s.runs]
+        tasks = {t for r in every for t in r.task_ids}
+        task = next(iter(tasks)) if len(tasks) == 1 and all(r.task_ids for r in every) else None
+        inputs = {
+            "metric": self.metric,
+            "sides": [s.to_json() for s in self.sides],
+            "baseline": self.baseline,
+            "pair_by": self.pair_key,
+            "shared": self.shared,
+        }
+        out = []
+        for row in self.against:
+            row.result.kind = "runs"
+            row.result.metric = self.metric
+            data = row.result.to_json()
+            out.append(Record(data, inputs, by_label[self.baseline], by_label[row.model], task))
+        ranks = RankCheck(self.ranks).to_json()
+        out.append(Record(ranks, inputs, [r.id for r in every], [], task))
+        return out
+
+    def report(self) -> Report:
+        """The test in words (its title, its lines, the warnings)."""
+        return Report(self.test_title(), body=self.test_lines(), warnings=self.warnings())
 
     def verdicts(self) -> dict[str, str]:
         """Each side's plain-words verdict against the baseline ({} without a test)."""
@@ -138,58 +169,6 @@ class ManyComparison:
             "verdicts": self.verdicts(),
             "warnings": self.warnings(),
         }
-
-
-def _label(runs: list[Run], index: int) -> str:
-    if len(runs) == 1:
-        return runs[0].label
-    groups = {r.group for r in runs}
-    only = next(iter(groups))
-    return only if len(groups) == 1 and only else f"side {index + 1}"
-
-
-def _resolve(
-    store: Store, refs: Sequence[SideRef], include_unfinished: bool
-) -> tuple[list[Side], list[SideRef], list[str]]:
-    """The sides, the refs they came from, and those left out for want of a finished run."""
-    sides: list[Side] = []
-    seen: dict[str, str] = {}
-    dropped: list[str] = []  # sides without a finished run
-    kept: list[SideRef] = []
-    for index, ref in enumerate(refs):
-        if ref.group is not None:
-            runs = group_runs(store, ref.group)
-            if not runs:
-                raise UsageError(
-                    f"no imported runs in group {ref.group!r} (mlpm runs sync imports them)"
-                )
-            label = ref.group
-        else:
-            runs = [get_run(store, r) for r in ref.runs]
-            label = _label(runs, index)
-        for run in runs:
-            if run.id in seen:
-                raise UsageError(f"run {run.label} is on two sides ({seen[run.id]} and {label})")
-            seen[run.id] = label
-        side = Side(label, runs, ref.group)
-        if not include_unfinished:
-            side.left_out = [(r.label, r.state) for r in runs if r.state != "finished"]
-            side.runs = [r for r in runs if r.state == "finished"]
-            if not side.runs:  # nothing of it to compare: the side is left out, and said
-                states = ", ".join(sorted({r.state for r in runs}))
-                dropped.append(f"{label} ({states})")
-                continue
-        sides.append(side)
-        kept.append(ref)
-    if dropped and len(sides) < 2:
-        raise UsageError(
-            f"no finished run in {', '.join(dropped)}: --include-unfinished compares them"
-        )
-    labels = [s.label for s in sides]
-    for i, side in enumerate(sides):  # labels name the sides: they must differ
-        if labels.count(side.label) > 1:
-            side.label = f"{side.label} #{i + 1}"
-    return sides, kept, dropped
 
 
 def _pair_value(run: Run, key: str) -> Any:
@@ -280,14 +259,6 @@ def _several(result: ManyComparison, pair_by: str | None, alpha: float) -> None:
         )
 
 
-def _baseline_label(sides: Sequence[Side], said: str) -> str:
-    """The side `said` names: by its label, else by the id of its one run."""
-    if any(side.label == said for side in sides):
-        return said
-    by_id = [s.label for s in sides if len(s.runs) == 1 and s.runs[0].id.startswith(said)]
-    return by_id[0] if len(by_id) == 1 else said
-
-
 def compare_many(
     store: Store,
     refs: Sequence[SideRef],
@@ -306,7 +277,7 @@ def compare_many(
     check_alpha(alpha)
     if len(refs) < 2:
         raise UsageError("compare needs two or more runs or groups")
-    sides, refs, dropped = _resolve(store, refs, include_unfinished)
+    sides, refs, dropped = resolve_sides(store, refs, include_unfinished)
     metric = metric or shared_key_metric([r for s in sides for r in s.runs])
     if not metric:
         raise UsageError("these runs have no numeric summary metric to compare: give -m METRIC")
@@ -315,7 +286,7 @@ def compare_many(
         if not row.n:
             raise UsageError(f"no run of {row.label} has a numeric {metric!r} in its summary")
     labels = [s.label for s in sides]
-    base = labels[0] if baseline is None else _baseline_label(sides, baseline)
+    base = labels[0] if baseline is None else baseline_label(sides, baseline)
     if base not in labels:
         raise UsageError(f"no side {base!r} to take as the baseline (sides: {', '.join(labels)})")
     way = direction(metric, higher_is_better)

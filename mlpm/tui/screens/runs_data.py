@@ -15,7 +15,7 @@ from mlpm.services import metric_rules, run_checks, run_history
 from mlpm.services import runs as run_service
 from mlpm.services.run_checks import RunFlag
 from mlpm.services.runs import Run, number
-from mlpm.services.significance.multi_runs import SideRef
+from mlpm.services.significance.run_sides import SideRef
 from mlpm.store import Store
 from mlpm.tui.widgets.metric_chart import Curve
 
