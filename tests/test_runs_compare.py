@@ -311,8 +311,8 @@ def test_save_stores_each_group_against_the_baseline_and_the_ranking(cli, store,
     assert {c.task_id for c in saved.values()} == {task.id}
     # the log lists them like any comparison
     log = cli("sig", "log").stdout
-    assert "runs: base vs wide [val/acc]: wide is better than base" in log, log
-    assert "multi: base, wide, deep: the models differ" in log, log
+    assert "runs task 1: base vs wide [val/acc]: wide is better than base" in log, log
+    assert "multi task 1: base, wide, deep: the models differ" in log, log
 
 
 def test_save_refuses_when_there_is_no_test(cli, many):
