@@ -246,7 +246,7 @@ class CompareScreen(DataScreen):
         keys = " · b: another baseline · d: flip direction" if result.no_test is None else ""
         self.query_one("#compare-saved", Static).update(
             Text(
-                f"against {result.baseline}{keys} · shown, not saved (mlpm runs compare prints it)",
+                f"against {result.baseline}{keys} · not saved (mlpm runs compare --save stores it)",
                 style="dim",
             )
         )
