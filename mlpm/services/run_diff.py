@@ -140,6 +140,7 @@ class MetricRow:
     label: str
     values: list[float]
     runs: list[str]  # run labels, as `values`
+    ids: list[str] = field(default_factory=list)  # run ids, as `values`
     without: list[str] = field(default_factory=list)  # runs with no numeric value
     left_out: list[tuple[str, str]] = field(default_factory=list)
 
@@ -182,7 +183,10 @@ class MetricRow:
             "std": self.std,
             "min": self.low,
             "max": self.high,
-            "values": dict(zip(self.runs, self.values, strict=True)),
+            "values": [
+                {"run": label, "id": run_id, "value": value}
+                for label, run_id, value in zip(self.runs, self.ids, self.values, strict=True)
+            ],
             "no_value": self.without,
             "left_out": [{"run": run, "why": why} for run, why in self.left_out],
         }
@@ -200,6 +204,7 @@ def metric_rows(sides: Sequence[Side], metric: str) -> list[MetricRow]:
                 continue
             row.values.append(value)
             row.runs.append(run.label)
+            row.ids.append(run.id)
         rows.append(row)
     return rows
 

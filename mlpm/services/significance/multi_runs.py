@@ -184,7 +184,7 @@ def _pairing(
     for key in keys:
         per_side = []
         for side, row in zip(sides, rows, strict=True):
-            runs = [r for r in side.runs if r.label in row.runs]
+            runs = [r for r in side.runs if r.id in row.ids]
             per_side.append([json.dumps(_pair_value(r, key), sort_keys=True) for r in runs])
         if any(v == "null" for values in per_side for v in values):
             reasons.append(f"not every run has config {key!r}")
@@ -228,15 +228,15 @@ def _several(result: ManyComparison, pair_by: str | None, alpha: float) -> None:
     columns: dict[str, list[float]] = {}
     for side, row in zip(result.sides, result.rows, strict=True):
         by_value = {
-            json.dumps(_pair_value(r, key), sort_keys=True): row.values[row.runs.index(r.label)]
+            json.dumps(_pair_value(r, key), sort_keys=True): row.values[row.ids.index(r.id)]
             for r in side.runs
-            if r.label in row.runs
+            if r.id in row.ids
         }
         columns[side.label] = [by_value[v] for v in shared]
         alone = [
             r.label
             for r in side.runs
-            if r.label in row.runs and json.dumps(_pair_value(r, key), sort_keys=True) not in shared
+            if r.id in row.ids and json.dumps(_pair_value(r, key), sort_keys=True) not in shared
         ]
         if alone:
             result.notes.append(
@@ -304,10 +304,12 @@ def compare_many(
                 f"left out {counted(len(side.left_out), 'unfinished run')} of {side.label}: "
                 f"{names}; --include-unfinished counts them"
             )
-    if dropped:
-        result.notes.append(
-            f"left out {', '.join(dropped)}: no finished run (--include-unfinished counts them)"
-        )
+    said_dropped = (
+        [f"left out {', '.join(dropped)}: no finished run (--include-unfinished counts them)"]
+        if dropped
+        else []
+    )
+    result.notes += said_dropped
     if (note := way.note()) is not None:
         result.notes.append(note)
     if len(sides) == 2:
@@ -327,7 +329,7 @@ def compare_many(
             include_unfinished=include_unfinished,
         )
         result.pair_key = result.two.inputs.get("pair_by")
-        result.notes = result.notes[:1] if dropped else []
+        result.notes = said_dropped
         return result
     _several(result, pair_by, alpha)
     return result
