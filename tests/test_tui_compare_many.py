@@ -175,3 +175,30 @@ def test_snapshot(snap_compare, db_path: Path, many, all_screens, size):
         await open_compare(pilot)
 
     assert snap_compare(MlpmApp(db_path, screen="runs"), terminal_size=size, run_before=before)
+
+
+async def test_a_side_without_a_finished_run_is_left_out_and_said(db_path: Path, many):
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        table = screen.query_one("#runs-table", DataTable)
+        by_name = {r.label: r.id for r in screen.data.runs}
+        for name in ("base-0", CRASHED, "wide-0"):
+            table.move_cursor(row=table.get_row_index(by_name[name]))
+            await pilot.pause()
+            await pilot.press("space")
+        await pilot.press("c")
+        for _ in range(200):
+            if isinstance(app.screen, CompareScreen) and app.screen.many is not None:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        compare = app.screen
+        assert isinstance(compare, CompareScreen) and compare.many is not None
+        assert [s.label for s in compare.many.sides] == ["base-0", "wide-0"]
+        assert shown(app, "#compare-verdict").startswith("wide-0 vs base-0: too few pairs (1)")
+        assert compare.query_one("#compare-verdict").has_class("-too_few")
+        body = " ".join(shown(app, "#compare-body").split())
+        assert f"warning: left out {CRASHED} (crashed): no finished run" in body

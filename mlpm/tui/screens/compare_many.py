@@ -21,10 +21,12 @@ WON = ("a_better", "b_better")
 
 
 def verdict_code(result: ManyComparison) -> str:
-    """The class the verdict box takes: too_few without a test, b_better when some side
-    differs from the baseline, else no_difference."""
+    """The class the verdict box takes: too_few without a test, the two-sided check's own
+    verdict, b_better when some side differs from the baseline, else no_difference."""
     if result.no_test is not None:
         return "too_few"
+    if result.two is not None:  # two sides left (a side had no finished run)
+        return result.two.verdict
     return "b_better" if any(r.verdict in WON for r in result.against) else "no_difference"
 
 
