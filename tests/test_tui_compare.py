@@ -127,7 +127,7 @@ async def test_a_failed_comparison_says_why_and_saves_nothing(db_path: Path, imp
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        request = CompareRequest("no.such.metric", runs_a=("base0",), runs_b=("aug0",))
+        request = CompareRequest.two("no.such.metric", runs_a=("base0",), runs_b=("aug0",))
         app.push_screen(CompareScreen(request))
         await settle(pilot)
         assert "no comparison" in shown(app, "#compare-verdict")

@@ -335,9 +335,11 @@ async def test_compare_needs_two_marked_runs_or_two_groups(db_path: Path, import
         await pilot.pause()
         assert isinstance(app.screen, RunsScreen)
         assert any("mark two runs" in n.message for n in app._notifications)
-        # three runs from one group: still not two sides
+        # three runs from one group: each run a side of its own
         await pilot.press("down", "space", "down", "space")
-        assert isinstance(screen.comparison(), str)
+        three = screen.comparison()
+        assert not isinstance(three, str) and three.many
+        assert [side.runs for side in three.sides] == [("aug0",), ("aug1",), ("aug2",)]
         # whole groups marked with M become group sides
         await pilot.press("escape")
         await goto(screen, pilot, "base0")

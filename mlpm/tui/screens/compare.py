@@ -3,8 +3,10 @@ the test and why it was chosen, the p-value, the effect size and the warnings.
 
 Opened from the Runs screen with two runs or two groups, it runs the check (in the database
 worker: scipy never runs on the UI loop), saves it as a comparison record linked to its runs
-(and to their task when they share one), and shows it. Opened on its own (key 8), it lists
-the saved comparisons and shows the one under the cursor.
+(and to their task when they share one), and shows it. With three or more runs or groups it
+shows each one's verdict against a baseline (b picks another), what changed in their configs,
+the metric table and the test (`compare_many`; shown, not saved). Opened on its own (key 8),
+it lists the saved comparisons and shows the one under the cursor.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from textual.widgets import DataTable, Static
 from mlpm.errors import MlpmError
 from mlpm.services import comparisons
 from mlpm.services.comparisons import Comparison
+from mlpm.services.significance.multi_runs import ManyComparison, compare_many
 from mlpm.services.significance.results import SampleCheck
 from mlpm.services.significance.run_compare import compare_runs
 from mlpm.services.significance.saving import save_check, saved_check
 from mlpm.store import Store
 from mlpm.tui.app import FAILED
 from mlpm.tui.render import literal
+from mlpm.tui.screens import compare_many as many_view
 from mlpm.tui.screens.base import DataScreen
 from mlpm.tui.screens.runs_data import CompareRequest
 from mlpm.tui.widgets.keybar import KeyBar
@@ -75,6 +79,17 @@ def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
     return saved
 
 
+def compare_sides(store: Store, request: CompareRequest) -> ManyComparison:
+    """Three or more sides against the request's baseline, as `mlpm runs compare`."""
+    return compare_many(
+        store,
+        request.sides,
+        metric=request.metric,
+        baseline=request.baseline,
+        higher_is_better=request.higher_is_better,
+    )
+
+
 def report(comparison: Comparison) -> tuple[Text, Text]:
     """(verdict, the rest) of a saved comparison, as literal text."""
     told = saved_check(comparison).report()
@@ -116,6 +131,13 @@ class CompareScreen(DataScreen):
             id="compare.flip",
             tooltip="Compare again taking the other direction as better (saved anew)",
         ),
+        Binding(
+            "b",
+            "baseline",
+            "Baseline",
+            id="compare.baseline",
+            tooltip="Test every side against the next one as the baseline",
+        ),
     ]
     AUTO_FOCUS = "#compare-log"
 
@@ -123,6 +145,7 @@ class CompareScreen(DataScreen):
         super().__init__()
         self.request = request
         self.shown: Comparison | None = None
+        self.many: ManyComparison | None = None  # a comparison of 3+ sides, shown
         self.items: list[Comparison] = []
         self._select: int | None = None
 
@@ -148,24 +171,42 @@ class CompareScreen(DataScreen):
         if action == "back":
             return self.app.screen is self and len(self.app.screen_stack) > 1
         if action == "flip":
-            return self.request is not None and self.shown is not None
+            return self.request is not None and (self.shown or self.many) is not None
+        if action == "baseline":
+            return self.many is not None and self.many.no_test is None
         return True
 
     def action_back(self) -> None:
         self.dismiss(None)
 
     def action_flip(self) -> None:
-        if self.request is None or self.shown is None:
+        if self.request is None:
             return
-        check = saved_check(self.shown)
-        higher = check.higher_is_better if isinstance(check, SampleCheck) else True
+        if self.many is not None:
+            higher = self.many.way.higher_is_better
+        elif self.shown is not None:
+            check = saved_check(self.shown)
+            higher = check.higher_is_better if isinstance(check, SampleCheck) else True
+        else:
+            return
         self.request = replace(self.request, higher_is_better=not higher)
+        self._run(self.request)
+
+    def action_baseline(self) -> None:
+        if self.request is None or self.many is None:
+            return
+        labels = [side.label for side in self.many.sides]
+        after = labels[(labels.index(self.many.baseline) + 1) % len(labels)]
+        self.request = replace(self.request, baseline=after)
         self._run(self.request)
 
     # -- running a comparison --------------------------------------------------------------
 
     @work(exclusive=True, group="compare-run")
     async def _run(self, request: CompareRequest) -> None:
+        if request.many:
+            await self._run_many(request)
+            return
         what = (
             f"{request.group_a} vs {request.group_b}"
             if request.group_a
@@ -181,8 +222,38 @@ class CompareScreen(DataScreen):
         self._show(saved)
         self.reload()
 
+    async def _run_many(self, request: CompareRequest) -> None:
+        self._show_message(f"comparing {request.metric}: {len(request.sides)} sides …")
+        try:
+            result = await self.mlpm.db(compare_sides, request)
+        except MlpmError as exc:
+            self.notify(str(exc), title="Error", severity="error", markup=False)
+            self._show_message("no comparison (the notice says why): escape goes back", "red")
+            self.reload()
+            return
+        self._show_many(result)
+        self.reload()
+
+    def _show_many(self, result: ManyComparison) -> None:
+        self.many = result
+        self.refresh_bindings()
+        verdict = self.query_one("#compare-verdict", Static)
+        verdict.update(many_view.verdict_text(result))
+        code = many_view.verdict_code(result)
+        for name in VERDICT_STYLE:
+            verdict.set_class(name == code, f"-{name}")
+        self.query_one("#compare-body", Static).update(many_view.body(result))
+        keys = " · b: another baseline · d: flip direction" if result.no_test is None else ""
+        self.query_one("#compare-saved", Static).update(
+            Text(
+                f"against {result.baseline}{keys} · not saved (mlpm runs compare --save stores it)",
+                style="dim",
+            )
+        )
+
     def _show_message(self, message: str, style: str = "dim") -> None:
         self.shown = None
+        self.many = None
         self.refresh_bindings()
         verdict = self.query_one("#compare-verdict", Static)
         verdict.update(literal(message, style))
@@ -193,6 +264,7 @@ class CompareScreen(DataScreen):
 
     def _show(self, comparison: Comparison) -> None:
         self.shown = comparison
+        self.many = None
         self.refresh_bindings()
         head, body = report(comparison)
         verdict = self.query_one("#compare-verdict", Static)
@@ -229,7 +301,9 @@ class CompareScreen(DataScreen):
             if want in ids:
                 table.move_cursor(row=ids.index(want), animate=False)
         self._select = None
-        if not items and self.request is None:
+        if self.many is not None:
+            pass  # the comparison of many sides stays shown above the saved ones
+        elif not items and self.request is None:
             self._show_message(
                 "no saved comparisons yet: on the Runs screen (7), mark two runs or two "
                 "groups and press c"

@@ -15,6 +15,7 @@ from mlpm.services import metric_rules, run_checks, run_history
 from mlpm.services import runs as run_service
 from mlpm.services.run_checks import RunFlag
 from mlpm.services.runs import Run, number
+from mlpm.services.significance.run_sides import SideRef
 from mlpm.store import Store
 from mlpm.tui.widgets.metric_chart import Curve
 
@@ -31,14 +32,51 @@ class RunsData:
 
 @dataclass(frozen=True, slots=True)
 class CompareRequest:
-    """Two sides to compare on a summary metric: runs by id, or whole W&B groups."""
+    """Two or more sides to compare on a summary metric: each a run, a hand-picked set of
+    runs, or a whole W&B group (`SideRef`), against a baseline (a side's label; None: the
+    first side)."""
 
     metric: str
-    runs_a: tuple[str, ...] = ()
-    runs_b: tuple[str, ...] = ()
-    group_a: str | None = None
-    group_b: str | None = None
+    sides: tuple[SideRef, ...]
     higher_is_better: bool | None = None  # None: from the metric's name, as `mlpm sig runs`
+    baseline: str | None = None
+
+    @classmethod
+    def two(
+        cls,
+        metric: str,
+        *,
+        runs_a: Sequence[str] = (),
+        runs_b: Sequence[str] = (),
+        group_a: str | None = None,
+        group_b: str | None = None,
+        higher_is_better: bool | None = None,
+    ) -> CompareRequest:
+        """A against B, as `mlpm sig runs` takes them."""
+        sides = (SideRef(group_a, tuple(runs_a)), SideRef(group_b, tuple(runs_b)))
+        return cls(metric, sides, higher_is_better)
+
+    # Side A and side B of a two-sided request, as `mlpm sig runs` names them.
+    @property
+    def runs_a(self) -> tuple[str, ...]:
+        return self.sides[0].runs
+
+    @property
+    def runs_b(self) -> tuple[str, ...]:
+        return self.sides[1].runs
+
+    @property
+    def group_a(self) -> str | None:
+        return self.sides[0].group
+
+    @property
+    def group_b(self) -> str | None:
+        return self.sides[1].group
+
+    @property
+    def many(self) -> bool:
+        """More than two sides: compared with Friedman, then each against the baseline."""
+        return len(self.sides) > 2
 
 
 def fetch_runs(store: Store, group: str | None) -> RunsData:
@@ -141,23 +179,25 @@ class Marks:
 def compare_request(
     data: RunsData, marked_ids: Sequence[str], metric: str | None
 ) -> CompareRequest | str:
-    """What the marks ask to compare, or why they cannot be compared: two runs, or the runs
-    of two groups (whole groups are compared as groups)."""
+    """What the marks ask to compare, or why they cannot be compared: the runs of two or
+    more groups side by side (whole groups compared as groups), else each marked run as a
+    side of its own."""
     if not metric:
         return "these runs have no numeric summary metric to compare"
     by_id = {r.id: r for r in data.runs}
     marked = [by_id[i] for i in marked_ids if i in by_id]
-    if len(marked) == 2:
-        return CompareRequest(metric, runs_a=(marked[0].id,), runs_b=(marked[1].id,))
+    if len(marked) < 2:
+        return "mark two runs or more (space), or the runs of two groups or more (M), then press c"
     groups = list(dict.fromkeys(r.group for r in marked))
-    if len(marked) > 2 and len(groups) == 2 and None not in groups:
-        sides = [[r.id for r in marked if r.group == g] for g in groups]
-        whole = all(
-            set(side) == {r.id for r in data.runs if r.group == g}
-            and data.groups.get(str(g)) == len(side)
-            for side, g in zip(sides, groups, strict=True)
-        )
-        if whole:
-            return CompareRequest(metric, group_a=groups[0], group_b=groups[1])
-        return CompareRequest(metric, runs_a=tuple(sides[0]), runs_b=tuple(sides[1]))
-    return "mark two runs (space), or the runs of two groups (M), then press c"
+    if len(groups) < 2 or None in groups or len(groups) == len(marked):
+        # one run a side: runs of one group, ungrouped runs, or one run of each group
+        return CompareRequest(metric, tuple(SideRef(runs=(r.id,)) for r in marked))
+    picked = [tuple(r.id for r in marked if r.group == g) for g in groups]
+    whole = all(
+        set(ids) == {r.id for r in data.runs if r.group == g}
+        and data.groups.get(str(g)) == len(ids)
+        for ids, g in zip(picked, groups, strict=True)
+    )
+    if whole:  # compared as groups (the saved comparison names them)
+        return CompareRequest(metric, tuple(SideRef(group=g) for g in groups))
+    return CompareRequest(metric, tuple(SideRef(runs=ids) for ids in picked))
