@@ -121,6 +121,11 @@ def stale_entries(store: Store) -> list[Entry]:
 # -- changes (inside a transaction) ---------------------------------------------------------
 
 
+def is_planned(store: Store, task_id: int) -> bool:
+    """Whether this person's plan holds the task (today, or left from an earlier day)."""
+    return _open_entry(store, task_id) is not None
+
+
 def _open_entry(store: Store, task_id: int) -> dict[str, Any] | None:
     return store.one(
         "SELECT * FROM day_plan WHERE task_id = ? AND outcome IS NULL ORDER BY day DESC LIMIT 1",

@@ -207,6 +207,10 @@ def reorder(store: Store, task_id: int, position: int) -> Task:
 
 def _reorder_today(store: Store, task: Task, position: int) -> Task:
     among = today_column.ids_in_order(store, task.project_id)
+    if task.id not in among and not day_plan.is_planned(store, task.id):
+        raise MlpmError(
+            f"task {task.id} is on a teammate's Today, not yours; plan it first (mlpm today add)"
+        )
     if task.id not in among:
         raise MlpmError(
             f"task {task.id} was planned on an earlier day and waits for review;"
