@@ -62,7 +62,8 @@ def _task_rows(
         "SELECT day_plan.day AS plan_day, day_plan.position AS plan_position,"
         " day_plan.forced AS plan_forced, task.*, project.slug AS project FROM day_plan"
         " JOIN task ON task.id = day_plan.task_id JOIN project ON project.id = task.project_id"
-        f" WHERE {where} ORDER BY {order}, day_plan.id",
+        f" WHERE {where} ORDER BY {order}, day_plan.gid",  # gid: the same tie-break on every
+        # replica (two of a person's machines can plan at the same position before a sync)
         params,
     )
 

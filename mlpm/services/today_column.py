@@ -14,15 +14,13 @@ from mlpm.services import day_plan
 from mlpm.services.task_query import list_tasks
 from mlpm.store import Store
 
-
 _PLANNED = (
-    "EXISTS (SELECT 1 FROM day_plan WHERE day_plan.task_id = task.id"
-    " AND day_plan.outcome IS NULL)"
+    "EXISTS (SELECT 1 FROM day_plan WHERE day_plan.task_id = task.id AND day_plan.outcome IS NULL)"
 )
 # The column a task shows in on this person's board (SQL over `task`).
 SHOWN = (
     "(CASE WHEN task.\"column\" = 'today' AND NOT " + _PLANNED + " THEN 'backlog'"
-    " ELSE task.\"column\" END)"
+    ' ELSE task."column" END)'
 )
 
 
