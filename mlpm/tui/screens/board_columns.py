@@ -22,8 +22,8 @@ class CardList(RowList[Task], can_focus=False):
     which column is active, since moving Textual's focus repaints the whole screen.
 
     Compact (one line per card): `#12 AL title… 2p` (AL: the assignee's initials). Tall: the
-    whole title wrapped to up to three lines, then `#12 · AL · 2p · #tags`. Leftovers from earlier days (`waiting`) come last,
-    under a "waiting for review" line, dimmed."""
+    whole title wrapped to up to three lines, then `#12 · AL · 2p · #tags`. Leftovers from
+    earlier days (`waiting`) come last, under a "waiting for review" line, dimmed."""
 
     variable_rows = True
 
