@@ -64,8 +64,11 @@ class CardList(RowList[Task], can_focus=False):
         if not who:
             return detail
         ident = len(f"  #{item.id}")
-        return detail[:ident] + Text(" · ", style="dim") + Text(who, style=ASSIGNEE_STYLE) + (
-            detail[ident:]
+        return (
+            detail[:ident]
+            + Text(" · ", style="dim")
+            + Text(who, style=ASSIGNEE_STYLE)
+            + (detail[ident:])
         )
 
 
