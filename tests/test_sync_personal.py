@@ -165,3 +165,23 @@ def test_ada_on_a_machine_without_the_same_email_is_another_person(team, tmp_pat
     assert titles(board_of(other)["backlog"].tasks) == ["mine"]
     assert board_of(other)["today"].tasks == []
     other.close()
+
+
+def test_planning_one_task_on_two_of_my_machines_before_a_sync_makes_one_entry(team, cli):
+    laptop, gpu, grace = team
+    gid = tasks.add(laptop, "evaluate").task.gid
+    sync_all(team)
+    today.add(laptop, local(laptop, gid))
+    today.add(gpu, local(gpu, gid))
+    today.add(grace, local(grace, gid))
+    sync_all(team)  # no entry clashes (a task is planned once a day), none waits
+    for store in team:
+        assert store.scalar("SELECT COUNT(*) FROM day_plan") == 1
+        assert titles(board_of(store)["today"].tasks) == ["evaluate"]
+    # Undone on one machine, planned again on the other: planned on both.
+    assert cli("--db", str(laptop.path), "undo").exit_code == 0
+    sync_all(team)
+    assert gpu.scalar("SELECT COUNT(*) FROM day_plan") == 0
+    today.add(gpu, local(gpu, gid))
+    sync_all(team)
+    assert [s.scalar("SELECT COUNT(*) FROM day_plan") for s in team] == [1, 1, 1]
