@@ -92,8 +92,8 @@ def set_limit(store: Store, project: Project, column: str, limit: int | None, *,
 def count(store: Store, project_id: int, column: str, *, tag: str | None = None) -> int:
     """Tasks in a project's column as this person's board shows it (with `tag`, if given):
     Today counts this person's plan, Backlog also the tasks on a teammate's Today."""
-    sql = f"SELECT COUNT(*) FROM task WHERE project_id = ? AND {today_column.SHOWN} = ?"
-    params: list[object] = [project_id, column]
+    sql = f"SELECT COUNT(*) FROM task WHERE project_id = ? AND {today_column.shown_in(column)}"
+    params: list[object] = [project_id]
     if tag:
         sql += " AND EXISTS (SELECT 1 FROM json_each(task.tags) WHERE value = ?)"
         params.append(tag)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlpm.models import Project, Task
+from mlpm.models import Project, Task, column_name
 from mlpm.services import day_plan
 from mlpm.services.task_query import list_tasks
 from mlpm.store import Store
@@ -17,11 +17,16 @@ from mlpm.store import Store
 _PLANNED = (
     "EXISTS (SELECT 1 FROM day_plan WHERE day_plan.task_id = task.id AND day_plan.outcome IS NULL)"
 )
-# The column a task shows in on this person's board (SQL over `task`).
-SHOWN = (
-    "(CASE WHEN task.\"column\" = 'today' AND NOT " + _PLANNED + " THEN 'backlog'"
-    ' ELSE task."column" END)'
-)
+
+
+def shown_in(column: str) -> str:
+    """SQL over `task`: the tasks this person's board shows in `column` (a known column
+    name; the column test stays first, so the board index serves it)."""
+    if column == "today":
+        return f"task.\"column\" = 'today' AND {_PLANNED}"
+    if column == "backlog":
+        return f"(task.\"column\" = 'backlog' OR (task.\"column\" = 'today' AND NOT {_PLANNED}))"
+    return f"task.\"column\" = '{column_name(column)}'"
 
 
 @dataclass(slots=True)

@@ -118,6 +118,7 @@ class BoardColumn(Vertical):
         header = self.query_one(ColumnHeader)
         header.label = column.header
         over = column.limit is not None and column.count > column.limit.limit
+        over = over or (column.my_limit is not None and (column.mine or 0) > column.my_limit)
         # set_class restyles even when nothing changes: touch classes only on a change.
         if header.has_class("-at-limit") != column.at_limit:
             header.set_class(column.at_limit, "-at-limit")
