@@ -55,7 +55,7 @@ command = st.one_of(
 )
 # A round: some commands on the replicas, then some syncs (source -> target) in any order.
 round_ = st.tuples(
-    st.lists(command, min_size=1, max_size=8), st.lists(st.tuples(replica, replica), max_size=4)
+    st.lists(command, min_size=2, max_size=8), st.lists(st.tuples(replica, replica), max_size=4)
 )
 
 
@@ -163,10 +163,16 @@ _runs = iter(range(10**9))
 def test_replicas_converge_whatever_the_commands_and_sync_order(tmp_path, rounds):
     stores = _replicas(tmp_path, next(_runs))
     try:
-        for title in ("one", "two", "three"):  # a shared start: tasks every replica has
-            tasks.add(stores[0], title, tags=["a"])
+        # A shared start: tasks every replica has, one on Ada's Today and one on Grace's.
+        made = [tasks.add(stores[0], title, tags=["a"]).task for title in ("one", "two", "three")]
+        today.add(stores[0], made[0].id)
         for other in stores[1:]:
             sync_merge.receive(other, ops_of(stores[0]))
+        today.add(
+            stores[2], int(stores[2].scalar("SELECT id FROM task WHERE gid = ?", (made[1].gid,)))
+        )
+        for other in stores[:2]:
+            sync_merge.receive(other, ops_of(stores[2]))
         for commands, syncs in rounds:
             for cmd in commands:
                 store = stores[cmd[1]]
