@@ -61,7 +61,9 @@ def test_a_teammates_today_is_in_my_backlog_and_mine_follows_me(team):
     shown = board_of(grace)
     assert titles(shown["today"].tasks) == ["clean the data"]
     assert titles(shown["backlog"].tasks) == ["tune the learning rate"]
-    # Planning a teammate's task puts it on my Today too, and hers keeps it.
+    # Moving it to my Backlog, where it is, leaves it on hers; planning it puts it on my
+    # Today too, and hers keeps it.
+    assert not tasks.move(gpu, local(gpu, hers), "backlog").moved
     tasks.move(gpu, local(gpu, hers), "today")
     sync_all(team)
     assert titles(board_of(laptop)["today"].tasks) == ["tune the learning rate", "clean the data"]

@@ -157,8 +157,9 @@ def move(
     """Move a task to a column under the board's rules (WIP limits, today's capacity)."""
     column = column_name(column)
     task = get(store, task_id)
-    theirs = column == "today" and not day_plan.is_planned(store, task_id)  # a teammate's
-    if task.column == column and not theirs:
+    # Where this person's board shows it: a task on a teammate's Today is in their Backlog.
+    theirs = task.column == "today" and not day_plan.is_planned(store, task_id)
+    if ("backlog" if theirs else task.column) == column:
         return Change(task, moved=False)
     with store.write(command or f"task move {task_id} {column}") as tx:
         warnings = moves.move(tx, task, column, force=force, reason=reason)
