@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlpm.services import lessons, projects, tasks
+from mlpm.services import lessons, people, projects, tasks
 from mlpm.store import Store
 from tests.test_tui_app import settle
 
@@ -49,6 +49,8 @@ def world(store: Store) -> Store:
     tasks.start(store, 4)
     tasks.drop(store, 7, "superseded by the SpecAugment++ task")
     tasks.reorder(store, 5, 1)
+    people.assign(store, 5, "ada.lovelace@example.org")  # initials on the board's cards
+    people.assign(store, 4, "Grace Hopper")
     lessons.add(store, "Fix the seed before comparing two runs", tags=["eval"], category="exp")
     lessons.add(store, "Cache the tokenized dataset on local disk", tags=["data"])
     lessons.add(store, "Seed variance dwarfs small gains: run five seeds", tags=["eval"])

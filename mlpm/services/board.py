@@ -1,4 +1,8 @@
-"""Board rules: the five columns, WIP limits per project and column (soft or hard)."""
+"""Board rules: the five columns, WIP limits per project and column (soft or hard), and each
+person's own Doing limit (the personal setting `wip.doing`).
+
+Today is personal: the Today column holds this person's day plan only; a task a teammate
+planned (its column is "today", but no plan of this person's holds it) is in Backlog here."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass, field
 
 from mlpm.errors import Refused, UsageError
 from mlpm.models import COLUMNS, Project, Task, column_name
-from mlpm.services import projects, today_column
+from mlpm.services import people, projects, settings, today_column
 from mlpm.services.task_query import list_tasks
 from mlpm.store import Store
 from mlpm.wording import counted
@@ -32,6 +36,8 @@ class Column:
     waiting: list[Task] = field(default_factory=list)
     tag: str | None = None  # the filter `tasks`, `count` and `waiting` were read with
     whole: int | None = None  # with a filter: every card the column holds, filtered or not
+    mine: int | None = None  # Doing, with a personal limit: this person's cards in it
+    my_limit: int | None = None  # this person's Doing limit (`wip.doing`), if set
 
     @property
     def held(self) -> int:
@@ -47,11 +53,14 @@ class Column:
         text = f"{label} {self.held}/{self.limit.limit}" if self.limit else f"{label} {self.held}"
         if self.tag is not None:
             text += f" ({self.count + len(self.waiting)} #{self.tag})"
+        if self.my_limit is not None:
+            text += f" (mine {self.mine}/{self.my_limit})"
         return text + (f" ({len(self.waiting)} to review)" if self.waiting else "")
 
     @property
     def at_limit(self) -> bool:
-        return self.limit is not None and self.held >= self.limit.limit
+        mine_full = self.my_limit is not None and (self.mine or 0) >= self.my_limit
+        return mine_full or (self.limit is not None and self.held >= self.limit.limit)
 
 
 def limits(project: Project) -> dict[str, Limit]:
@@ -81,9 +90,10 @@ def set_limit(store: Store, project: Project, column: str, limit: int | None, *,
 
 
 def count(store: Store, project_id: int, column: str, *, tag: str | None = None) -> int:
-    """Tasks in a project's column (with `tag`, if given)."""
-    sql = 'SELECT COUNT(*) FROM task WHERE project_id = ? AND "column" = ?'
-    params: list[object] = [project_id, column]
+    """Tasks in a project's column as this person's board shows it (with `tag`, if given):
+    Today counts this person's plan, Backlog also the tasks on a teammate's Today."""
+    sql = f"SELECT COUNT(*) FROM task WHERE project_id = ? AND {today_column.shown_in(column)}"
+    params: list[object] = [project_id]
     if tag:
         sql += " AND EXISTS (SELECT 1 FROM json_each(task.tags) WHERE value = ?)"
         params.append(tag)
@@ -105,6 +115,39 @@ def check_wip(store: Store, project: Project, column: str, *, force: bool) -> tu
         return message, False
     if not force:
         raise Refused(message, hint="finish or move a task first, or use --force")
+    return message + " (override recorded)", True
+
+
+def my_doing_limit(store: Store) -> int | None:
+    """This person's Doing limit (`wip.doing`), None when unset."""
+    return int(settings.get(store, "wip.doing") or 0) or None
+
+
+def my_doing(store: Store, project_id: int) -> int:
+    """This person's cards in a project's Doing: assigned to them, or to nobody (a lone
+    user's, or anyone's to claim). With no person known, every card in Doing."""
+    who = people.owner(store)
+    sql = "SELECT COUNT(*) FROM task WHERE project_id = ? AND \"column\" = 'doing'"
+    if not who:
+        return store.scalar(sql, (project_id,))
+    sql += " AND (assignee IS NULL OR lower(assignee) = lower(?))"
+    return store.scalar(sql, (project_id, who))
+
+
+def check_my_doing(store: Store, project: Project, task: Task, *, force: bool) -> tuple[str, bool]:
+    """Check `task` entering Doing against this person's own limit (a task assigned to a
+    teammate counts against theirs, checked where they make a change): like a hard limit,
+    refused unless `force`. A merge never checks it: a synced Doing may be over it."""
+    limit = my_doing_limit(store)
+    who = people.owner(store)
+    if limit is None or (task.assignee and who and not people.same(task.assignee, who)):
+        return "", False
+    current = my_doing(store, project.id)
+    if current + 1 <= limit:
+        return "", False
+    message = f"your Doing is at your WIP limit ({current}/{limit}) in {project.slug}"
+    if not force:
+        raise Refused(message, hint="finish a task first, or use --force")
     return message + " (override recorded)", True
 
 
@@ -131,10 +174,18 @@ def columns(
             today = today_column.read(store, project, tag=tag)
             shown = today.tasks[:cap] if cap else today.tasks
             column = Column(name, shown, len(today.tasks), wip.get(name), today.waiting)
+        elif name == "backlog":  # then the tasks on a teammate's Today
+            tasks = list_tasks(store, project=project, column=name, tag=tag, limit=cap)
+            theirs = today_column.theirs(store, project, tag=tag)
+            total = count(store, project.id, name, tag=tag)
+            shown = (tasks + theirs)[:cap] if cap else tasks + theirs
+            column = Column(name, shown, total, wip.get(name))
         else:
             tasks = list_tasks(store, project=project, column=name, tag=tag, limit=cap)
             total = len(tasks) if cap is None else count(store, project.id, name, tag=tag)
             column = Column(name, tasks, total, wip.get(name))
         column.tag, column.whole = tag, whole
+        if name == "doing" and (mine := my_doing_limit(store)) is not None:
+            column.mine, column.my_limit = my_doing(store, project.id), mine
         result.append(column)
     return result

@@ -3,6 +3,7 @@ planning a task and closing its entry (with the outcome) as it moves on the boar
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,6 +14,8 @@ from mlpm.models import Task
 from mlpm.services import settings
 from mlpm.services.ranks import between
 from mlpm.store import Store, Tx
+from mlpm.store.ids import LETTERS
+from mlpm.store.ops import DELETED, replica_id_of
 from mlpm.wording import counted
 
 
@@ -62,7 +65,8 @@ def _task_rows(
         "SELECT day_plan.day AS plan_day, day_plan.position AS plan_position,"
         " day_plan.forced AS plan_forced, task.*, project.slug AS project FROM day_plan"
         " JOIN task ON task.id = day_plan.task_id JOIN project ON project.id = task.project_id"
-        f" WHERE {where} ORDER BY {order}, day_plan.id",
+        f" WHERE {where} ORDER BY {order}, day_plan.gid",  # gid: the same tie-break on every
+        # replica (two of a person's machines can plan at the same position before a sync)
         params,
     )
 
@@ -119,6 +123,11 @@ def stale_entries(store: Store) -> list[Entry]:
 
 
 # -- changes (inside a transaction) ---------------------------------------------------------
+
+
+def is_planned(store: Store, task_id: int) -> bool:
+    """Whether this person's plan holds the task (today, or left from an earlier day)."""
+    return _open_entry(store, task_id) is not None
 
 
 def _open_entry(store: Store, task_id: int) -> dict[str, Any] | None:
@@ -178,11 +187,35 @@ def plan_task(tx: Tx, task: Task, *, force: bool, check_capacity: bool) -> list[
     if old:  # planned earlier today, returned, and planned again
         tx.update("day_plan", old["id"], {**values, "closed_at": None})
     else:
+        gid = entry_gid(store, task, today_text)
         tx.insert(
             "day_plan",
-            {"day": today_text, "task_id": task.id, **values, "added_at": clock.stamp()},
+            {
+                "day": today_text,
+                "task_id": task.id,
+                **values,
+                "added_at": clock.stamp(),
+                "gid": gid,
+            },
         )
+        if tx.emit_ops and store.scalar(_DELETED_BEFORE, (gid,)):  # undone once, planned again
+            tx.ops.write("day_plan", gid, [(DELETED, False)])
     return warnings
+
+
+_DELETED_BEFORE = (
+    "SELECT 1 FROM op WHERE kind = 'day_plan' AND gid = ? AND field = '_deleted' LIMIT 1"
+)
+
+
+def entry_gid(store: Store, task: Task, day: str) -> str:
+    """The gid of a person's plan entry for `task` on `day`: the same on each of their
+    machines, so planning a task on two of them before a sync makes one entry, not two that
+    clash (a task is planned once a day). The person is the author sync was set up with, or
+    this replica until it is."""
+    person = str(settings.get(store, "sync.author") or "") or replica_id_of(store)
+    digest = hashlib.sha256("\0".join(("day_plan", person, day, task.gid)).encode()).hexdigest()
+    return LETTERS[int(digest[0], 16)] + digest[1:33]
 
 
 def close_entry(tx: Tx, task_id: int, outcome: str) -> None:

@@ -23,6 +23,9 @@ def move(
     limits, recorded overrides). Refused past a hard WIP limit or today's capacity unless
     `force`; a drop needs a reason."""
     store = tx.store
+    if column == task.column == "today" and not day_plan.is_planned(store, task.id):
+        # On a teammate's Today (in Backlog on this board): put it on this person's too.
+        return day_plan.plan_task(tx, task, force=force, check_capacity=True)
     if column == task.column:
         return []
     if column == "dropped":
@@ -37,6 +40,10 @@ def move(
     if warning:
         warnings.append(warning)
     tx.forced = tx.forced or overridden
+    if column == "doing":
+        warning, overridden = board.check_my_doing(store, project, task, force=force)
+        warnings += [warning] if warning else []
+        tx.forced = tx.forced or overridden
     now = clock.stamp()
     changes: dict[str, Any] = {
         "column": column,

@@ -36,6 +36,15 @@ def me(store: Store) -> str:
     raise UsageError("who are you? set `mlpm config set sync.person EMAIL` (or git's user.email)")
 
 
+def owner(store: Store) -> str:
+    """This replica's owner if a setting names one ("" otherwise); never asks git, so a
+    quick command can afford it."""
+    for key in ("sync.person", "sync.author"):
+        if value := settings.get(store, key):
+            return str(value)
+    return ""
+
+
 def clean_person(person: str) -> str | None:
     """A person as stored (None: nobody); UsageError for one that cannot be shown."""
     text = person.strip()

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlpm.errors import UsageError
 from mlpm.store import Store
+from mlpm.store.ops import PERSONAL_SETTINGS
 
 DEFAULTS: dict[str, Any] = {
     "active_projects_limit": 3,
@@ -20,9 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "timer.work_hours": "09:00-18:00",
     "timer.work_days": "mon-fri",
     "timer.strict_work_hours": False,
+    "wip.doing": 0,  # this person's Doing limit in each project (0: none)
     "sync.every_minutes": 10,
     "sync.person": "",
 }
+# Which settings follow their person to their other machines (the others stay on this one).
+PERSONAL = PERSONAL_SETTINGS
 # Internal state kept in the same table but not offered by `mlpm config`.
 INTERNAL = ("current_project",)
 

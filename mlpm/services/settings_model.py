@@ -29,6 +29,8 @@ class Settings(BaseModel):
     work_hours: str = Field("09:00-18:00", alias="timer.work_hours")
     work_days: str = Field("mon-fri", alias="timer.work_days")
     strict_work_hours: bool = Field(False, alias="timer.strict_work_hours")
+    # This person's Doing limit in each project (0: none), beside the project's own.
+    doing_limit: int = Field(0, ge=0, le=10_000, alias="wip.doing")
     # How often the TUI syncs (0: only when it opens); who this replica's owner is.
     sync_every_minutes: int = Field(10, ge=0, le=1440, alias="sync.every_minutes")
     sync_person: str = Field("", max_length=200, alias="sync.person")

@@ -9,6 +9,7 @@ Rules (per entity, from all its ops):
 - existence: the winning `_deleted` op; an entity whose creating ops have not arrived waits;
 - personal entities (day plan, focus sessions) are written only into their person's
   databases (ops made by this replica or by its author); the ops are kept either way;
+- personal settings: last writer wins among their person's ops (`sync_settings`);
 - limits (WIP, day capacity) are not checked: a merged column may be over its limit.
 Rows are written through `Tx` (logged, not undoable) without emitting new ops.
 """
@@ -22,6 +23,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from mlpm.services import sync_settings
 from mlpm.store import Store, Tx
 from mlpm.store.ids import GID_TABLES
 from mlpm.store.ops import (
@@ -72,6 +74,7 @@ def receive(store: Store, ops: list[Op], *, command: str = "sync") -> MergeResul
             {(o.kind, o.gid) for o in ops}, key=lambda e: (KIND_ORDER.get(e[0], 99), e)
         )
         _write_all(store, tx, touched, result)
+        result.written += sync_settings.apply(tx, sync_settings.touched(ops))
     return result
 
 
@@ -104,6 +107,7 @@ def rebuild(store: Store) -> MergeResult:
                 entities.setdefault(kind, []).append((gid, [Op.from_row(r) for r in group]))
         for kind in GID_TABLES:
             _rebuild_table(store, tx, kind, entities.get(kind, []), me, author, kept, result)
+        result.written += sync_settings.apply(tx)
     return result
 
 

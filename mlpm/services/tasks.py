@@ -157,7 +157,9 @@ def move(
     """Move a task to a column under the board's rules (WIP limits, today's capacity)."""
     column = column_name(column)
     task = get(store, task_id)
-    if task.column == column:
+    # Where this person's board shows it: a task on a teammate's Today is in their Backlog.
+    theirs = task.column == "today" and not day_plan.is_planned(store, task_id)
+    if ("backlog" if theirs else task.column) == column:
         return Change(task, moved=False)
     with store.write(command or f"task move {task_id} {column}") as tx:
         warnings = moves.move(tx, task, column, force=force, reason=reason)
@@ -207,6 +209,10 @@ def reorder(store: Store, task_id: int, position: int) -> Task:
 
 def _reorder_today(store: Store, task: Task, position: int) -> Task:
     among = today_column.ids_in_order(store, task.project_id)
+    if task.id not in among and not day_plan.is_planned(store, task.id):
+        raise MlpmError(
+            f"task {task.id} is on a teammate's Today, not yours; plan it first (mlpm today add)"
+        )
     if task.id not in among:
         raise MlpmError(
             f"task {task.id} was planned on an earlier day and waits for review;"

@@ -36,6 +36,25 @@ SET_FIELDS = {("task", "tags"), ("lesson", "tags")}  # JSON lists merged as add-
 LOCAL_COLUMNS = {"id", "gid"}  # never shared: local ids differ on every replica
 LOCAL_FIELDS = {("project", "repo_path")}  # where the repository is on this machine
 PERSONAL = {"day_plan", "focus_session"}  # follow their person, never another's Today
+SETTING = "setting"  # the op kind of a personal setting: entity = its key, field "value"
+# Settings that belong to a person: they follow their person to their other machines
+# (`mlpm.services.sync_settings` applies them); every other setting stays on its machine.
+PERSONAL_SETTINGS = frozenset(
+    {
+        "active_projects_limit",
+        "capacity_tasks",
+        "capacity_pomodoros",
+        "unestimated_pomodoros",
+        "timer.focus_minutes",
+        "timer.short_break_minutes",
+        "timer.long_break_minutes",
+        "timer.long_break_every",
+        "timer.work_hours",
+        "timer.work_days",
+        "timer.strict_work_hours",
+        "wip.doing",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +177,9 @@ class OpWriter:
     ) -> None:
         """Write the ops for one row change. `revived`: a row put back (undo) whose every
         field must be stated again, nulls included, to win over the ops since."""
+        if table == "setting":
+            self._setting(after if after is not None else before, after is None)
+            return
         if table not in GID_TABLES:
             return
         row = after if after is not None else before
@@ -173,6 +195,11 @@ class OpWriter:
             self.write(table, gid, [(DELETED, True)])
         else:
             self.write(table, gid, self._fields(table, gid, before, after, revived=revived))
+
+    def _setting(self, row: dict[str, Any] | None, removed: bool) -> None:
+        if row is not None and row.get("key") in PERSONAL_SETTINGS:
+            value = None if removed or row.get("value") is None else json.loads(row["value"])
+            self.write(SETTING, row["key"], [("value", value)])
 
     def _has_ops(self, table: str, gid: str) -> bool:
         return (

@@ -258,17 +258,18 @@ class BoardScreen(DataScreen):
         task = self.selected
         if task is None:
             return
-        index = COLUMNS.index(task.column) + step
+        # The column the card is shown in: a task on a teammate's Today is in my Backlog.
+        index = COLUMNS.index(self.active_column) + step
         if 0 <= index < len(COLUMNS):
             await self._move(task, COLUMNS[index])
 
     async def action_to(self, column: str) -> None:
         task = self.selected
-        if task is not None and task.column != column:
+        if task is not None and self.active_column != column:
             await self._move(task, column)
 
     async def _move(self, task: Task, column: str) -> None:
-        self._touched = {task.column}
+        self._touched = {task.column, self.active_column}
         if column == "dropped":
             self._drop(task)
             return

@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from mlpm.models import Task
 from mlpm.services import board
+from mlpm.services.people import initials
 from mlpm.tui.render import card, card_detail, card_title
 from mlpm.tui.widgets.rowlist import RowList
 
@@ -20,9 +21,9 @@ class CardList(RowList[Task], can_focus=False):
     """One column's cards, virtualised. Not focusable: the screen holds the keys and says
     which column is active, since moving Textual's focus repaints the whole screen.
 
-    Compact (one line per card): `#12 title… 2p`. Tall: the whole title wrapped to up to
-    three lines, then `#12 · 2p · #tags`. Leftovers from earlier days (`waiting`) come last,
-    under a "waiting for review" line, dimmed."""
+    Compact (one line per card): `#12 AL title… 2p` (AL: the assignee's initials). Tall: the
+    whole title wrapped to up to three lines, then `#12 · AL · 2p · #tags`. Leftovers from
+    earlier days (`waiting`) come last, under a "waiting for review" line, dimmed."""
 
     variable_rows = True
 
@@ -49,12 +50,30 @@ class CardList(RowList[Task], can_focus=False):
             return Text(label, style="dim yellow")
         waiting = item.id in self.waiting
         style = "dim" if waiting else ""
+        who = initials(item.assignee) if width >= MIN_WIDTH_FOR_INITIALS else ""
         if self.row_height == 1:
-            return card(item, width, style=style)
+            if not who:
+                return card(item, width, style=style)
+            text = card(item, width - len(who) - 1, style=style)
+            ident = len(f"#{item.id} ")
+            return text[:ident] + Text(f"{who} ", style=ASSIGNEE_STYLE) + text[ident:]
         title = card_title(item, width)
         if line < len(title):
             return Text(title[line], style=style)
-        return card_detail(item, width)
+        detail = card_detail(item, width)
+        if not who:
+            return detail
+        ident = len(f"  #{item.id}")
+        return (
+            detail[:ident]
+            + Text(" · ", style="dim")
+            + Text(who, style=ASSIGNEE_STYLE)
+            + (detail[ident:])
+        )
+
+
+MIN_WIDTH_FOR_INITIALS = 14  # narrower, a card keeps its room for the title
+ASSIGNEE_STYLE = "bold cyan"
 
 
 class ColumnHeader(Widget):
@@ -99,6 +118,7 @@ class BoardColumn(Vertical):
         header = self.query_one(ColumnHeader)
         header.label = column.header
         over = column.limit is not None and column.count > column.limit.limit
+        over = over or (column.my_limit is not None and (column.mine or 0) > column.my_limit)
         # set_class restyles even when nothing changes: touch classes only on a change.
         if header.has_class("-at-limit") != column.at_limit:
             header.set_class(column.at_limit, "-at-limit")
