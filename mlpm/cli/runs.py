@@ -9,6 +9,7 @@ import click
 from mlpm.cli.context import open_store
 from mlpm.cli.direction import direction_options, said_direction
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.runs_chart import chart
 from mlpm.cli.runs_table import print_table, state_text, value_text
 from mlpm.services.runs import STATES
 
@@ -326,3 +327,6 @@ def unlink(run_ref: str, task_id: int) -> None:
 
     run = service.unlink(open_store(), run_ref, task_id)
     click.echo(f"unlinked run {clean(run.id)} from task {task_id}")
+
+
+runs.add_command(chart)  # `runs chart` lives in its own module
