@@ -93,19 +93,23 @@ def chart(
     columns = width or terminal_width()
     click.echo(style(clean(drawn.title()), bold=True))
     click.echo(chart_draw.text(drawn, columns, height, colour_on=use_color()))
-    legend = chart_legend.fit([u.label for u in drawn.units], columns)
-    click.echo(legend_line(legend))
+    shown = drawn.drawn_units()
+    legend = chart_legend.fit([u.label for _, u in shown], columns)
+    click.echo(legend_line(legend, [i for i, _ in shown]))
     for note in drawn.notes:
         click.echo(style(clean(note), dim=True))
 
 
-def legend_line(legend: Legend) -> str:
+def legend_line(legend: Legend, colours: list[int]) -> str:
     """The legend, each marker in its line's colour."""
     from mlpm.services.chart_draw import colour
     from mlpm.services.chart_legend import GAP
 
     parts = [style(legend.common, dim=True)] if legend.common else []
-    parts += [style("■", fg=colour(i)) + " " + label for i, label in enumerate(legend.labels)]
+    parts += [
+        style("■", fg=colour(unit)) + " " + label
+        for unit, label in zip(colours, legend.labels, strict=False)
+    ]
     if legend.more:
         parts.append(style(f"+{legend.more} more", dim=True))
     return (" " * GAP).join(parts)

@@ -99,7 +99,7 @@ def text(chart: Chart, width: int, height: int, *, colour_on: bool) -> str:
     figure = _figure_class()
     figure.theme("clear")  # the terminal's own background and text colours
     draw(figure, chart, width, height)
-    out: str = figure.build()
+    out: str = figure.build().rstrip("\n")
     if not colour_on:
         from plotext._utility import uncolorize
 

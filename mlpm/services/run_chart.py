@@ -97,6 +97,11 @@ class Chart:
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # runs that could not be read
 
+    def drawn_units(self) -> list[tuple[int, Unit]]:
+        """The units with a line in the chart, with their index (their colour)."""
+        has = {s.unit for s in self.series}
+        return [(i, u) for i, u in enumerate(self.units) if i in has]
+
     def x_scale(self) -> tuple[float, str]:
         """What x is divided by to draw it, and its title: seconds of long runs are drawn as
         minutes or hours."""
@@ -113,6 +118,8 @@ class Chart:
         o = self.options
         runs = len({i for u in self.units for i in u.run_ids})
         parts = [f"{', '.join(o.metrics)} against {self.x_scale()[1]}", counted(runs, "run")]
+        if any(u.group for u in self.units):
+            parts.append("mean, min–max band" if o.band == "minmax" else "mean ± 1 std")
         if o.smooth:
             parts.append(f"EMA {o.smooth:g}")
         if o.log_y:
@@ -272,13 +279,17 @@ def _mean_series(
     notes: list[str],
 ) -> Series:
     agg = chart_math.aggregate(runs, options.band, binned=options.x != "step")
-    band = "min–max" if options.band == "minmax" else "±1 std"
-    how = f"interpolated at {chart_math.GRID} x values" if agg.binned else "at shared steps"
-    note = f"{unit.label}: mean of {counted(len(runs), 'run')} ({band} band, {how})"
+    how = (
+        f"means of runs interpolated at {chart_math.GRID} x values"
+        if agg.binned
+        else "means at the steps runs share"
+    )
+    if how not in notes:
+        notes.append(how)
     if agg.counts and min(agg.counts) < len(runs):
-        note += f"; fewer runs where some had ended (down to {min(agg.counts)})"
-    if note not in notes:
-        notes.append(note)
+        note = f"{unit.label}: {min(agg.counts)} of {len(runs)} runs where others end"
+        if note not in notes:
+            notes.append(note)
     return Series(metric, unit.label, index, agg.xs, agg.mean, agg.low, agg.high, agg.counts)
 
 
