@@ -24,6 +24,7 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
 )
 MAX_POINTS = 400  # points per line drawn; longer lines are thinned evenly (last kept)
 MIN_PANEL_ROWS = 8  # below this, several metrics' panels sit side by side, not stacked
+COMPACT_ROWS = 16  # panels lower than this drop the x axis' title (and a lone one its frame)
 
 
 def colour(unit: int) -> tuple[int, int, int]:
@@ -76,6 +77,7 @@ def draw(figure: Any, chart: Chart, width: int, height: int) -> None:
     metrics = metrics_drawn(chart)
     rows, cols = layout(len(metrics), height)
     scale, x_title = chart.x_scale()
+    compact = height // rows < COMPACT_ROWS  # the title line above says what x is
     if len(metrics) > 1:
         figure.subplots(rows, cols)
     for i, metric in enumerate(metrics):
@@ -86,8 +88,11 @@ def draw(figure: Any, chart: Chart, width: int, height: int) -> None:
         if chart.options.log_y:
             panel.yscale("log")
         if len(metrics) > 1:
-            panel.title(metric)
-        if i // cols == rows - 1:  # the bottom row says what x is
+            panel.title(metric)  # (plotext draws a title only above a full frame)
+        elif compact:
+            panel.xaxes(True, False)  # no top and right lines: two more rows of curve
+            panel.yaxes(True, False)
+        if i // cols == rows - 1 and not compact:  # the bottom row says what x is
             panel.xlabel(x_title)
     figure.plotsize(width, height)
 

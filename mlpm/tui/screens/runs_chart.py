@@ -27,6 +27,7 @@ from mlpm.tui.widgets.metric_chart import MetricChart
 
 SMOOTHING = (0.0, 0.6, 0.9)  # the weights `z` cycles through (0: off)
 T = TypeVar("T")
+TALL_CHART = 16  # rows of the chart below the table when it draws several metrics
 MAX_UNITS = 8  # runs and groups drawn at once (fewer with several metrics: 8 lines in all)
 
 
@@ -94,6 +95,7 @@ class ChartScreen(DataScreen):
         self.chart_band = "minmax"
         self.chart_more: list[str] = []  # metrics drawn beside `metric`
         self._told: set[str] = set()
+        self._chart_tall = False
 
     @property
     def current(self) -> Run | None:
@@ -144,6 +146,18 @@ class ChartScreen(DataScreen):
                 self._told.add(problem)
                 self.notify(problem, severity="warning", markup=False)
         chart.show_chart(drawn, empty=f"no history of {self.metric} in this run")
+        self._fit_chart_height()
+
+    def _fit_chart_height(self) -> None:
+        """Below the table (narrow screens) several metrics' panels need more rows than one."""
+        tall = len(self.chart_options().metrics) > 1 and not self.has_class("-wide")
+        if tall != self._chart_tall:
+            self._chart_tall = tall
+            self.query_one(MetricChart).styles.height = TALL_CHART if tall else None
+
+    def on_resize(self) -> None:
+        # after the Runs screen's own handler has set -wide (or not) for the new width
+        self.call_after_refresh(self._fit_chart_height)
 
     def _chart_changed(self, said: str) -> None:
         self.notify(said, timeout=2, markup=False)
@@ -189,6 +203,7 @@ class ChartScreen(DataScreen):
         chosen = await self.app.push_screen_wait(PickScreen("Chart this metric too", choices))
         if chosen:
             self.chart_more.append(chosen)
+            self._fit_chart_height()
             self._load_chart()
 
     def action_remove_metric(self) -> None:
@@ -196,4 +211,5 @@ class ChartScreen(DataScreen):
             self.notify("one metric is charted (m picks another)", markup=False, timeout=3)
             return
         self.chart_more.pop()
+        self._fit_chart_height()
         self._load_chart()

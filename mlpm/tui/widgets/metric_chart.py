@@ -86,10 +86,12 @@ class MetricChart(Vertical):
         height: 1;
         text-style: bold;
     }
-    MetricChart > #chart-legend, MetricChart > #chart-notes {
+    MetricChart > #chart-legend {
         height: 1;
     }
     MetricChart > #chart-notes {
+        height: auto;
+        max-height: 2;
         color: $text-muted;
     }
     MetricChart > #chart-message {
@@ -105,6 +107,7 @@ class MetricChart(Vertical):
         self.metric = ""  # the first metric drawn
         self.curves: list[Curve] = []  # the first metric's lines, as drawn (x, y)
         self._drawn = False
+        self._notes_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="chart-title")
@@ -134,16 +137,16 @@ class MetricChart(Vertical):
             if s.metric == self.metric
         ]
         self._drawn = bool(chart.series)
-        title = Text(clean(chart.title()) if chart.series else clean(self.metric) or "no metric")
+        title = Text(
+            clean(chart.title()) if chart.series else clean(self.metric) or "no metric",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         # Title, legend and notes are one line each (CSS): no layout pass, which would redraw
         # the whole screen, a runs table of 1,000 rows included.
         self.query_one("#chart-title", Static).update(title, layout=False)
         self._legend()
-        notes = self.query_one("#chart-notes", Static)
-        text = " · ".join(chart.notes) if chart.series else ""
-        notes.update(Text(clean(text), no_wrap=True, overflow="ellipsis"), layout=False)
-        if notes.display != bool(text):
-            notes.display = bool(text)
+        self._notes(" · ".join(chart.notes) if chart.series else "")
         plot: Any = self.query_one("#chart-plot")
         message = self.query_one("#chart-message", Static)
         if not chart.series:
@@ -154,6 +157,17 @@ class MetricChart(Vertical):
         message.display = False
         plot.display = True
         self._plot()
+
+    def _notes(self, text: str) -> None:
+        notes = self.query_one("#chart-notes", Static)
+        if text == self._notes_text:
+            return
+        # Notes change with the options or the marks, not as the cursor moves: a layout pass
+        # here is rare, and it lets them take a second line.
+        self._notes_text = text
+        notes.update(Text(clean(text), overflow="ellipsis"))
+        notes.tooltip = clean(text) or None
+        notes.display = bool(text)
 
     def _legend(self) -> None:
         legend = Text(no_wrap=True, overflow="ellipsis")
@@ -186,4 +200,4 @@ class MetricChart(Vertical):
         msg.update(Text(text))
         msg.display = True
         self.query_one("#chart-plot").display = False
-        self.query_one("#chart-notes").display = False
+        self._notes("")
