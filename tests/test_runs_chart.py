@@ -103,7 +103,7 @@ def test_x_as_epoch_and_as_seconds_since_the_start_on_real_runs(store, real):
     assert (
         chart(store, [real["base-b"]], "loss", x="time")
         .title()
-        .startswith("loss against seconds since start")
+        .startswith("loss vs seconds since start")
     )
 
 
@@ -125,7 +125,7 @@ def test_a_groups_mean_of_runs_of_different_lengths_at_shared_steps(store, real)
     assert mean.low == pytest.approx(mean.ys) and mean.high == pytest.approx(mean.ys)
     assert "means at the steps runs share" in drawn.notes
     assert "g: 1 of 2 runs where others end" in drawn.notes
-    assert "mean, min–max band" in drawn.title()
+    assert "mean (min–max)" in drawn.title()
 
 
 def test_min_max_and_std_bands_at_the_steps_the_seeds_share(store, seeds):
@@ -231,7 +231,7 @@ def test_cli_draws_a_groups_mean_with_legend_and_notes(cli, real):
     result = cli("runs", "chart", "--group", "g", "-m", "loss", "--smooth", "0.6", "--width", "70")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "loss against step · 3 runs · mean, min–max band · EMA 0.6"
+    assert lines[0] == "loss vs step · 3 runs · mean (min–max) · EMA 0.6"
     assert any("┤" in line for line in lines)  # the plot's y axis
     assert all(len(line) <= 70 for line in lines[1:-3])
     assert "■ g" in result.stdout
@@ -241,7 +241,7 @@ def test_cli_draws_a_groups_mean_with_legend_and_notes(cli, real):
 def test_cli_runs_and_several_metrics(cli, real):
     result = cli("runs", "chart", "base-a", "base-b", "-m", "loss", "-m", "val.acc", "--x", "epoch")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("loss, val.acc against epoch · 2 runs")
+    assert result.stdout.startswith("loss, val.acc vs epoch · 2 runs")
     assert "base-…  ■ a  ■ b" in result.stdout  # the legend, shared prefix once
     lines = result.stdout.splitlines()
     # one panel per metric, stacked (20 rows: 10 each), each under its metric's name

@@ -114,12 +114,12 @@ class Chart:
         return 1.0, X_TITLES[self.options.x]
 
     def title(self) -> str:
-        """ "val/acc against step · 3 runs · EMA 0.6 · log y" (the metrics are outside text)."""
+        """The title line, "val/acc vs step · 3 runs · EMA 0.6" (the metrics are outside text)."""
         o = self.options
         runs = len({i for u in self.units for i in u.run_ids})
-        parts = [f"{', '.join(o.metrics)} against {self.x_scale()[1]}", counted(runs, "run")]
+        parts = [f"{', '.join(o.metrics)} vs {self.x_scale()[1]}", counted(runs, "run")]
         if any(u.group for u in self.units):
-            parts.append("mean, min–max band" if o.band == "minmax" else "mean ± 1 std")
+            parts.append("mean (min–max)" if o.band == "minmax" else "mean (±1 std)")
         if o.smooth:
             parts.append(f"EMA {o.smooth:g}")
         if o.log_y:

@@ -159,34 +159,37 @@ class ChartScreen(DataScreen):
         # after the Runs screen's own handler has set -wide (or not) for the new width
         self.call_after_refresh(self._fit_chart_height)
 
-    def _chart_changed(self, said: str) -> None:
-        self.notify(said, timeout=2, markup=False)
-        self._load_chart()
+    # The chart's title line says each option in force ("against epoch · EMA 0.6 · log y"):
+    # no toast over the chart.
 
     def action_chart_x(self) -> None:
         self.chart_x = cycle(run_chart.X_AXES, self.chart_x)
-        self._chart_changed(f"chart against {run_chart.X_TITLES[self.chart_x]}")
+        self._load_chart()
 
     def action_chart_smooth(self) -> None:
         self.chart_smooth = cycle(SMOOTHING, self.chart_smooth)
-        said = f"smoothing {self.chart_smooth:g} (EMA)" if self.chart_smooth else "no smoothing"
-        self._chart_changed(said)
+        self._load_chart()
 
     def action_chart_log(self) -> None:
         self.chart_log_y = not self.chart_log_y
-        self._chart_changed("log scale for y" if self.chart_log_y else "linear y")
+        self._load_chart()
 
     def action_chart_mean(self) -> None:
         self.chart_mean = not self.chart_mean
-        said = "marked runs of a group drawn as its mean" if self.chart_mean else "every run drawn"
-        self._chart_changed(said)
+        if self.chart_mean and not self._a_group_is_marked():
+            self.notify("mark runs of one group (M) to draw their mean", markup=False, timeout=3)
+        self._load_chart()
 
     def action_chart_band(self) -> None:
         self.chart_band = cycle(run_chart.BANDS, self.chart_band)
-        band = "min–max" if self.chart_band == "minmax" else "±1 std"
-        if not self.chart_mean:
-            self.chart_mean = True
-        self._chart_changed(f"group means with a {band} band")
+        self.chart_mean = True
+        self._load_chart()
+
+    def _a_group_is_marked(self) -> bool:
+        """Whether two of the charted runs share a W&B group (else there is no mean to draw)."""
+        by_id = {r.id: r for r in self.data.runs}
+        groups = [by_id[i].group for i in self._chart_runs() if i in by_id and by_id[i].group]
+        return len(groups) > len(set(groups))
 
     @work(exclusive=True, group="runs-pick")
     async def action_add_metric(self) -> None:
