@@ -95,8 +95,10 @@ def test_smoothing_a_real_run_keeps_its_first_point(store, real):
 
 
 def test_x_as_epoch_and_as_seconds_since_the_start_on_real_runs(store, real):
-    (by_epoch,) = chart(store, [real["base-b"]], "loss", x="epoch").series
-    assert by_epoch.xs == [s // 10 for s in range(40)]
+    by_epoch = chart(store, [real["base-b"]], "loss", x="epoch")
+    # `epoch` is step // 10, a whole number: the 10 steps of each epoch spread across it
+    assert by_epoch.series[0].xs == pytest.approx([s / 10 for s in range(40)])
+    assert "whole epochs: the steps of each are spread evenly across it" in by_epoch.notes
     (by_time,) = chart(store, [real["base-b"]], "loss", x="time").series
     assert len(by_time.xs) == 40 and by_time.xs == sorted(by_time.xs)
     assert 0 <= by_time.xs[0] < 60  # `_runtime`: seconds since the run started

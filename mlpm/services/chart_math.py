@@ -37,6 +37,24 @@ def x_at_steps(values: Points, steps: Sequence[float]) -> list[float | None]:
     return out
 
 
+def spread_repeats(xs: Sequence[float]) -> list[float] | None:
+    """Whole-number x values (an `epoch` logged at every step) spread evenly: a stretch of
+    points at x = e becomes e, e + 1/k, e + 2/k, … with k the most points any x has. None
+    when no x value repeats (nothing to spread)."""
+    counts: dict[float, int] = {}
+    for x in xs:
+        counts[x] = counts.get(x, 0) + 1
+    most = max(counts.values(), default=1)
+    if most == 1 or any(x != int(x) for x in counts):
+        return None
+    out: list[float] = []
+    seen: dict[float, int] = {}
+    for x in xs:
+        out.append(x + seen.get(x, 0) / most)
+        seen[x] = seen.get(x, 0) + 1
+    return out
+
+
 def ema(values: Sequence[float], weight: float) -> list[float]:
     """W&B's (TensorBoard's) debiased exponential moving average: the running average is
     divided by 1 - weight**n, so the first points are not pulled towards 0."""

@@ -201,7 +201,13 @@ def _x_values(
             continue
         xs = chart_math.x_at_steps([(float(s), v) for s, v in logged], steps)
         start = 0.0 if key != "_timestamp" else min(v for _, v in logged)
-        return [(xv - start, y) for xv, (_, y) in zip(xs, points, strict=True) if xv is not None]
+        out = [(xv - start, y) for xv, (_, y) in zip(xs, points, strict=True) if xv is not None]
+        if key == "epoch" and (spread := chart_math.spread_repeats([x for x, _ in out])):
+            note = "whole epochs: the steps of each are spread evenly across it"
+            if note not in notes:
+                notes.append(note)
+            out = [(x, y) for x, (_, y) in zip(spread, out, strict=True)]
+        return out
     if X_KEYS[x]:
         note = f"run {curves.label} has no `{X_KEYS[x][0]}`: drawn by step"
         if note not in notes:
