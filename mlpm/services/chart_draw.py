@@ -60,18 +60,20 @@ def metrics_drawn(chart: Chart) -> list[str]:
     return [m for m in chart.options.metrics if any(s.metric == m for s in chart.series)]
 
 
-def _line(panel: Any, series: Series, scale: float) -> None:
+def _line(panel: Any, series: Series, scale: float, band_marker: str) -> None:
     keep = thin(series.xs)
     xs = [series.xs[i] / scale for i in keep]
     rgb = colour(series.unit)
     if series.low is not None and series.high is not None:
         for edge in (series.low, series.high):
-            panel.plot(xs, [edge[i] for i in keep], color=dim(rgb), marker="braille")
+            panel.plot(xs, [edge[i] for i in keep], color=dim(rgb), marker=band_marker)
     panel.plot(xs, [series.ys[i] for i in keep], color=rgb, marker="braille")
 
 
-def draw(figure: Any, chart: Chart, width: int, height: int) -> None:
-    """Draw every series of `chart` on `figure` (a plotext figure), one panel per metric."""
+def draw(figure: Any, chart: Chart, width: int, height: int, *, colour_on: bool = True) -> None:
+    """Draw every series of `chart` on `figure` (a plotext figure), one panel per metric.
+    Without colour a band's edges are dotted, so they are not taken for means."""
+    band_marker = "braille" if colour_on else "·"
     figure.clear_figure()
     figure.clear_data()
     metrics = metrics_drawn(chart)
@@ -84,7 +86,7 @@ def draw(figure: Any, chart: Chart, width: int, height: int) -> None:
         panel = figure.subplot(i // cols + 1, i % cols + 1) if len(metrics) > 1 else figure
         for series in chart.series:
             if series.metric == metric:
-                _line(panel, series, scale)
+                _line(panel, series, scale, band_marker)
         if chart.options.log_y:
             panel.yscale("log")
         if len(metrics) > 1:
@@ -103,10 +105,10 @@ def text(chart: Chart, width: int, height: int, *, colour_on: bool) -> str:
 
     figure = _figure_class()
     figure.theme("clear")  # the terminal's own background and text colours
-    draw(figure, chart, width, height)
-    out: str = figure.build().rstrip("\n")
+    draw(figure, chart, width, height, colour_on=colour_on)
+    out: str = figure.build()
     if not colour_on:
         from plotext._utility import uncolorize
 
         out = uncolorize(out)
-    return out
+    return "\n".join(line.rstrip() for line in out.rstrip("\n").splitlines())
