@@ -10,6 +10,7 @@ wandb's file format with `wandb_write.build_run`, as the runs tests do.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 from pathlib import Path
 from typing import Any
@@ -283,3 +284,19 @@ def test_cli_names_reach_the_terminal_literally(cli, store, tmp_path):
     result = cli("runs", "chart", "odd", "-m", "loss", "--width", "60")
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "■ \\x1b[31mred[/]" in result.stdout
+
+
+@pytest.mark.parametrize("store_name", ["mlflow.db", "mlruns"])
+def test_mlflow_runs_have_a_time_axis_from_their_points_timestamps(
+    cli, store, tmp_path, store_name
+):
+    data = Path(__file__).parent / "data" / "mlflow" / store_name
+    copy = tmp_path / store_name
+    (shutil.copytree if data.is_dir() else shutil.copy)(data, copy)
+    assert cli("runs", "sync", str(copy)).exit_code == 0
+    stopped = run_service.get_run(store, "stopped")
+    drawn = chart(store, [stopped], "loss", x="time")
+    # mlflow logged step s at start + (s + 1) s: seconds since the first point (not drawn
+    # by step with a note, as a run without times would be)
+    assert drawn.series[0].xs == pytest.approx(list(range(12)))
+    assert drawn.notes == []
