@@ -56,29 +56,16 @@ class ChartScreen(DataScreen):
     """A data screen with the runs chart: what it draws and the keys that change it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("X", "chart_x", "X axis", show=False, id="runs.xaxis", tooltip="Step, epoch, time"),
-        Binding(
-            "z", "chart_smooth", "Smooth", show=False, id="runs.smooth", tooltip="EMA 0.6, 0.9"
-        ),
-        Binding("L", "chart_log", "Log y", show=False, id="runs.log_y", tooltip="Log scale for y"),
-        Binding("b", "chart_mean", "Mean", show=False, id="runs.mean", tooltip="Group mean + band"),
-        Binding("B", "chart_band", "Band", show=False, id="runs.band", tooltip="Min–max or ±std"),
-        Binding(
-            "plus",
-            "add_metric",
-            "+Metric",
-            show=False,
-            id="runs.add_metric",
-            tooltip="Chart another metric too",
-        ),
-        Binding(
-            "minus",
-            "remove_metric",
-            "−Metric",
-            show=False,
-            id="runs.remove_metric",
-            tooltip="Chart one metric fewer",
-        ),
+        Binding(key, action, said, show=False, id=f"runs.{name}", tooltip=tip)
+        for key, action, said, name, tip in (
+            ("X", "chart_x", "Chart x: step, epoch, time", "xaxis", "The chart's x axis"),
+            ("z", "chart_smooth", "Chart smoothing", "smooth", "EMA off, 0.6, 0.9"),
+            ("L", "chart_log", "Chart log y", "log_y", "A log scale for y"),
+            ("b", "chart_mean", "Chart group means", "mean", "Marked runs of a group: a mean"),
+            ("B", "chart_band", "Chart band", "band", "Min–max or ±1 std band"),
+            ("plus", "add_metric", "Chart a metric more", "add_metric", "Up to 4 metrics"),
+            ("minus", "remove_metric", "Chart a metric less", "remove_metric", "The last added"),
+        )
     ]
 
     # What the Runs screen keeps (set in its __init__).
