@@ -207,7 +207,13 @@ def list_(
 
 @runs.command("show")
 @click.argument("run_ref", metavar="RUN")
-@click.option("--metric", "-m", "metrics", multiple=True, help="A metric to draw (repeatable).")
+@click.option(
+    "--metric",
+    "-m",
+    "metrics",
+    multiple=True,
+    help="A metric to draw as a sparkline (repeatable; `runs chart` draws its curve).",
+)
 @click.option(
     "--lines",
     "output_lines",

@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     help="A group's band: its runs' min to max, or the mean ± one standard deviation.",
 )
 @click.option("--width", type=click.IntRange(30, 500), help="Columns (default: the terminal).")
-@click.option("--height", type=click.IntRange(6, 200), default=20, show_default=True)
+@click.option(
+    "--height", type=click.IntRange(6, 200), default=20, show_default=True, help="Rows of the plot."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the series as JSON instead.")
 def chart(
     run_refs: tuple[str, ...],
