@@ -131,6 +131,14 @@ def test_a_groups_mean_of_runs_of_different_lengths_at_shared_steps(store, real)
     assert "mean (min–max)" in drawn.title()
 
 
+def test_with_means_on_a_group_of_one_marked_run_stays_that_run(real):
+    units = run_chart.plan([real["base-a"], real["no-git"], real["base-b"]], mean=True)
+    assert [(u.label, u.group, len(u.run_ids)) for u in units] == [
+        ("g", True, 2),
+        ("no-git", False, 1),
+    ]
+
+
 def test_min_max_and_std_bands_at_the_steps_the_seeds_share(store, seeds):
     (minmax,) = chart(store, seeds, "acc", mean=True).series
     (std,) = chart(store, seeds, "acc", mean=True, band="std").series

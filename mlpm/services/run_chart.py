@@ -143,9 +143,10 @@ class Chart:
 
 def plan(runs: Sequence[Run], *, mean: bool = False) -> list[Unit]:
     """The units to draw: each run; with `mean`, the runs that share a W&B group become one
-    unit, their group's mean."""
+    unit, their group's mean (a group with one of the runs stays that run)."""
     units: list[Unit] = []
     by_group: dict[str, Unit] = {}
+    labels = {run.id: run.label for run in runs}
     for run in runs:
         if mean and run.group:
             if run.group not in by_group:
@@ -157,6 +158,7 @@ def plan(runs: Sequence[Run], *, mean: bool = False) -> list[Unit]:
     for unit in units:
         if unit.group and len(unit.run_ids) == 1:  # a mean of one run is the run
             unit.group = False
+            unit.label = labels[unit.run_ids[0]]
     return units
 
 
