@@ -308,3 +308,13 @@ def test_mlflow_runs_have_a_time_axis_from_their_points_timestamps(
     # by step with a note, as a run without times would be)
     assert drawn.series[0].xs == pytest.approx(list(range(12)))
     assert drawn.notes == []
+
+
+def test_colour_output_draws_lines_in_colour_on_the_terminals_own_background(store, real):
+    from mlpm.services import chart_draw
+
+    drawn = chart(store, [real["base-a"], real["base-b"]], "loss", "val.acc")
+    out = chart_draw.text(drawn, 60, 20, colour_on=True)
+    r, g, b = chart_draw.colour(1)
+    assert f"\x1b[38;2;{r};{g};{b}m" in out  # base-b's colour
+    assert "48;5;15m" not in out and "38;5;0m" not in out  # not black on white

@@ -104,8 +104,10 @@ def text(chart: Chart, width: int, height: int, *, colour_on: bool) -> str:
     from plotext._figure import _figure_class
 
     figure = _figure_class()
-    figure.theme("clear")  # the terminal's own background and text colours
     draw(figure, chart, width, height, colour_on=colour_on)
+    # after drawing (clearing the figure resets it), on every panel: the terminal's own
+    # background and text colours, not black on white
+    figure.theme("clear")
     out: str = figure.build()
     if not colour_on:
         from plotext._utility import uncolorize
