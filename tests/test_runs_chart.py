@@ -263,6 +263,12 @@ def test_cli_runs_and_several_metrics(cli, real):
     ]
 
 
+def test_cli_draws_the_runs_key_metric_when_none_is_given(cli, real):
+    result = cli("runs", "chart", "base-a", "--height", "8")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("val.acc vs step · 1 run")  # as the TUI's first chart
+
+
 def test_cli_json_is_the_services_chart(cli, store, real):
     result = cli("runs", "chart", "base-a", "-m", "loss", "--log-y", "--json")
     data = json.loads(result.stdout)
