@@ -173,15 +173,16 @@ class MetricChart(Vertical):
         legend = Text(no_wrap=True, overflow="ellipsis")
         if self.chart is not None and self.chart.series:
             units = self.chart.drawn_units()
-            fitted = chart_legend.fit([u.label for _, u in units], max(10, self.size.width))
-            if fitted.common:
-                legend.append(fitted.common + "  ", style="dim")
+            width = max(10, self.content_size.width)
+            fitted = chart_legend.fit([u.label for _, u in units], width)
+            gap = " " * chart_legend.GAP
+            parts: list[Text] = [Text(fitted.common, style="dim")] if fitted.common else []
             for (index, _), label in zip(units, fitted.labels, strict=False):
                 r, g, b = colour(index)
-                legend.append("■ ", style=f"rgb({r},{g},{b})")
-                legend.append(label + "  ")
+                parts.append(Text.assemble(("■ ", f"rgb({r},{g},{b})"), label))
             if fitted.more:
-                legend.append(f"+{fitted.more} more", style="dim")
+                parts.append(Text(f"+{fitted.more} more", style="dim"))
+            legend = Text(gap, no_wrap=True, overflow="ellipsis").join(parts)
         self.query_one("#chart-legend", Static).update(legend, layout=False)
 
     def _plot(self) -> None:
