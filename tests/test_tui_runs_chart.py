@@ -160,3 +160,18 @@ def test_snapshot(snap_compare, db_path: Path, imported, all_screens, size):
         await settle(pilot)
 
     assert snap_compare(MlpmApp(db_path, screen="runs"), terminal_size=size, run_before=before)
+
+
+async def test_the_taller_chart_goes_back_to_its_place_beside_the_table_when_wide(
+    db_path: Path, imported
+):
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        chart = runs_screen(app).query_one(MetricChart)
+        await pilot.press("plus")
+        await pick(pilot, "loss")
+        await pilot.resize_terminal(160, 45)
+        await settle(pilot)
+        assert runs_screen(app).has_class("-wide")
+        assert chart.size.height > 30  # the whole height beside the table, not 16 rows
