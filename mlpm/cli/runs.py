@@ -9,6 +9,7 @@ import click
 from mlpm.cli.context import open_store
 from mlpm.cli.direction import direction_options, said_direction
 from mlpm.cli.output import clean, emit_json, style, warn
+from mlpm.cli.runs_chart import chart
 from mlpm.cli.runs_compare import compare
 from mlpm.cli.runs_table import print_table, state_text, value_text
 from mlpm.services.runs import STATES
@@ -207,7 +208,13 @@ def list_(
 
 @runs.command("show")
 @click.argument("run_ref", metavar="RUN")
-@click.option("--metric", "-m", "metrics", multiple=True, help="A metric to draw (repeatable).")
+@click.option(
+    "--metric",
+    "-m",
+    "metrics",
+    multiple=True,
+    help="A metric to draw as a sparkline (repeatable; `runs chart` draws its curve).",
+)
 @click.option(
     "--lines",
     "output_lines",
@@ -329,4 +336,5 @@ def unlink(run_ref: str, task_id: int) -> None:
     click.echo(f"unlinked run {clean(run.id)} from task {task_id}")
 
 
-runs.add_command(compare)
+runs.add_command(compare)  # `runs compare` and `runs chart` live in modules of their own
+runs.add_command(chart)

@@ -112,7 +112,7 @@ def read(store: Store, run_id: str, keys: Sequence[str], *, api: Any = None) -> 
     if run.path.startswith(REMOTE_PREFIX):
         return HistoryRead(_remote_history(store, run, keys, api=api))
     if mlflow_stores.is_mlflow(run):  # read from its store each time: a query, no file scan
-        return HistoryRead(mlflow_stores.history(run, list(keys)))
+        return HistoryRead(_mlflow_history(run, keys))
     from mlpm.integrations import wandb_history
 
     file = fs_path(run.path)
@@ -141,6 +141,23 @@ def read(store: Store, run_id: str, keys: Sequence[str], *, api: Any = None) -> 
         list(index.get("problems") or []),
         {k: int(lost[k]) for k in keys if k in lost},
     )
+
+
+def _mlflow_history(run: Run, keys: Sequence[str]) -> dict[str, Points]:
+    """An MLflow run's history; `_timestamp` (seconds, per step, as W&B logs it) is taken from
+    the wall-clock times of the metrics' points, which MLflow keeps with each value."""
+    if "_timestamp" not in keys:
+        return mlflow_stores.history(run, list(keys))
+    points = mlflow_stores.history_points(run, list(keys))
+    series = {k: [(s, v) for s, v, _ in p] for k, p in points.items()}
+    if "_timestamp" not in series:
+        times: dict[int, int] = {}
+        for logged in points.values():
+            for step, _, ms in logged:
+                times[step] = min(times.get(step, ms), ms)
+        if times:
+            series["_timestamp"] = [(s, ms / 1000) for s, ms in sorted(times.items())]
+    return series
 
 
 def _remote_history(

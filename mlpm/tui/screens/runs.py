@@ -7,7 +7,6 @@ remote run's history is fetched in a subprocess by the service).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,16 +21,15 @@ from mlpm.errors import MlpmError
 from mlpm.services.run_checks import RunFlag, flag_signature
 from mlpm.services.runs import Run
 from mlpm.tui.render import literal
-from mlpm.tui.screens.base import DataScreen
 from mlpm.tui.screens.compare import CompareScreen
 from mlpm.tui.screens.runs_cells import flag_cell, mark_cell, row_cells, status_line
+from mlpm.tui.screens.runs_chart import ChartScreen
 from mlpm.tui.screens.runs_data import (
     CompareRequest,
     Marks,
     RunsData,
     SortKey,
     compare_request,
-    fetch_curves,
     fetch_flags,
     fetch_runs,
     ordered,
@@ -44,10 +42,9 @@ from mlpm.tui.widgets.table import KeyTable
 
 WIDE = 130  # from this width on, the chart sits beside the table
 CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
-MAX_OVERLAY = 8  # curves drawn at once
 
 
-class RunsScreen(DataScreen):
+class RunsScreen(ChartScreen):
     """Every imported run; the cursor's run (and the marked runs) drawn in the chart."""
 
     CSS_PATH = Path(__file__).with_name("runs.tcss")
@@ -255,41 +252,6 @@ class RunsScreen(DataScreen):
         self.reverse = (not self.reverse) if chosen == self.sort_by else False
         self.sort_by = chosen
         self._fill()
-
-    # -- the chart -------------------------------------------------------------------------
-
-    def _chart_runs(self) -> list[str]:
-        ids = list(self.marks.ids)
-        run = self.current
-        if run is not None and run.id not in ids:
-            ids.insert(0, run.id)
-        return ids[:MAX_OVERLAY]
-
-    @work(exclusive=True, group="runs-chart")
-    async def _load_chart(self) -> None:
-        await asyncio.sleep(0.05)  # the cursor may be moving fast: read where it stops
-        chart = self.query_one(MetricChart)
-        ids = self._chart_runs()
-        if not ids:
-            chart.show(self.metric or "", [], empty="no runs")
-            return
-        if not self.metric:
-            chart.show("", [], empty="no numeric metric in these runs' summaries")
-            return
-        metric = self.metric
-        try:
-            curves, problems = await self.mlpm.db(fetch_curves, ids, metric)
-        except MlpmError as exc:
-            chart.message(str(exc))
-            return
-        if problems and not curves:
-            chart.message(problems[0])
-            return
-        for problem in problems:  # a marked run without history: say so once, not per move
-            if problem not in self._told:
-                self._told.add(problem)
-                self.notify(problem, severity="warning", markup=False)
-        chart.show(metric, curves, empty=f"no history of {metric} in this run")
 
     # -- actions ---------------------------------------------------------------------------
 
