@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlpm.errors import MlpmError, UsageError
-from mlpm.services import mlflow_stores
+from mlpm.services import mlflow_stores, run_segments
 from mlpm.services.runs import REMOTE_PREFIX, Run, display_path, fs_path, get_run, number
 
 if TYPE_CHECKING:
@@ -115,21 +115,23 @@ def read(store: Store, run_id: str, keys: Sequence[str], *, api: Any = None) -> 
         return HistoryRead(mlflow_stores.history(run, list(keys)))
     from mlpm.integrations import wandb_history
 
-    file = fs_path(run.path)
+    files = run_segments.files_of(store, run.id, run.path)
     try:
-        stat = os.stat(file)
+        stats = [os.stat(fs_path(path)) for path in files]
     except OSError:
         cached = _from_cache(store, run.path, keys)
         if cached:
             return HistoryRead(cached)
         raise MlpmError(f"the file of run {run.id} is gone: {display_path(run.path)}") from None
-    index = _cached(store, run.path, stat.st_size, stat.st_mtime_ns)
+    # a resumed run's cache is keyed by its segments' sizes summed and their latest mtime
+    size, mtime = sum(s.st_size for s in stats), max(s.st_mtime_ns for s in stats)
+    index = _cached(store, run.path, size, mtime)
     if index is None:
         try:
-            series, problems, lost = wandb_history.read_history_damage(file)
+            series, problems, lost = wandb_history.read_segments([fs_path(f) for f in files])
         except wandb_history.WandbFileError as exc:
             raise MlpmError(f"cannot read the history of run {run.id}: {exc}") from None
-        _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series, problems, lost)
+        _store_cache(store, run.path, size, mtime, series, problems, lost)
         return HistoryRead(
             {k: series[k] for k in keys if k in series},
             problems,
