@@ -219,7 +219,7 @@ def sync_local(
     duplicate and skipped while unchanged.
     """
     from mlpm.integrations import wandb_local
-    from mlpm.services import mlflow_stores
+    from mlpm.services import mlflow_stores, projects, trackers
 
     roots = [Path(p) for p in paths] or default_paths(store)
     for root in roots:
@@ -229,8 +229,17 @@ def sync_local(
     # `wandb/latest-run` must not import a run a second time under another name.
     roots = [root.resolve() for root in roots]
     found = {root: mlflow_stores.find(root) for root in roots}
+    # A folder is searched for the project's trackers only; a store or file named is read.
+    used = trackers.trackers(projects.current_or_none(store))
+    for root in roots:
+        if root.is_dir() and not found[root][1] and "mlflow" not in used:
+            found[root] = ([], False)
     mlflow = [ref for refs, _ in found.values() for ref in refs]
-    roots = [root for root in roots if not found[root][1]]  # an MLflow store holds no W&B run
+    roots = [  # an MLflow store holds no W&B run
+        root
+        for root in roots
+        if not found[root][1] and ("wandb" in used or root.suffix == ".wandb")
+    ]
     if project_id is None:
         project_id = current_project_id(store)
     known = {
