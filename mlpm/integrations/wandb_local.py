@@ -32,7 +32,7 @@ from mlpm.integrations.wandb_run import RunBuilder, RunInfo
 from mlpm.wording import counted
 
 HEAD_WINDOW = 2 * BLOCK  # identity, config, environment: the first records
-TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates (read from its block on)
+TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates: the records in the last 16 KiB
 RUNNING_GRACE_S = 300  # no exit record, no known live writer: "running" only if this fresh
 SILENT_WRITER_S = 6 * 3600  # wandb writes system stats every ~15 s while a run lives
 
@@ -131,11 +131,11 @@ def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[RunBuilder,
         if reached_history or not head_scan.truncated or window >= size:
             break
         window *= 4
-    tail_start = (size - TAIL_WINDOW) // BLOCK * BLOCK
     scan = Scan(records=head_scan.records, corrupt=head_scan.corrupt)
     scan.first_corrupt_at = head_scan.first_corrupt_at
-    check_chunks(data, max(head_scan.end, HEADER_LEN), tail_start, scan)
-    for record in records(data, tail_start, scan):
+    # between head and tail the chunks are only CRC-checked: decoding them is what costs
+    tail = check_chunks(data, max(head_scan.end, HEADER_LEN), size - TAIL_WINDOW, scan)
+    for record in records(data, tail, scan):
         builder.add(record)
     return builder, scan
 

@@ -112,33 +112,44 @@ def records(data: bytes | mmap.mmap, start: int, scan: Scan, *, base: int = 0) -
         scan.truncated = True
 
 
-_SEEDS = [None, *(zlib.crc32(bytes((kind,))) for kind in (FULL, FIRST, MIDDLE, LAST))]
-_SEEDS += [None] * (256 - len(_SEEDS))  # the CRC of each chunk type byte; None: no such type
+# The CRC of each chunk type's byte; an impossible type gets 0 (a CRC that matches it by
+# chance is as likely as one matching damaged bytes).
+# Type 0 gets 1, so that zero padding (a CRC of 0 over nothing) fails the check and is
+# told apart from damage there.
+_SEEDS = [1, *(zlib.crc32(bytes((kind,))) for kind in (FULL, FIRST, MIDDLE, LAST))]
+_SEEDS += [0] * (256 - len(_SEEDS))
 
 
-def check_chunks(data: bytes | mmap.mmap, start: int, stop: int, scan: Scan) -> None:
-    """CRC-check the chunks that start in [`start`, `stop`) (`start` a chunk's start, `data`
-    the whole file) without assembling records: damage counts in `scan` as `records` counts
-    it. Far cheaper than `records`, for the stretch of a long file a sync does not decode."""
-    crc32, unpack, seeds = zlib.crc32, CHUNK.unpack_from, _SEEDS
+def check_chunks(data: bytes | mmap.mmap, start: int, stop: int, scan: Scan) -> int:
+    """CRC-check the chunks that start in [`start`, `stop`) of the whole file's `data`
+    (`start` a chunk's start) without assembling records; damage counts in `scan` as in
+    `records`. Returns where the chunks go on from `stop` (a chunk's start, or a block's
+    after damage), for `records` to go on there. Far cheaper than `records`: for the stretch
+    of a long file a sync does not decode."""
+    crc32, unpack, seeds, head = zlib.crc32, CHUNK.unpack_from, _SEEDS, CHUNK.size
     size = len(data)
+    stop = min(stop, size)
     pos, block = start, start - start % BLOCK
-    while block < stop:
-        limit = min(block + BLOCK, size) - CHUNK.size  # a chunk header must start by here
+    while pos < stop:
+        end_of_block = min(block + BLOCK, size)
+        limit = min(end_of_block - head, stop - 1)  # the last header start to read
         while pos <= limit:
             crc, length, kind = unpack(data, pos)
-            pos += CHUNK.size
-            end = pos + length
-            seed = seeds[kind]
-            if seed is None or end > limit + CHUNK.size or crc32(data[pos:end], seed) != crc:
+            end = pos + head + length
+            if end > end_of_block or crc32(data[pos + head : end], seeds[kind]) != crc:
                 if crc or length or kind:  # not the zero padding a block may end with
                     scan.corrupt += 1
                     if scan.first_corrupt_at is None:
-                        scan.first_corrupt_at = pos - CHUNK.size
+                        scan.first_corrupt_at = pos
+                pos = end_of_block  # resynchronise at the next block
                 break
             pos = end
-        block += BLOCK
-        pos = block
+        else:
+            if pos >= stop:
+                return pos
+            pos = end_of_block  # the block's trailer (under a header's size: padding)
+        block = pos
+    return pos
 
 
 def record_kind(record: bytes) -> tuple[int, bytes | None]:
