@@ -8,6 +8,7 @@ file, on demand. A run with no exit record is "running" only while its writer st
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 import socket
@@ -112,14 +113,28 @@ def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[RunBuilder,
     except OSError as exc:
         raise WandbFileError(f"cannot read: {exc.strerror}") from None
     with handle:
-        data = handle.read()  # whole: the stretch between head and tail is CRC-checked
-    check_header(data)
+        size = os.fstat(handle.fileno()).st_size
+        if full or size <= HEAD_WINDOW + TAIL_WINDOW:
+            data = handle.read()
+            check_header(data)
+            builder, scan = RunBuilder(info), Scan()
+            for record in records(data, HEADER_LEN, scan):
+                builder.add(record)
+            return builder, scan
+        # mapped, not read: the stretch between head and tail is only CRC-checked
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            raise WandbFileError(f"cannot read: {exc}") from None
+    with mapped:
+        return _head_and_tail(mapped, info)
+
+
+def _head_and_tail(data: mmap.mmap, info: RunInfo) -> tuple[RunBuilder, Scan]:
+    """The head records (up to the first history row), the tail's (its last TAIL_WINDOW
+    bytes), and the CRCs of the chunks between."""
+    check_header(data[:HEADER_LEN])
     size = len(data)
-    if full or size <= HEAD_WINDOW + TAIL_WINDOW:
-        builder, scan = RunBuilder(info), Scan()
-        for record in records(data, HEADER_LEN, scan):
-            builder.add(record)
-        return builder, scan
     window = HEAD_WINDOW
     while True:  # grow the head window while a record (a huge config) overflows it
         builder, head_scan = RunBuilder(info), Scan()

@@ -136,7 +136,8 @@ def check_chunks(data: bytes | mmap.mmap, start: int, stop: int, scan: Scan) -> 
         while pos <= limit:
             crc, length, kind = unpack(data, pos)
             end = pos + head + length
-            if end > end_of_block or crc32(data[pos + head : end], seeds[kind]) != crc:
+            # (a length past the block's end takes in bytes the CRC did not cover: no match)
+            if crc32(data[pos + head : end], seeds[kind]) != crc:
                 if crc or length or kind:  # not the zero padding a block may end with
                     scan.corrupt += 1
                     if scan.first_corrupt_at is None:
