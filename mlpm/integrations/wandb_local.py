@@ -1,8 +1,9 @@
 """Read W&B runs from local run directories (offline runs, and local copies of online ones).
 
-`read_run` reads only the head of a `.wandb` file (identity, config, git) and its tail (exit,
-final summary), so an import of many long runs costs little; `wandb_history` reads the whole
-file, on demand. A run with no exit record is "running" only while its writer still lives.
+`read_run` decodes only the head of a `.wandb` file (identity, config, git) and its tail
+(exit, final summary), and only CRC-checks the chunks between (damage is still found), so an
+import of many long runs costs little; `wandb_history` decodes the whole file, on demand.
+A run with no exit record is "running" only while its writer still lives.
 """
 
 from __future__ import annotations
@@ -158,9 +159,10 @@ def _head_and_tail(data: mmap.mmap, info: RunInfo) -> tuple[RunBuilder, Scan]:
 def read_run(path: Path | str, *, now: float | None = None, full: bool = False) -> RunInfo:
     """Read one `.wandb` file's run. Problems go to `info.problems`.
 
-    By default only the head and the tail of a long file are read: config changes made
-    after the first logged row, and summary keys last logged more than a few hundred
-    records before the end, are missed. `full` reads every record (slower, exact).
+    By default only the head and the tail (its last 16 KiB) of a long file are decoded, and
+    the chunks between CRC-checked: config changes made after the first logged row, and
+    summary keys last logged before the tail of a run killed before its final summary
+    record, are missed. `full` decodes every record (slower, exact).
     Raises WandbFileError when the file is not a readable `.wandb` file at all.
     """
     path = Path(path)
