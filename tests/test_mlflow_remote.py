@@ -174,3 +174,19 @@ def test_the_real_client_on_a_real_store_imports_what_the_local_reader_does(cli,
 def test_a_w_and_b_address_still_goes_to_w_and_b(store):
     with pytest.raises(MlpmError, match="no W&B API key"):
         run_sync_remote.sync_remote(store, "team/asr")
+
+
+def test_a_child_run_is_grouped_under_its_parent_fetched_in_an_earlier_sync(store, client):
+    client.runs.clear()
+    parent = run("sweep", "2026-03-01T00:00:00Z")
+    client.runs["sweep"] = parent
+    run_sync_remote.sync_remote(store, ADDRESS)
+    child = run("lr03", LATER)
+    child.data.tags["mlflow.parentRunId"] = "sweep"
+    client.runs["lr03"] = child
+    tagged = run("tagged", LATER)
+    tagged.data.tags["group"] = "seeds"
+    client.runs["tagged"] = tagged
+    assert run_sync_remote.sync_remote(store, ADDRESS).added == 2
+    groups = {r["id"]: r["group_name"] for r in store.query("SELECT id, group_name FROM run")}
+    assert groups == {"mlflow:sweep": "asr", "mlflow:lr03": "sweep", "mlflow:tagged": "seeds"}
