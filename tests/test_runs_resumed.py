@@ -97,3 +97,16 @@ def test_a_third_segment_joins_the_stored_run(cli, project, resumed: Path, tmp_p
     assert synced["updated"] == 1 and synced["added"] == 0
     points, run = _history(cli, "stepped", "loss")
     assert run["state"] == "finished" and len(points) == 50
+
+
+def test_damage_in_a_segment_is_warned_about(cli, project, resumed: Path, tmp_path):
+    wandb_dir = tmp_path / "wandb"
+    shutil.copytree(resumed, wandb_dir, symlinks=True)
+    cli("runs", "sync", str(wandb_dir))
+    latest = max(wandb_dir.glob("offline-run-*-stepped/*.wandb"))
+    data = bytearray(latest.read_bytes())
+    data[-200] ^= 0xFF  # in its tail: the exit or the last rows
+    latest.write_bytes(bytes(data))
+    synced = cli("runs", "sync", str(wandb_dir))
+    (warning,) = [line for line in synced.stderr.splitlines() if str(latest) in line]
+    assert "damaged chunk" in warning

@@ -315,6 +315,8 @@ def sync_local(
             segments.setdefault(info.run_id, set()).add(key)
             segments[info.run_id].add(rival.path if rival else key)
             file_rows[key] = _file_row(key, stat, info.run_id, info.state, None, now)
+            if info.problems:
+                report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
             continue
         if rival is not None and copy.rank() <= rival.rank():
             problem: str | None = f"{DUPLICATE}{info.run_id} in {rival.path}"
