@@ -5,7 +5,8 @@ a history and a summary record per row), which is far faster than running wandb 
 
     python bench/wandb_import.py [--runs 1000] [--rows 1000] [--keep DIR]
 
-Bars: cold import <= 10 s, re-sync with nothing changed <= 1 s.
+Bars: cold import <= 3 s, re-sync with nothing changed <= 0.2 s (issue 14). A plain sync
+reads a long file's head and tail and CRC-checks the chunks between.
 """
 
 from __future__ import annotations
@@ -86,15 +87,18 @@ def measure(root: Path, runs: int, rows: int) -> int:
             f" {time.perf_counter() - began:.1f} s"
         )
     store = Store.open(root / "bench.db")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     report = run_sync.sync_local(store, [root / "wandb"])
-    cold = time.perf_counter() - began
+    cold, cold_cpu = time.perf_counter() - began, time.process_time() - cpu
     warned = len(report.warnings)
-    print(f"cold import:     {cold:6.2f} s  ({report.added} added, {warned} warnings)")
-    began = time.perf_counter()
+    print(
+        f"cold import:     {cold:6.2f} s, {cold_cpu:.2f} s CPU"
+        f"  ({report.added} added, {warned} warnings)"
+    )
+    began, cpu = time.perf_counter(), time.process_time()
     report = run_sync.sync_local(store, [root / "wandb"])
-    warm = time.perf_counter() - began
-    print(f"unchanged sync:  {warm:6.2f} s  ({report.unchanged} unchanged)")
+    warm, warm_cpu = time.perf_counter() - began, time.process_time() - cpu
+    print(f"unchanged sync:  {warm:6.2f} s, {warm_cpu:.2f} s CPU  ({report.unchanged} unchanged)")
     first = service.list_runs(store)[0].id
     began = time.perf_counter()
     series = run_history.history(store, first, ["loss", "acc"])
@@ -107,8 +111,8 @@ def measure(root: Path, runs: int, rows: int) -> int:
         f" ({len(series['loss'])} points), {cached * 1000:.1f} ms cached"
     )
     store.close()
-    ok = cold <= 10 and warm <= 1
-    print("bars (cold <= 10 s, unchanged <= 1 s):", "met" if ok else "NOT met")
+    ok = cold <= 3 and warm <= 0.2
+    print("bars (cold <= 3 s, unchanged <= 0.2 s):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
 

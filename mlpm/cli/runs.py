@@ -26,7 +26,12 @@ def runs() -> None:
 
 @runs.command("sync")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--remote", metavar="ENTITY/PROJECT", help="Import through the W&B API instead.")
+@click.option(
+    "--remote",
+    metavar="ENTITY/PROJECT|mlflow:URI",
+    help="Import through the W&B API (ENTITY/PROJECT) or from an MLflow tracking server "
+    "(mlflow:http://host:5000, through MlflowClient: pip install mlflow-skinny) instead.",
+)
 @click.option(
     "--metadata",
     is_flag=True,
@@ -43,7 +48,13 @@ def runs() -> None:
 def sync(
     paths: tuple[str, ...], remote: str | None, metadata: bool, full: bool, as_json: bool
 ) -> None:
-    """Import runs from W&B directories (default: wandb/ in the project's repository)."""
+    """Import runs from W&B directories and MLflow stores (default: the project's repository:
+    wandb/ folders, mlflow.db, mlruns/, those its `trackers` setting names), or from a remote.
+
+    A remote sync prints a count on stderr, commits every 100 runs (an error keeps what
+    arrived; the next sync resumes there) and refreshes the runs that changed since the last
+    one. It never asks for input: a missing key or package, or a server that does not
+    answer, is one line."""
     from mlpm.errors import UsageError
     from mlpm.services import run_sync, run_sync_remote
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mmap
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +167,35 @@ def _history(data: mmap.mmap, wanted: set[str] | None) -> tuple[Series, list[str
         problems.append(f"{counted(scan.corrupt, 'corrupt chunk')} skipped")
     problems.extend(bad)
     return {name: s.result() for name, s in series.items()}, problems, lost
+
+
+def read_segments(
+    paths: Sequence[Path | str], keys: Iterable[str] | None = None
+) -> tuple[Series, list[str], dict[str, int]]:
+    """As `read_history_damage`, for the files of one resumed run (its segments, oldest
+    first) joined into one history in step order. A segment that starts its steps again at
+    or below the previous segment's last step (an offline resume does not know the steps
+    logged before) is shifted to follow it, and that is said in the problems."""
+    wanted = None if keys is None else list(keys)
+    joined: Series = {}
+    problems: list[str] = []
+    lost: dict[str, int] = {}
+    last = -1  # the last step of the segments joined so far
+    for number, path in enumerate(paths, 1):
+        series, found, damage = read_history_damage(path, wanted)
+        first = min((points[0][0] for points in series.values() if points), default=None)
+        shift = 0
+        if first is not None and first <= last:
+            shift = last + 1 - first
+            problems.append(
+                f"segment {number} of the resumed run starts again at step {first}:"
+                f" drawn after step {last} (steps + {shift})"
+            )
+        problems += [f"segment {number}: {p}" for p in found] if len(paths) > 1 else found
+        for metric, points in series.items():
+            joined.setdefault(metric, []).extend((s + shift, v) for s, v in points)
+        for metric, count in damage.items():
+            lost[metric] = lost.get(metric, 0) + count
+        ends = [points[-1][0] + shift for points in series.values() if points]
+        last = max([last, *ends])
+    return joined, problems, lost

@@ -1,13 +1,15 @@
 """Read W&B runs from local run directories (offline runs, and local copies of online ones).
 
-`read_run` reads only the head of a `.wandb` file (identity, config, git) and its tail (exit,
-final summary), so an import of many long runs costs little; `wandb_history` reads the whole
-file, on demand. A run with no exit record is "running" only while its writer still lives.
+`read_run` decodes only the head of a `.wandb` file (identity, config, git) and its tail
+(exit, final summary), and only CRC-checks the chunks between (damage is still found), so an
+import of many long runs costs little; `wandb_history` decodes the whole file, on demand.
+A run with no exit record is "running" only while its writer still lives.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 import socket
@@ -24,6 +26,7 @@ from mlpm.integrations.wandb_records import (
     R_HISTORY,
     Scan,
     WandbFileError,
+    check_chunks,
     check_header,
     records,
 )
@@ -31,7 +34,7 @@ from mlpm.integrations.wandb_run import RunBuilder, RunInfo
 from mlpm.wording import counted
 
 HEAD_WINDOW = 2 * BLOCK  # identity, config, environment: the first records
-TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates (read from its block on)
+TAIL_WINDOW = BLOCK // 2  # exit and the latest summary updates: the records in the last 16 KiB
 RUNNING_GRACE_S = 300  # no exit record, no known live writer: "running" only if this fresh
 SILENT_WRITER_S = 6 * 3600  # wandb writes system stats every ~15 s while a run lives
 
@@ -119,36 +122,47 @@ def _read_windows(path: Path, info: RunInfo, *, full: bool) -> tuple[RunBuilder,
             for record in records(data, HEADER_LEN, scan):
                 builder.add(record)
             return builder, scan
-        window = HEAD_WINDOW
-        while True:  # grow the head window while a record (a huge config) overflows it
-            handle.seek(0)
-            head = handle.read(window)
-            check_header(head)
-            builder, head_scan = RunBuilder(info), Scan()
-            reached_history = False
-            for record in records(head, HEADER_LEN, head_scan):
-                if builder.add(record) == R_HISTORY:
-                    reached_history = True
-                    break
-            if reached_history or not head_scan.truncated or window >= size:
+        # mapped, not read: the stretch between head and tail is only CRC-checked
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            raise WandbFileError(f"cannot read: {exc}") from None
+    with mapped:
+        return _head_and_tail(mapped, info)
+
+
+def _head_and_tail(data: mmap.mmap, info: RunInfo) -> tuple[RunBuilder, Scan]:
+    """The head records (up to the first history row), the tail's (its last TAIL_WINDOW
+    bytes), and the CRCs of the chunks between."""
+    check_header(data[:HEADER_LEN])
+    size = len(data)
+    window = HEAD_WINDOW
+    while True:  # grow the head window while a record (a huge config) overflows it
+        builder, head_scan = RunBuilder(info), Scan()
+        reached_history = False
+        for record in records(data[:window], HEADER_LEN, head_scan):
+            if builder.add(record) == R_HISTORY:
+                reached_history = True
                 break
-            window *= 4
-        tail_start = (size - TAIL_WINDOW) // BLOCK * BLOCK
-        handle.seek(tail_start)
-        tail = handle.read()
-        scan = Scan(records=head_scan.records, corrupt=head_scan.corrupt)
-        scan.first_corrupt_at = head_scan.first_corrupt_at
-        for record in records(tail, tail_start, scan, base=tail_start):
-            builder.add(record)
-        return builder, scan
+        if reached_history or not head_scan.truncated or window >= size:
+            break
+        window *= 4
+    scan = Scan(records=head_scan.records, corrupt=head_scan.corrupt)
+    scan.first_corrupt_at = head_scan.first_corrupt_at
+    # between head and tail the chunks are only CRC-checked: decoding them is what costs
+    tail = check_chunks(data, max(head_scan.end, HEADER_LEN), size - TAIL_WINDOW, scan)
+    for record in records(data, tail, scan):
+        builder.add(record)
+    return builder, scan
 
 
 def read_run(path: Path | str, *, now: float | None = None, full: bool = False) -> RunInfo:
     """Read one `.wandb` file's run. Problems go to `info.problems`.
 
-    By default only the head and the tail of a long file are read: config changes made
-    after the first logged row, and summary keys last logged more than a few hundred
-    records before the end, are missed. `full` reads every record (slower, exact).
+    By default only the head and the tail (its last 16 KiB) of a long file are decoded, and
+    the chunks between CRC-checked: config changes made after the first logged row, and
+    summary keys last logged before the tail of a run killed before its final summary
+    record, are missed. `full` decodes every record (slower, exact).
     Raises WandbFileError when the file is not a readable `.wandb` file at all.
     """
     path = Path(path)
@@ -169,7 +183,7 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
     if scan.corrupt:
         info.problems.append(
             f"{counted(scan.corrupt, 'damaged chunk')} skipped with the rest of their 32 KiB block"
-            f" (first at byte {scan.first_corrupt_at:,}); `mlpm runs show` counts the rows lost"
+            f" (first at byte {scan.first_corrupt_at:,}){_rows_lost(path)}"
         )
     if not builder.saw_exit:
         age = (now or time.time()) - os.stat(path).st_mtime
@@ -189,6 +203,18 @@ def read_run(path: Path | str, *, now: float | None = None, full: bool = False) 
                 " folder name" + (", config from its logs" if info.config else "")
             )
     return info
+
+
+def _rows_lost(path: Path) -> str:
+    """What the damage cost the history ("; 9 history rows lost to damage (steps 120–128)"),
+    from a pass over the history's steps (only a damaged file pays for it)."""
+    from mlpm.integrations import wandb_history
+
+    try:
+        _, problems, _ = wandb_history.read_history_damage(path, [])
+    except WandbFileError:
+        return ""
+    return "".join(f"; {p}" for p in problems if "lost to damage" in p)
 
 
 _FOLDER_TIME = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-")

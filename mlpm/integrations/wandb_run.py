@@ -248,7 +248,12 @@ class RunBuilder:
             for number, _, value in fields(body):
                 if number not in (1, 2):
                     continue
-                marker = key_prefix(value)
+                # most items have one short key (no nested key): its bytes without a call
+                end = 2 + value[1] if len(value) > 1 and value[0] == 0x0A and value[1] < 0x80 else 0
+                if end and (len(value) <= end or value[end] not in (0x0A, 0x12)):
+                    marker = value[:end]
+                else:
+                    marker = key_prefix(value)
                 if marker in seen:
                     continue
                 seen.add(marker)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlpm.errors import MlpmError, UsageError
-from mlpm.services import mlflow_stores
+from mlpm.services import mlflow_stores, run_segments
 from mlpm.services.runs import REMOTE_PREFIX, Run, display_path, fs_path, get_run, number
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 
 Points = list[tuple[int, float]]
+MLFLOW_PREFIX = "mlflow+"  # a remote MLflow run's path (`mlflow_api.PATH_PREFIX`)
 
 
 @dataclass(slots=True)
@@ -109,27 +111,29 @@ def read(store: Store, run_id: str, keys: Sequence[str], *, api: Any = None) -> 
     run = get_run(store, run_id)
     if not run.path:
         raise MlpmError(f"run {run.id} has no history source")
-    if run.path.startswith(REMOTE_PREFIX):
+    if run.path.startswith((REMOTE_PREFIX, MLFLOW_PREFIX)):
         return HistoryRead(_remote_history(store, run, keys, api=api))
     if mlflow_stores.is_mlflow(run):  # read from its store each time: a query, no file scan
         return HistoryRead(_mlflow_history(run, keys))
     from mlpm.integrations import wandb_history
 
-    file = fs_path(run.path)
+    files = run_segments.files_of(store, run.id, run.path)
     try:
-        stat = os.stat(file)
+        stats = [os.stat(fs_path(path)) for path in files]
     except OSError:
         cached = _from_cache(store, run.path, keys)
         if cached:
             return HistoryRead(cached)
         raise MlpmError(f"the file of run {run.id} is gone: {display_path(run.path)}") from None
-    index = _cached(store, run.path, stat.st_size, stat.st_mtime_ns)
+    # a resumed run's cache is keyed by its segments' sizes summed and their latest mtime
+    size, mtime = sum(s.st_size for s in stats), max(s.st_mtime_ns for s in stats)
+    index = _cached(store, run.path, size, mtime)
     if index is None:
         try:
-            series, problems, lost = wandb_history.read_history_damage(file)
+            series, problems, lost = wandb_history.read_segments([fs_path(f) for f in files])
         except wandb_history.WandbFileError as exc:
             raise MlpmError(f"cannot read the history of run {run.id}: {exc}") from None
-        _store_cache(store, run.path, stat.st_size, stat.st_mtime_ns, series, problems, lost)
+        _store_cache(store, run.path, size, mtime, series, problems, lost)
         return HistoryRead(
             {k: series[k] for k in keys if k in series},
             problems,
@@ -160,24 +164,37 @@ def _mlflow_history(run: Run, keys: Sequence[str]) -> dict[str, Points]:
     return series
 
 
+def _fetch_remote(path: str, keys: list[str], *, api: Any) -> dict[str, list[tuple[int, float]]]:
+    """History from the run's tracker, in a subprocess (this process never imports wandb or
+    mlflow) unless `api` stands in for its client."""
+    from mlpm.integrations import mlflow_api, wandb_api
+
+    if path.startswith(MLFLOW_PREFIX):
+        uri, _, uuid = path[len(MLFLOW_PREFIX) :].rpartition("#")
+        if api is None:
+            return mlflow_api.history_in_subprocess(uri, uuid, keys)
+        return mlflow_api.remote_history(uri, uuid, keys, client=api)
+    address = path[len(REMOTE_PREFIX) :]
+    if api is None:
+        return wandb_api.history_in_subprocess(address, keys)
+    return wandb_api.remote_history(address, keys, api=api)
+
+
 def _remote_history(
     store: Store, run: Run, keys: Sequence[str], *, api: Any
 ) -> dict[str, list[tuple[int, float]]]:
-    from mlpm.integrations import wandb_api
-
     path = run.path or ""
     # A remote run's cache is keyed by its last step: a run that logged more is fetched again.
+    # (an MLflow run has no `_step`: by a digest of its latest values)
     size = int(number(run.metric("_step")) or -1)
+    if path.startswith(MLFLOW_PREFIX):
+        size = zlib.crc32(json.dumps(run.summary, sort_keys=True, default=str).encode())
     index = _cached(store, path, size, 0) if run.state != "running" else None
     known = set(index["keys"]) if index else set()
     out = _from_cache(store, path, [k for k in keys if k in known])
     missing = [k for k in keys if k not in known]
     if missing:
-        address = path[len(REMOTE_PREFIX) :]
-        if api is None:
-            fetched = wandb_api.history_in_subprocess(address, missing)
-        else:
-            fetched = wandb_api.remote_history(address, missing, api=api)
+        fetched = _fetch_remote(path, missing, api=api)
         fresh = {k: fetched.get(k, []) for k in missing}
         _store_cache(store, path, size, 0, {**_from_cache(store, path, sorted(known)), **fresh})
         out.update(fresh)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlpm import clock
 from mlpm.errors import NotFound, UsageError
-from mlpm.services import run_projects
+from mlpm.services import run_projects, run_segments
+from mlpm.services.run_segments import DUPLICATE, SEGMENT
 from mlpm.services.runs import REMOTE_PREFIX, db_path, display_path, fs_path
 
 if TYPE_CHECKING:
@@ -130,9 +131,6 @@ def current_project_id(store: Store) -> int | None:
     return project.id if project else None
 
 
-DUPLICATE = "duplicate of run "  # how run_file.problem marks a file ignored as a duplicate
-
-
 @dataclass(slots=True)
 class _Copy:
     """One file's copy of a run, as good as its state, size and runtime say."""
@@ -169,6 +167,18 @@ def _file_row(
     now: str,
 ) -> tuple[Any, ...]:
     return (key, stat.st_size, stat.st_mtime_ns, run_id, state, problem, now)
+
+
+def _info_of(path: str, read: dict[str, RunInfo]) -> RunInfo | None:
+    """What the file at stored `path` holds: read in this sync, or read now."""
+    from mlpm.integrations import wandb_local
+
+    if path in read:
+        return read[path]
+    try:
+        return wandb_local.read_run(fs_path(path))
+    except (OSError, wandb_local.WandbFileError):
+        return None
 
 
 def _files(roots: Sequence[Path], report: SyncReport, quiet: Sequence[Path] = ()) -> Iterator[Path]:
@@ -209,7 +219,7 @@ def sync_local(
     duplicate and skipped while unchanged.
     """
     from mlpm.integrations import wandb_local
-    from mlpm.services import mlflow_stores
+    from mlpm.services import mlflow_stores, projects, trackers
 
     roots = [Path(p) for p in paths] or default_paths(store)
     for root in roots:
@@ -219,8 +229,17 @@ def sync_local(
     # `wandb/latest-run` must not import a run a second time under another name.
     roots = [root.resolve() for root in roots]
     found = {root: mlflow_stores.find(root) for root in roots}
+    # A folder is searched for the project's trackers only; a store or file named is read.
+    used = trackers.trackers(projects.current_or_none(store))
+    for root in roots:
+        if root.is_dir() and not found[root][1] and "mlflow" not in used:
+            found[root] = ([], False)
     mlflow = [ref for refs, _ in found.values() for ref in refs]
-    roots = [root for root in roots if not found[root][1]]  # an MLflow store holds no W&B run
+    roots = [  # an MLflow store holds no W&B run
+        root
+        for root in roots
+        if not found[root][1] and ("wandb" in used or root.suffix == ".wandb")
+    ]
     if project_id is None:
         project_id = current_project_id(store)
     known = {
@@ -239,6 +258,9 @@ def sync_local(
     infos: dict[str, RunInfo] = {}
     file_rows: dict[str, tuple[Any, ...]] = {}
     chosen: dict[str, _Copy] = {}  # run id -> the copy this sync keeps
+    read: dict[str, RunInfo] = {}  # stored path -> what its file held
+    segments: dict[str, set[str]] = {}  # run id -> files of a resumed run met in this sync
+    resumed = {r["run_id"] for r in known.values() if (r["problem"] or "").startswith(SEGMENT)}
     for file in _files(roots, report, quiet=[root for root in roots if found[root][0]]):
         report.files += 1
         key = db_path(file)
@@ -260,7 +282,7 @@ def sync_local(
             and (
                 owner is None
                 or owner["path"] == key
-                or (seen["problem"] or "").startswith(DUPLICATE)
+                or (seen["problem"] or "").startswith((DUPLICATE, SEGMENT))
             )
         ):
             report.unchanged += 1
@@ -279,11 +301,23 @@ def sync_local(
             )
             continue
         info.path = key
+        read[key] = info
         copy = _Copy(key, info.state, stat.st_size, info.runtime)
         rival = chosen.get(info.run_id)
         row = stored.get(info.run_id)
         if rival is None and row and row["path"] != key and _local_copy_exists(row["path"]):
             rival = _Copy(row["path"], row["state"], row["size"], row["runtime"])
+        if (
+            info.run_id in segments
+            or info.run_id in resumed
+            or (rival is not None and run_segments.are_segments(info, _info_of(rival.path, read)))
+        ):
+            segments.setdefault(info.run_id, set()).add(key)
+            segments[info.run_id].add(rival.path if rival else key)
+            file_rows[key] = _file_row(key, stat, info.run_id, info.state, None, now)
+            if info.problems:
+                report.warnings.append(f"{display_path(key)}: {'; '.join(info.problems)}")
+            continue
         if rival is not None and copy.rank() <= rival.rank():
             problem: str | None = f"{DUPLICATE}{info.run_id} in {rival.path}"
             if seen is None or seen["problem"] != problem:  # warn once, not at every sync
@@ -312,6 +346,10 @@ def sync_local(
         infos[info.run_id] = info
         problem = "; ".join(info.problems) or None
         file_rows[key] = _file_row(key, stat, info.run_id, info.state, problem, now)
+    joined, rows, copies = run_segments.join_files(store, segments, read, now)
+    infos.update(joined)
+    file_rows.update(rows)
+    report.duplicates += copies
     batch = mlflow_stores.collect(store, mlflow, full=full, now=now)
     report.files += batch.stores
     report.unchanged += batch.unchanged

@@ -1,5 +1,6 @@
-"""Import runs through the W&B API (`mlpm runs sync --remote ENTITY/PROJECT`), into the same
-`run` rows a local sync writes.
+"""Import runs through a tracker's API (`mlpm runs sync --remote ENTITY/PROJECT` for W&B,
+`--remote mlflow:URI` for an MLflow tracking server; `run_remotes`), into the same `run` rows
+a local sync writes.
 
 A sync is a pass over the runs created, updated or heard from since the last complete pass
 started, oldest first, committed every `BATCH` runs: an API error keeps what arrived, and the
@@ -9,7 +10,7 @@ next sync resumes from the last committed run (`remote_sync.resume_created_at`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from mlpm.services.run_sync import (
 
 if TYPE_CHECKING:
     from mlpm.integrations.wandb_run import RunInfo
+    from mlpm.services.run_remotes import Remote
     from mlpm.store import Store
 
 BATCH = 100
@@ -144,21 +146,21 @@ def sync_remote(
     project_id: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SyncReport:
-    """Import the runs of `ENTITY/PROJECT` through `wandb.Api` that are new or changed since
-    the last sync (`full`: every run), resuming an unfinished sync where it stopped.
+    """Import the runs of a remote address (W&B's `ENTITY/PROJECT`, or `mlflow:URI` for an
+    MLflow tracking server) that are new or changed since the last sync (`full`: every run),
+    resuming an unfinished sync where it stopped.
 
-    `api` stands in for `wandb.Api()` (tests); without it wandb is imported here. `progress`
-    is told the count of runs fetched so far. An API error raises an MlpmError saying how far
-    the sync got; the runs fetched before it are kept.
+    `api` stands in for `wandb.Api()` or `MlflowClient` (tests); without it the tracker's
+    package is imported here. `progress` is told the count of runs fetched so far. An API
+    error raises an MlpmError saying how far the sync got; the runs fetched before it are kept.
     """
-    from mlpm.integrations import wandb_api
+    from mlpm.services import run_remotes
 
-    entity, project = wandb_api.parse_address(address)
-    address = f"{entity}/{project}"
+    remote = run_remotes.remote_for(store, address, api=api, metadata=metadata)
+    address = remote.address
     if project_id is None:
         project_id = current_project_id(store)
-    if api is None:  # here, so a missing key or no network is not a place to resume
-        api = wandb_api.make_api(entity, project)
+    remote.connect()  # here, so a missing key or no network is not a place to resume
     cursor = _load(store, address)
     if full:
         cursor.changed_since = cursor.pass_started_at = cursor.resume_created_at = None
@@ -168,9 +170,7 @@ def sync_remote(
     job = _Pass(store, address, project_id)
     fetched: list[str] = []
     last = cursor.resume_created_at
-    runs = wandb_api.fetch_runs(
-        entity, project, changed_since=since, created_from=last, api=api, metadata=metadata
-    )
+    runs = remote.fetch(since, last)
     while True:
         try:  # only the API's errors: a failed commit is not kept as a place to resume
             item = next(runs, None)
@@ -194,35 +194,17 @@ def sync_remote(
         if len(job.pending) >= BATCH:
             job.commit(cursor, pass_started_at=started, resume_created_at=last)
     job.report.files = len(fetched)
-    _refresh_running(job, cursor, set(fetched), entity, project, api=api, metadata=metadata)
+    _refresh_running(job, cursor, set(fetched), remote)
     job.commit(cursor, changed_since=started, pass_started_at=None, resume_created_at=None)
     return job.report
 
 
-def _refresh_running(
-    job: _Pass,
-    cursor: _Cursor,
-    seen: set[str],
-    entity: str,
-    project: str,
-    *,
-    api: Any,
-    metadata: bool,
-) -> None:
+def _refresh_running(job: _Pass, cursor: _Cursor, seen: set[str], remote: Remote) -> None:
     """Fetch the runs stored as running that this pass did not list; one that cannot be
     fetched is warned about once, then marked (`remote_sync.unreachable`)."""
-    from mlpm.integrations import wandb_api
-
-    running: Iterable[dict[str, Any]] = job.store.query(
-        "SELECT id FROM run WHERE source = 'remote' AND state = 'running' AND entity = ?"
-        " AND wandb_project = ?",
-        (entity, project),
-    )
-    ids = [row["id"] for row in running if row["id"] not in seen]
+    ids = [run_id for run_id in remote.running(job.store) if run_id not in seen]
     cursor.unreachable &= set(ids)  # listed again, finished, or gone from the store
-    for run_id, info, error in wandb_api.refetch_runs(
-        entity, project, ids, api=api, metadata=metadata
-    ):
+    for run_id, info, error in remote.refetch(ids):
         if info is None:
             if run_id not in cursor.unreachable:
                 job.report.warnings.append(

@@ -57,6 +57,7 @@ class RunsScreen(ChartScreen):
         Binding("S", "reverse", "Reverse sort", show=False, id="runs.reverse"),
         Binding("slash", "pick_group", "Group", id="runs.filter", tooltip="Show one W&B group"),
         Binding("escape", "clear", "Clear marks", show=False, id="runs.clear"),
+        Binding("R", "remote_sync", "Remote sync", show=False, id="runs.remote_sync"),
     ]
     AUTO_FOCUS = "#runs-table"
 
@@ -273,6 +274,12 @@ class RunsScreen(ChartScreen):
         else:
             self.marks.ids += [i for i in members if i not in self.marks.ids]
         self._refresh_marks(members)
+
+    def action_remote_sync(self) -> None:
+        """Sync the project's W&B / MLflow remote in a worker (a status line, never a wait)."""
+        from mlpm.tui import run_sync_worker
+
+        run_sync_worker.start(self)
 
     def action_clear(self) -> None:
         if self.marks.ids:
