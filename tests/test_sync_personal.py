@@ -101,6 +101,24 @@ def test_the_board_today_column_and_mlpm_today_agree_for_each_person(team, cli):
     assert [t["title"] for t in hers] == ["task 2", "task 3"]
 
 
+def test_task_list_puts_a_teammates_today_task_in_my_backlog_like_the_board(team, cli):
+    laptop, _, grace = team
+    hers = tasks.add(grace, "clean the data").task.gid
+    sync_all(team)
+    today.add(grace, local(grace, hers))
+    sync_all(team)
+    db = str(laptop.path)
+    [row] = json.loads(cli("--db", db, "task", "list", "--json").stdout)
+    assert row["title"] == "clean the data" and row["column"] == "backlog"
+    backlog = json.loads(cli("--db", db, "task", "list", "-c", "backlog", "--json").stdout)
+    assert [t["column"] for t in backlog] == ["backlog"]
+    assert json.loads(cli("--db", db, "task", "list", "-c", "today", "--json").stdout) == []
+    listed = cli("--db", db, "task", "list").stdout
+    assert "backlog" in listed and "today" not in listed
+    [on_hers] = json.loads(cli("--db", str(grace.path), "task", "list", "--json").stdout)
+    assert on_hers["column"] == "today"
+
+
 def test_personal_settings_follow_their_person_and_never_change_a_teammates(team, cli):
     laptop, gpu, grace = team
     settings.set_value(laptop, "capacity_tasks", "3")

@@ -7,7 +7,7 @@ Such a task is on their Today, not here: this person's board shows it in Backlog
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlpm.models import Project, Task, column_name
 from mlpm.services import day_plan
@@ -51,14 +51,15 @@ def read(store: Store, project: Project | None = None, *, tag: str | None = None
 
 
 def theirs(store: Store, project: Project | None = None, *, tag: str | None = None) -> list[Task]:
-    """Tasks on a teammate's Today (column "today", in no plan of this person's), by rank:
-    this person's board shows them at the end of Backlog."""
+    """Tasks on a teammate's Today (column "today", in no plan of this person's), by rank,
+    as in Backlog: this person's board shows them at the end of it."""
     planned = {
         r["task_id"]
         for r in store.query("SELECT DISTINCT task_id FROM day_plan WHERE outcome IS NULL")
     }
     in_today = list_tasks(store, project=project, column="today", tag=tag)
-    return [t for t in in_today if t.id not in planned]
+    # In this person's column, so `task list`, its JSON and the cards say what the board shows.
+    return [replace(t, column="backlog") for t in in_today if t.id not in planned]
 
 
 def board_order(
