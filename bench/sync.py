@@ -1,94 +1,191 @@
-"""Sync costs: three replicas and a bare repository in a temp dir, made by real git.
+"""Sync costs at full scale: three replicas and a bare repository in a temp dir, real git.
 
-    python bench/sync.py [--tasks 3000] [--changes 50]
+    python bench/sync.py [--tasks 10000] [--ops 200000] [--changes 100]
 
-Each replica adds `--tasks` tasks (a title, a tag, a move: about 12 ops each) and all sync.
-Then one replica retitles `--changes` tasks (2 ops each) and syncs; another syncs that in,
-timed beside plain `git fetch` and `git push` of the same clone. Last, a full rebuild of the
-tables from the op log, and the log's bytes per op. Bars (issue 13): a sync bringing 100 ops
-<= 0.3 s beyond git's own time; rebuild <= 3 s at 10,000 tasks; <= 300 bytes per op.
+The op files of `--tasks` tasks and about `--ops` ops from 3 replicas are built directly
+(bench/sync_build.py); each replica's database is filled from them by the bulk path and
+`sync rebuild`'s code, then set up with `sync_run.setup` and synced once. Timed, with real
+code: one replica edits tasks until it has made `--changes` ops and syncs; another's
+`mlpm sync` bringing them (wall, CPU with git's, the git commands inside it), beside plain
+`git fetch` and `git push` of the same repository; a full `sync rebuild`; the log's bytes per
+op; `task add` and `lesson add` (CLI, median of 5) with sync set up and on a copy without.
+Bars (issue 13): a sync bringing 100 ops <= 0.3 s beyond git's own time; rebuild <= 3 s;
+<= 300 bytes per op; quick commands no slower with sync set up.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import sync_build
 from isolated import isolated
 
+GIT_TIME = [0.0, 0]  # seconds and commands spent in git by mlpm's sync (see _count_git)
 
-def timed(fn, *args):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (git)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    GIT_TIME[:] = [0.0, 0]
+    c, start = cpu(), time.perf_counter()
     out = fn(*args)
-    return out, time.perf_counter() - start
+    return out, time.perf_counter() - start, cpu() - c
 
 
 def git_time(repo: Path, *args: str) -> float:
     start = time.perf_counter()
-    subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True)
     return time.perf_counter() - start
+
+
+def _count_git() -> None:
+    """Time every git command the sync runs (a bench-only wrapper around sync_repo.git)."""
+    from mlpm.integrations import sync_repo
+
+    plain = sync_repo.git
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return plain(*args, **kw)
+        finally:
+            GIT_TIME[0] += time.perf_counter() - start
+            GIT_TIME[1] += 1
+
+    sync_repo.git = counted  # type: ignore[assignment]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tasks", type=int, default=3000, help="tasks added on each replica")
-    parser.add_argument("--changes", type=int, default=50, help="tasks retitled (2 ops each)")
+    parser.add_argument("--tasks", type=int, default=10_000, help="tasks, over 3 replicas")
+    parser.add_argument("--ops", type=int, default=200_000, help="ops in all (about)")
+    parser.add_argument("--changes", type=int, default=100, help="ops the timed sync brings")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each quick command")
     args = parser.parse_args()
     with isolated("mlpm-bench-sync-") as root:
-        run(root, args.tasks, args.changes)
+        run(root, args)
 
 
-def run(root: Path, count_tasks: int, changes: int) -> None:
-    from mlpm.integrations import sync_repo
-    from mlpm.services import projects, settings, sync_run, tasks
+def replica_store(root: Path, n: int, replica: str, ops: list[Any], remote: Path) -> Any:
+    """Replica n's database: every op (bulk), its rows (rebuild), its sync clone."""
+    from mlpm.services import settings, sync_merge, sync_run
     from mlpm.store import Store
+
+    store = Store.open(root / f"r{n}" / "mlpm.db")
+    with store.write("bench replica", undoable=False) as tx:
+        tx.update("setting", "sync.replica", {"value": json.dumps(replica)})
+        tx.insert("setting", {"key": "sync.author", "value": json.dumps(sync_build.AUTHORS[n])})
+    sync_merge.keep(store, ops)
+    waiting = sync_merge.rebuild(store).waiting
+    if waiting:
+        raise SystemExit(f"rows not built: {waiting[:3]}")
+    settings.put(store, "current_project", "bench", command="project use bench")
+    sync_run.setup(store, str(remote))
+    sync_run.run(store)  # the first sync: reads the other replicas' files whole
+    return store
+
+
+def run(root: Path, args: argparse.Namespace) -> None:
+    from mlpm.integrations import sync_repo
+    from mlpm.services import sync_run, tasks
+    from mlpm.store.ids import mint
 
     remote = root / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    stores = [Store.open(root / f"r{i}" / "mlpm.db") for i in range(3)]
-    projects.add(stores[0], "bench")
-    for s in stores:
-        sync_run.setup(s, str(remote))
-    sync_run.run(stores[0])
-    for s in stores[1:]:
-        sync_run.run(s)
-        settings.put(s, "current_project", "bench", command="project use bench")
+    names = [mint()[:17] for _ in range(3)]
     started = time.perf_counter()
-    for s in stores:
-        for i in range(count_tasks):
-            task = tasks.add(s, f"benchmark task {i} on the loader", tags=["bench"]).task
-            if i % 3 == 0:
-                tasks.move(s, task.id, "today", force=True)
+    by_replica, _project = sync_build.generate(names, args.tasks, args.ops)
+    sync_build.push_files(root, remote, by_replica)
+    every = [op for ops in by_replica.values() for op in ops]
+    stores = [replica_store(root, n, r, every, remote) for n, r in enumerate(names)]
     made = time.perf_counter() - started
-    for _ in range(2):
-        for s in stores:
-            sync_run.run(s)
     a, b = stores[0], stores[1]
-    ops = a.scalar("SELECT COUNT(*) FROM op")
     count = a.scalar("SELECT COUNT(*) FROM task")
-    print(f"{count:,} tasks, {ops:,} ops from 3 replicas (made in {made:.1f} s)")
+    print(f"{count:,} tasks, {len(every):,} ops from 3 replicas (built in {made:.1f} s)")
 
-    ids = b.column("SELECT id FROM task ORDER BY id LIMIT ?", (changes,))
-    for n, task_id in enumerate(ids):
-        tasks.edit(b, task_id, title=f"retitled {n}")
+    # A plain clone of the same repository, for git's own fetch and push times.
+    plain = root / "plain"
+    subprocess.run(["git", "clone", "-q", "-b", sync_repo.BRANCH, str(remote), str(plain)])
+    _count_git()
+    before = b.scalar("SELECT COUNT(*) FROM op")
+    ids = b.column("SELECT id FROM task ORDER BY id")
+    n = 0
+    while b.scalar("SELECT COUNT(*) FROM op") - before < args.changes:
+        tasks.edit(b, ids[n], title=f"retitled on b, {n}")
+        n += 1
     sync_run.run(b)
+    fetch = git_time(plain, "fetch", "-q", "origin")
+    report, wall, used = timed(sync_run.run, a)
+    git_inside, git_count = GIT_TIME
+    (plain / "pushed").write_text("x\n")
+    git_time(plain, "add", "pushed")
+    git_time(plain, "commit", "-q", "-m", "plain push")
+    push = git_time(plain, "push", "-q", "origin", "HEAD:refs/heads/plain-push")
+    print(f"sync bringing {report.received} ops: {wall:.2f} s wall, {used:.2f} s CPU"
+          f" ({git_count} git commands inside: {git_inside:.2f} s)")  # fmt: skip
+    print(f"  plain git fetch {fetch:.2f} s + git push {push:.2f} s = {fetch + push:.2f} s;"
+          f" beyond them {max(0.0, wall - fetch - push):.2f} s (bar 0.3 s)")  # fmt: skip
+    result, wall, used = timed(sync_run.rebuild, a)
+    print(f"rebuild of {result['rows']:,} rows from the log: {wall:.2f} s wall,"
+          f" {used:.2f} s CPU (bar 3 s)")  # fmt: skip
     repo = sync_run.repo_dir(a)
-    report, took = timed(sync_run.run, a)
-    fetch = git_time(repo, "fetch", "--quiet", "origin")
-    push = git_time(repo, "push", "--quiet", "origin", f"HEAD:refs/heads/{sync_repo.BRANCH}")
-    print(f"sync bringing {report.received} ops: {took:.2f} s"
-          f" (plain git fetch {fetch:.2f} s, git push {push:.2f} s;"
-          f" beyond them {max(0.0, took - fetch - push):.2f} s; bar 0.3 s)")  # fmt: skip
-    result, took = timed(sync_run.rebuild, a)
-    print(f"rebuild of {result['rows']:,} rows from the log: {took:.2f} s (bar 3 s at 10,000)")
     files = list(sync_repo.op_files(repo))
     size = sum(f.path.stat().st_size for f in files)
     lines = sum(f.path.read_bytes().count(b"\n") for f in files)
-    print(f"log: {size / 1e6:.1f} MB in {len(files)} files, {size / lines:.0f} bytes per op")
+    print(f"log: {size / 1e6:.1f} MB in {len(files)} files, {size / lines:.0f} bytes per op"
+          " (bar 300)")  # fmt: skip
     for s in stores:
         s.close()
+    quick_commands(root, a.path, args.runs)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def quick_commands(root: Path, db: Path, runs: int) -> None:
+    """`task add` and `lesson add` on replica a's database, and on a copy without sync."""
+    import sqlite3
+
+    bare = root / "unsynced" / "mlpm.db"
+    bare.parent.mkdir()
+    shutil.copy(db, bare)
+    conn = sqlite3.connect(bare)
+    conn.execute("DELETE FROM setting WHERE key IN ('sync.dir', 'sync.url', 'sync.offsets')")
+    conn.commit()
+    conn.close()
+    print(f"quick commands, median of {runs} (10k tasks, sync set up / not):")
+    for label, cmd in (
+        ("task add", ["task", "add", "a new task", "-e", "1"]),
+        ("lesson add", ["lesson", "add", "a new lesson", "-t", "x"]),
+    ):
+        line = []
+        for path in (db, bare):
+            env = {**os.environ, "MLPM_DB": str(path), "NO_COLOR": "1"}
+            walls = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                done = subprocess.run(
+                    [sys.executable, "-m", "mlpm", *cmd], env=env, capture_output=True
+                )
+                walls.append(time.perf_counter() - start)
+                if done.returncode:
+                    raise SystemExit(done.stderr.decode())
+            line.append(f"{statistics.median(walls) * 1000:.0f} ms")
+        print(f"  {label:<11} {line[0]:>7} / {line[1]:>7}")
 
 
 if __name__ == "__main__":
