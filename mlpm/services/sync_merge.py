@@ -84,8 +84,9 @@ def keep(store: Store, ops: list[Op]) -> int:
 
 def rebuild(store: Store) -> MergeResult:
     """Recreate every shared and personal table from the op log alone (rows keep their local
-    ids, so `Task: 12` still names the same task, and their machine-local fields). One bulk
-    insert per table and column set; a row that clashes is written alone, or reported."""
+    ids, so `Task: 12` still names the same task, and their machine-local fields). The ops
+    are folded in one ordered pass over plain tuples, only winning values decoded; then one
+    bulk insert per table and column set; a row that clashes is written alone, or reported."""
     result = MergeResult()
     me, author = replica_id_of(store), _author(store)
     with store.write("sync rebuild", undoable=False) as tx, tx.noting("sync", "rebuild"):
@@ -97,21 +98,63 @@ def rebuild(store: Store) -> MergeResult:
                 kept[(table, row["gid"])] = row
         for table in reversed(GID_TABLES):
             tx.delete_where(table, "true")
-        rows = store.query("SELECT * FROM op ORDER BY kind, gid, lamport, replica")
-        entities: dict[str, list[tuple[str, list[Op]]]] = {}
-        for (kind, gid), group in groupby(rows, key=itemgetter("kind", "gid")):
-            if kind in KIND_ORDER:
-                entities.setdefault(kind, []).append((gid, [Op.from_row(r) for r in group]))
+        entities = _fold_log(store)
         for kind in GID_TABLES:
             _rebuild_table(store, tx, kind, entities.get(kind, []), me, author, kept, result)
     return result
+
+
+# An entity folded from its ops: gid, fields (decoded), and its first op's replica.
+_Folded = tuple[str, dict[str, Any], str]
+# SQLite decodes the plain values (JSON scalars come out as the SQL values json.loads would
+# give, booleans as 0/1 like Python's bind of them); set fields' ops stay JSON for tag_state.
+_SET_COLUMNS = {name for _, name in SET_FIELDS}
+_SET_NAMES = ", ".join(sorted({f"'{name}'" for _, name in SET_FIELDS}))
+_LOG_SQL = (
+    f"SELECT kind, gid, field, lamport, replica, CASE WHEN field IN ({_SET_NAMES}) THEN value"
+    " ELSE json_extract(value, '$') END FROM op ORDER BY kind, gid, lamport, replica"
+)
+
+
+def _fold_log(store: Store) -> dict[str, list[_Folded]]:
+    """`fold` for every entity at once: ops sorted by (Lamport, replica) within an entity,
+    so the last op of a field wins, as in `fold`; tags go through the same add-wins set."""
+    out: dict[str, list[_Folded]] = {}
+    for (kind, gid), group in groupby(store.rows(_LOG_SQL), key=itemgetter(0, 1)):
+        if kind not in KIND_ORDER:
+            continue
+        state: dict[str, Any] = {}
+        sets: dict[str, list[tuple[int, str, Any]]] = {}
+        first = ""
+        for _, _, name, lamport, replica, value in group:
+            first = first or replica
+            if (kind, name) in SET_FIELDS:
+                sets.setdefault(name, []).append((lamport, replica, json.loads(value)))
+            elif name in _SET_COLUMNS:  # a set field's name on a table where it is plain
+                state[name] = None if value is None else json.loads(value)
+            else:
+                state[name] = value
+        for name, set_ops in sets.items():
+            state[name] = json.dumps(list(tag_state(set_ops)))
+        out.setdefault(kind, []).append((gid, state, first))
+    return out
+
+
+def _first_authors(store: Store, kind: str) -> dict[str, str]:
+    """Gid -> the author of its first op (who a personal entity belongs to): read from the
+    last op to the first, so the first one's author is the one left."""
+    rows = store.rows(
+        "SELECT gid, author FROM op WHERE kind = ? ORDER BY gid, lamport DESC, replica DESC",
+        (kind,),
+    )
+    return dict(rows)
 
 
 def _rebuild_table(
     store: Store,
     tx: Tx,
     kind: str,
-    entities: list[tuple[str, list[Op]]],
+    entities: list[_Folded],
     me: str,
     author: str,
     kept: dict[tuple[str, str], dict[str, Any]],
@@ -119,14 +162,14 @@ def _rebuild_table(
 ) -> None:
     columns = _columns(store, kind)
     refs = {ref for (table, _), ref in FOREIGN.items() if table == kind}
-    local = {
-        ref: {r["gid"]: r["id"] for r in store.query(f'SELECT gid, id FROM "{ref}"')}
-        for ref in refs
-    }
+    local = {ref: dict(store.rows(f'SELECT gid, id FROM "{ref}"')) for ref in refs}
+    keep_local = [n for table, n in LOCAL_FIELDS if table == kind]
+    authors = _first_authors(store, kind) if kind in PERSONAL else {}
     shapes: dict[tuple[str, ...], list[tuple[str, list[Any]]]] = {}
-    for gid, ops in entities:
-        state = fold(ops)
-        if state.get(DELETED) or (kind in PERSONAL and not _mine(ops, me, author)):
+    for gid, state, first in entities:
+        if state.get(DELETED) or (
+            kind in PERSONAL and not _owned(first, authors.get(gid, ""), me, author)
+        ):
             continue
         values = _row_values(kind, state, columns)
         missing = [
@@ -142,7 +185,7 @@ def _rebuild_table(
                 values[name] = local[FOREIGN[(kind, name)]][v]
         old = kept.get((kind, gid))
         if old is not None:
-            values.update({n: old[n] for table, n in LOCAL_FIELDS if table == kind})
+            values.update({n: old[n] for n in keep_local})
             if "id" in columns:
                 values["id"] = old["id"]
         values["gid"] = gid
@@ -218,8 +261,12 @@ def _columns(store: Store, table: str) -> frozenset[str]:
 
 
 def _mine(ops: list[Op], me: str, author: str) -> bool:
-    first = ops[0]
-    return first.replica == me or (bool(author) and first.author == author)
+    return _owned(ops[0].replica, ops[0].author, me, author)
+
+
+def _owned(first_replica: str, first_author: str, me: str, author: str) -> bool:
+    """A personal entity is this person's if its first op was made here or by its author."""
+    return first_replica == me or (bool(author) and first_author == author)
 
 
 def _write(

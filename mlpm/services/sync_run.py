@@ -187,7 +187,8 @@ def rebuild(store: Store) -> dict[str, Any]:
     seed(store)
     folder = _setting(store, "sync.dir")
     if folder and (Path(folder) / ".git").is_dir():
-        read = sync_files.read_new(Path(folder), replica_id_of(store), {}, again=True)
+        stored = dict(store.rows("SELECT replica, COUNT(*) FROM op GROUP BY replica"))
+        read = sync_files.read_missing(Path(folder), replica_id_of(store), stored)
         problems += read.problems
         sync_merge.keep(store, read.ops)
     merged = sync_merge.rebuild(store)
