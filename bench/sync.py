@@ -32,6 +32,7 @@ import sync_build
 from isolated import isolated
 
 GIT_TIME = [0.0, 0]  # seconds and commands spent in git by mlpm's sync (see _count_git)
+GIT_EACH: list[tuple[float, str]] = []  # with --profile: each git command and its time
 
 
 def cpu() -> float:
@@ -67,6 +68,7 @@ def _count_git() -> None:
         finally:
             GIT_TIME[0] += time.perf_counter() - start
             GIT_TIME[1] += 1
+            GIT_EACH.append((time.perf_counter() - start, " ".join(map(str, args[1:4]))))
 
     sync_repo.git = counted  # type: ignore[assignment]
 
@@ -77,6 +79,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200_000, help="ops in all (about)")
     parser.add_argument("--changes", type=int, default=100, help="ops the timed sync brings")
     parser.add_argument("--runs", type=int, default=5, help="runs of each quick command")
+    parser.add_argument("--profile", action="store_true", help="cProfile the timed sync")
     args = parser.parse_args()
     with isolated("mlpm-bench-sync-") as root:
         run(root, args)
@@ -131,8 +134,14 @@ def run(root: Path, args: argparse.Namespace) -> None:
         n += 1
     sync_run.run(b)
     fetch = git_time(plain, "fetch", "-q", "origin")
+    GIT_EACH.clear()
     report, wall, used = timed(sync_run.run, a)
     git_inside, git_count = GIT_TIME
+    if args.profile:
+        for took, what in GIT_EACH:
+            print(f"  git {what}: {took * 1000:.0f} ms")
+        profile(sync_run.run, b)  # a sync with nothing to bring, profiled
+        profile(sync_run.rebuild, b)
     (plain / "pushed").write_text("x\n")
     git_time(plain, "add", "pushed")
     git_time(plain, "commit", "-q", "-m", "plain push")
@@ -154,6 +163,18 @@ def run(root: Path, args: argparse.Namespace) -> None:
         s.close()
     quick_commands(root, a.path, args.runs)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def profile(fn: Callable[..., Any], *args: Any) -> None:
+    import cProfile
+    import pstats
+
+    GIT_EACH.clear()
+    prof = cProfile.Profile()
+    prof.runcall(fn, *args)
+    pstats.Stats(prof).sort_stats("cumtime").print_stats(18)
+    for took, what in GIT_EACH:
+        print(f"  git {what}: {took * 1000:.0f} ms")
 
 
 def quick_commands(root: Path, db: Path, runs: int) -> None:

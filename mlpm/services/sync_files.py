@@ -75,18 +75,26 @@ def _read_file(f: sync_repo.OpFile, start: int, line_no: int, out: Read) -> None
 
 
 def written_up_to(repo: Path, me: str) -> int:
-    """The Lamport clock of this replica's last op already in its files (0: none)."""
-    files = sorted((f for f in sync_repo.op_files(repo) if f.replica == me), key=lambda f: f.path)
-    for f in reversed(files):
-        with open(f.path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - _TAIL))
-            tail = handle.read()
-        for raw in reversed(tail[: tail.rfind(b"\n") + 1].split(b"\n")):
-            try:
-                return Op.from_line(raw.decode("utf-8"), me).lamport
-            except (ValueError, UnicodeDecodeError):
-                continue
+    """The Lamport clock of this replica's last op already in its files (0: none). Each file
+    is appended in clock order, so its last whole line is its highest; the files are parts of
+    months, so every one is looked at (a tail each)."""
+    best = 0
+    for f in sync_repo.op_files(repo):
+        if f.replica == me:
+            best = max(best, _last_clock(f.path, me))
+    return best
+
+
+def _last_clock(path: Path, me: str) -> int:
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - _TAIL))
+        tail = handle.read()
+    for raw in reversed(tail[: tail.rfind(b"\n") + 1].split(b"\n")):
+        try:
+            return Op.from_line(raw.decode("utf-8"), me).lamport
+        except (ValueError, UnicodeDecodeError):
+            continue
     return 0
 
 
