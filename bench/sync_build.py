@@ -94,11 +94,14 @@ def generate(replicas: list[str], tasks: int, ops: int) -> tuple[dict[str, list[
 
 
 def push_files(root: Path, remote: Path, by_replica: dict[str, list[Op]]) -> None:
-    """Write each replica's op file, one commit per replica, and push the ops branch."""
+    """Write each replica's op files as the sync does (appends of 1,000 lines, so they roll
+    into parts), one commit per replica, and push the ops branch."""
     seed = root / "seed"
     subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True)
     subprocess.run(["git", "-C", str(seed), "checkout", "-q", "--orphan", sync_repo.BRANCH])
     for replica, ops in by_replica.items():
-        sync_repo.append(seed, replica, MONTH, [o.line() for o in ops])
+        lines = [o.line() for o in ops]
+        for at in range(0, len(lines), 1000):
+            sync_repo.append(seed, replica, MONTH, lines[at : at + 1000])
         sync_repo.commit(seed, [f"{sync_repo.OPS_DIR}/{replica}"], f"mlpm ops from {replica}")
     sync_repo.git(seed, "push", "-q", "origin", f"HEAD:refs/heads/{sync_repo.BRANCH}")

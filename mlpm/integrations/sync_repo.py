@@ -40,9 +40,11 @@ def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.Complet
     cmd = ["git", *(["-C", str(repo)] if repo is not None else []), *args]
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}  # never wait on a password prompt
     try:
+        # umask 077: the files git checks out are private from the start (see `private`).
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=_TIMEOUT, env=env, check=False
-        )
+            cmd, capture_output=True, text=True, timeout=_TIMEOUT, env=env, check=False,
+            umask=0o077,
+        )  # fmt: skip
     except FileNotFoundError:
         raise SyncRepoError("git is not installed (sync needs it)") from None
     except subprocess.TimeoutExpired:
@@ -161,14 +163,21 @@ def unpushed(repo: Path) -> int:
 
 
 def private(repo: Path) -> None:
-    """Op files readable by their owner only (git keeps no mode but the executable bit)."""
+    """Op files readable by their owner only (git keeps no mode but the executable bit). Only
+    a mode that is wrong is changed: a chmod changes a file's ctime, and git then hashes the
+    whole file again to see whether it changed."""
     root = repo / OPS_DIR
     if not root.is_dir():
         return
     for folder, _dirs, files in os.walk(root):
-        os.chmod(folder, 0o700)
+        _chmod(folder, 0o700)
         for name in files:
-            os.chmod(os.path.join(folder, name), 0o600)
+            _chmod(os.path.join(folder, name), 0o600)
+
+
+def _chmod(path: str, mode: int) -> None:
+    if os.stat(path).st_mode & 0o777 != mode:
+        os.chmod(path, mode)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,16 +63,46 @@ def fold(ops: list[Op]) -> dict[str, Any]:
 
 
 def receive(store: Store, ops: list[Op], *, command: str = "sync") -> MergeResult:
-    """Store ops from other replicas and write the rows they change."""
+    """Store ops from other replicas and write the rows they change: the entities of the
+    new ops, and those of known ops that still have no row (they waited for a parent)."""
     result = MergeResult()
     with store.write(command, undoable=False) as tx:
         tx.emit_ops = False
-        result.new_ops = tx.ops.receive(ops)
-        touched = sorted(
-            {(o.kind, o.gid) for o in ops}, key=lambda e: (KIND_ORDER.get(e[0], 99), e)
-        )
+        fresh = _new_ops(store, ops)
+        result.new_ops = tx.ops.receive(fresh)
+        entities = {(o.kind, o.gid) for o in fresh}
+        entities |= _rowless(store, {(o.kind, o.gid) for o in ops} - entities)
+        touched = sorted(entities, key=lambda e: (KIND_ORDER.get(e[0], 99), e))
         _write_all(store, tx, touched, result)
     return result
+
+
+def _new_ops(store: Store, ops: list[Op]) -> list[Op]:
+    """The ops not stored yet (one indexed range read per replica, not one read per op)."""
+    clocks: dict[str, list[int]] = {}
+    for o in ops:
+        clocks.setdefault(o.replica, []).append(o.lamport)
+    known: set[tuple[str, int]] = set()
+    for replica, seen in clocks.items():
+        rows = store.rows(
+            "SELECT lamport FROM op WHERE replica = ? AND lamport BETWEEN ? AND ?",
+            (replica, min(seen), max(seen)),
+        )
+        known.update((replica, lamport) for (lamport,) in rows)
+    return [o for o in ops if (o.replica, o.lamport) not in known]
+
+
+def _rowless(store: Store, entities: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The entities among `entities` that have no row (deleted, waiting, someone else's)."""
+    out: set[tuple[str, str]] = set()
+    for kind in KIND_ORDER:
+        gids = sorted(gid for k, gid in entities if k == kind)
+        for at in range(0, len(gids), 500):
+            chunk = gids[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = store.rows(f'SELECT gid FROM "{kind}" WHERE gid IN ({marks})', chunk)
+            out.update((kind, gid) for gid in set(chunk) - {g for (g,) in found})
+    return out
 
 
 def keep(store: Store, ops: list[Op]) -> int:
