@@ -2,14 +2,15 @@
 
     python bench/sync.py [--tasks 10000] [--ops 200000] [--changes 100]
 
-The op files of `--tasks` tasks and about `--ops` ops from 3 replicas are built directly
-(bench/sync_build.py); each replica's database is filled from them by the bulk path and
-`sync rebuild`'s code, then set up with `sync_run.setup` and synced (and one warm-up round of
-an edit synced across, see below). Timed, with real
-code: one replica edits tasks until it has made `--changes` ops and syncs; another's
-`mlpm sync` bringing them (wall, CPU with git's, the git commands inside it), beside plain
-`git fetch` and `git push` of the same repository; a full `sync rebuild`; the log's bytes per
-op; `task add` and `lesson add` (CLI, median of 5) with sync set up and on a copy without.
+The op files of `--tasks` tasks and about `--ops` ops from 3 replicas are written directly
+(shaped as `task add`, `task move today` and `task edit` write them, appended in parts as
+the sync does); each replica's database gets every op by the bulk path and its rows from
+`sync rebuild`'s code, is set up with `sync_run.setup` and synced, then one warm-up edit is
+synced across. Timed, with real code: one replica edits tasks until it has made `--changes`
+ops and syncs; another's `mlpm sync` bringing them (wall, CPU with git's, the git commands
+inside it), beside plain `git fetch` and `git push` of the same repository; a full
+`sync rebuild`; the log's bytes per op; `task add` and `lesson add` (CLI, median of 5,
+alternating) with sync set up and on a copy without.
 Bars (issue 13): a sync bringing 100 ops <= 0.3 s beyond git's own time; rebuild <= 3 s;
 <= 300 bytes per op; quick commands no slower with sync set up.
 """
@@ -27,13 +28,122 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sync_build
 from isolated import isolated
+
+if TYPE_CHECKING:  # mlpm is imported inside `isolated` (its bytecode goes to the temp dir)
+    from mlpm.store.ops import Op
 
 GIT_TIME = [0.0, 0]  # seconds and commands spent in git by mlpm's sync (see _count_git)
 GIT_EACH: list[tuple[float, str]] = []  # with --profile: each git command and its time
+
+
+# -- building the state fast: op files written directly ------------------------------
+
+MONTH = "2026-11"
+AT = "2026-11-20T10:00:00+00:00"
+AUTHORS = ("ana@example.com", "ben@example.com", "cy@example.com")
+
+
+def _task_ops(
+    replica: str, author: str, clock: int, project: str, n: int, edits: int
+) -> tuple[list[Op], int]:
+    """One task's life: created (8 ops), planned for today (5 ops + a move), then `edits`
+    field changes (titles, notes, moves, ranks)."""
+    from mlpm.store.ids import mint
+    from mlpm.store.ops import Op
+
+    gid = mint()
+    out: list[Op] = []
+
+    def put(kind: str, entity: str, name: str, value: object) -> None:
+        nonlocal clock
+        clock += 1
+        out.append(Op(clock, replica, AT, author, kind, entity, name, value))
+
+    title = f"benchmark task {n} on the data loader of {replica[:6]}"
+    for name, value in (
+        ("project_id", project),
+        ("title", title),
+        ("notes", ""),
+        ("column", "backlog"),
+        ("rank", float(n)),
+        ("tags", {"add": "bench"}),
+        ("created_at", AT),
+        ("updated_at", AT),
+    ):
+        put("task", gid, name, value)
+    plan = mint()
+    for name, value in (
+        ("day", "2026-11-20"),
+        ("task_id", gid),
+        ("position", float(n)),
+        ("forced", 0),
+        ("added_at", AT),
+    ):
+        put("day_plan", plan, name, value)
+    put("task", gid, "column", "today")
+    for e in range(edits):
+        pick = e % 4
+        if pick == 0:
+            put("task", gid, "title", f"{title} (take {e})")
+        elif pick == 1:
+            put("task", gid, "notes", f"tried batch size {32 << (e % 4)}; loss went down")
+        elif pick == 2:
+            put("task", gid, "column", ("doing", "today", "backlog")[e % 3])
+        else:
+            put("task", gid, "rank", n + e / 10)
+    return out, clock
+
+
+def generate(replicas: list[str], tasks: int, ops: int) -> tuple[dict[str, list[Op]], str]:
+    """`tasks` tasks spread over the replicas, about `ops` ops in all; and the project gid."""
+    from mlpm.store.ids import mint
+    from mlpm.store.ops import Op
+
+    project = mint()
+    per_task = max(0, round(ops / tasks) - 14)
+    by_replica: dict[str, list[Op]] = {r: [] for r in replicas}
+    clocks = dict.fromkeys(replicas, 0)
+    first = replicas[0]
+    for name, value in (
+        ("slug", "bench"),
+        ("name", "bench"),
+        ("status", "active"),
+        ("settings", "{}"),
+        ("created_at", AT),
+        ("updated_at", AT),
+    ):
+        clocks[first] += 1
+        by_replica[first].append(
+            Op(clocks[first], first, AT, AUTHORS[0], "project", project, name, value)
+        )
+    for n in range(tasks):
+        r = replicas[n % len(replicas)]
+        author = AUTHORS[n % len(replicas)]
+        made, clocks[r] = _task_ops(r, author, clocks[r], project, n, per_task)
+        by_replica[r] += made
+    return by_replica, project
+
+
+def push_files(root: Path, remote: Path, by_replica: dict[str, list[Op]]) -> None:
+    """Write each replica's op files as the sync does (appends of 1,000 lines, so they roll
+    into parts), one commit per replica, and push the ops branch."""
+    from mlpm.integrations import sync_repo
+
+    seed = root / "seed"
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True)
+    subprocess.run(["git", "-C", str(seed), "checkout", "-q", "--orphan", sync_repo.BRANCH])
+    for replica, ops in by_replica.items():
+        lines = [o.line() for o in ops]
+        for at in range(0, len(lines), 1000):
+            sync_repo.append(seed, replica, MONTH, lines[at : at + 1000])
+        sync_repo.commit(seed, [f"{sync_repo.OPS_DIR}/{replica}"], f"mlpm ops from {replica}")
+    sync_repo.git(seed, "push", "-q", "origin", f"HEAD:refs/heads/{sync_repo.BRANCH}")
+
+
+# -- timing -----------------------------------------------------------------------------
 
 
 def cpu() -> float:
@@ -94,7 +204,7 @@ def replica_store(root: Path, n: int, replica: str, ops: list[Any], remote: Path
     store = Store.open(root / f"r{n}" / "mlpm.db")
     with store.write("bench replica", undoable=False) as tx:
         tx.update("setting", "sync.replica", {"value": json.dumps(replica)})
-        tx.insert("setting", {"key": "sync.author", "value": json.dumps(sync_build.AUTHORS[n])})
+        tx.insert("setting", {"key": "sync.author", "value": json.dumps(AUTHORS[n])})
     sync_merge.keep(store, ops)
     waiting = sync_merge.rebuild(store).waiting
     if waiting:
@@ -114,8 +224,8 @@ def run(root: Path, args: argparse.Namespace) -> None:
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     names = [mint()[:17] for _ in range(3)]
     started = time.perf_counter()
-    by_replica, _project = sync_build.generate(names, args.tasks, args.ops)
-    sync_build.push_files(root, remote, by_replica)
+    by_replica, _project = generate(names, args.tasks, args.ops)
+    push_files(root, remote, by_replica)
     every = [op for ops in by_replica.values() for op in ops]
     stores = [replica_store(root, n, r, every, remote) for n, r in enumerate(names)]
     made = time.perf_counter() - started
@@ -194,25 +304,25 @@ def quick_commands(root: Path, db: Path, runs: int) -> None:
     conn.execute("DELETE FROM setting WHERE key IN ('sync.dir', 'sync.url', 'sync.offsets')")
     conn.commit()
     conn.close()
-    print(f"quick commands, median of {runs} (10k tasks, sync set up / not):")
+    print(f"quick commands, median of {runs} (sync set up / not; runs alternate):")
     for label, cmd in (
         ("task add", ["task", "add", "a new task", "-e", "1"]),
         ("lesson add", ["lesson", "add", "a new lesson", "-t", "x"]),
     ):
-        line = []
-        for path in (db, bare):
-            env = {**os.environ, "MLPM_DB": str(path), "NO_COLOR": "1"}
-            walls = []
-            for _ in range(runs):
+        walls: dict[Path, list[float]] = {db: [], bare: []}
+        for n in range(runs + 1):  # the first, untimed, compiles mlpm's bytecode
+            for path in (db, bare):
+                env = {**os.environ, "MLPM_DB": str(path), "NO_COLOR": "1"}
                 start = time.perf_counter()
                 done = subprocess.run(
                     [sys.executable, "-m", "mlpm", *cmd], env=env, capture_output=True
                 )
-                walls.append(time.perf_counter() - start)
+                if n:
+                    walls[path].append(time.perf_counter() - start)
                 if done.returncode:
                     raise SystemExit(done.stderr.decode())
-            line.append(f"{statistics.median(walls) * 1000:.0f} ms")
-        print(f"  {label:<11} {line[0]:>7} / {line[1]:>7}")
+        synced, plain = (statistics.median(walls[p]) * 1000 for p in (db, bare))
+        print(f"  {label:<11} {synced:5.0f} ms / {plain:5.0f} ms")
 
 
 if __name__ == "__main__":
