@@ -232,3 +232,20 @@ def test_an_undo_after_sync_reaches_the_other_replicas(replicas, cli):
     assert cli("--db", str(a.path), "undo").exit_code == 0
     sync_all(replicas)
     assert b.scalar("SELECT COUNT(*) FROM task WHERE gid = ?", (made.gid,)) == 0
+
+
+def test_op_files_roll_into_parts_and_every_part_is_read_once(replicas, monkeypatch):
+    a, b, _ = replicas
+    monkeypatch.setattr(sync_repo, "PART_BYTES", 500)  # a few ops a part
+    for n in range(3):
+        tasks.add(a, f"task {n}")
+        sync_run.run(a)
+    repo = Path(sync_run.status(a)["dir"])
+    me = sync_run.status(a)["replica"]
+    parts = sorted(f.path.name for f in sync_repo.op_files(repo) if f.replica == me)
+    assert len(parts) >= 3 and all(p.endswith(".jsonl") for p in parts)
+    assert all(f.path.stat().st_size < 500 + 1500 for f in sync_repo.op_files(repo))
+    assert sync_run.run(a).sent == 0  # what is in the parts is not written again
+    report = sync_run.run(b)
+    assert {t.title for t in task_query.list_tasks(b)} == {"task 0", "task 1", "task 2"}
+    assert sync_run.run(b).received == 0 and report.problems == []

@@ -38,7 +38,8 @@ class SyncRepoError(MlpmError):
 
 def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     cmd = ["git", *(["-C", str(repo)] if repo is not None else []), *args]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}  # never wait on a password prompt
+    # Never wait on a password prompt; messages in English, as they are matched below.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
         # umask 077: the files git checks out are private from the start (see `private`).
         done = subprocess.run(
@@ -80,7 +81,7 @@ def clone(url: str, dest: Path, ref: str = BRANCH_REF) -> None:
 
 def _fetch(repo: Path) -> bool:
     """Fetch the log; False if the remote has none yet (nobody has pushed one)."""
-    done = git(repo, "fetch", "--quiet", "origin", check=False)
+    done = git(repo, "fetch", "--quiet", "--no-tags", "origin", check=False)
     if done.returncode == 0:
         return True
     if "couldn't find remote ref" in done.stderr:
