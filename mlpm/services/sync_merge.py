@@ -122,10 +122,7 @@ def rebuild(store: Store) -> MergeResult:
     with store.write("sync rebuild", undoable=False) as tx, tx.noting("sync", "rebuild"):
         tx.emit_ops = False
         tx.defer_foreign_keys()
-        kept: dict[tuple[str, str], dict[str, Any]] = {}
-        for table in GID_TABLES:
-            for row in store.query(f'SELECT rowid AS "_key", * FROM "{table}"'):
-                kept[(table, row["gid"])] = row
+        kept = {table: _kept(store, table) for table in GID_TABLES}
         for table in reversed(GID_TABLES):
             tx.delete_where(table, "true")
         entities = _fold_log(store)
@@ -187,13 +184,13 @@ def _rebuild_table(
     entities: list[_Folded],
     me: str,
     author: str,
-    kept: dict[tuple[str, str], dict[str, Any]],
+    kept: dict[str, dict[str, dict[str, Any]]],
     result: MergeResult,
 ) -> None:
     columns = _columns(store, kind)
-    refs = {ref for (table, _), ref in FOREIGN.items() if table == kind}
-    local = {ref: dict(store.rows(f'SELECT gid, id FROM "{ref}"')) for ref in refs}
-    keep_local = [n for table, n in LOCAL_FIELDS if table == kind]
+    refs = {name: ref for (table, name), ref in FOREIGN.items() if table == kind}
+    local = {ref: dict(store.rows(f'SELECT gid, id FROM "{ref}"')) for ref in set(refs.values())}
+    usable = {n for n in columns if n not in ("id", "gid") and (kind, n) not in LOCAL_FIELDS}
     authors = _first_authors(store, kind) if kind in PERSONAL else {}
     shapes: dict[tuple[str, ...], list[tuple[str, list[Any]]]] = {}
     for gid, state, first in entities:
@@ -201,25 +198,21 @@ def _rebuild_table(
             kind in PERSONAL and not _owned(first, authors.get(gid, ""), me, author)
         ):
             continue
-        values = _row_values(kind, state, columns)
-        missing = [
-            f"waits for {FOREIGN[(kind, name)]} {str(v)[:8]}"
-            for name, v in values.items()
-            if (kind, name) in FOREIGN and v is not None and v not in local[FOREIGN[(kind, name)]]
-        ]
-        if missing:
-            result.waiting.append(f"{kind} {gid[:8]}: {missing[0]}")
-            continue
-        for name, v in values.items():
-            if (kind, name) in FOREIGN and v is not None:
-                values[name] = local[FOREIGN[(kind, name)]][v]
-        old = kept.get((kind, gid))
-        if old is not None:
-            values.update({n: old[n] for n in keep_local})
-            if "id" in columns:
-                values["id"] = old["id"]
-        values["gid"] = gid
-        shapes.setdefault(tuple(values), []).append((gid, list(values.values())))
+        values: dict[str, Any] = {}
+        for name, value in state.items():  # the fields this table has (see _row_values)
+            if name not in usable:
+                continue
+            ref = refs.get(name)
+            if ref is not None and value is not None:
+                if value not in local[ref]:
+                    result.waiting.append(f"{kind} {gid[:8]}: waits for {ref} {str(value)[:8]}")
+                    break
+                value = local[ref][value]
+            values[name] = value
+        else:
+            values.update(kept[kind].get(gid, {}))
+            values["gid"] = gid
+            shapes.setdefault(tuple(values), []).append((gid, list(values.values())))
     for names, batch in shapes.items():
         try:
             with tx.savepoint():
@@ -232,6 +225,19 @@ def _rebuild_table(
                         result.written += 1
                 except sqlite3.IntegrityError as exc:
                     result.waiting.append(f"{kind} {gid[:8]}: {exc}")
+
+
+def _kept(store: Store, table: str) -> dict[str, dict[str, Any]]:
+    """Gid -> what a rebuild keeps of its row: the local id (so `Task: 12` still names the
+    same task) and the machine-local fields."""
+    names = [n for t, n in LOCAL_FIELDS if t == table]
+    if "id" in _columns(store, table):
+        names.append("id")
+    if not names:
+        return {}
+    listed = ", ".join(f'"{n}"' for n in names)
+    rows = store.rows(f'SELECT gid, {listed} FROM "{table}"')
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
 def _row_values(kind: str, state: dict[str, Any], columns: frozenset[str]) -> dict[str, Any]:
