@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.integrations import sync_repo
+from mlpm.integrations import sync_recover, sync_repo
 from mlpm.services import (
     commit_scan,
     projects,
     settings,
+    sync_files,
     sync_merge,
     sync_run,
     task_query,
@@ -249,3 +250,26 @@ def test_op_files_roll_into_parts_and_every_part_is_read_once(replicas, monkeypa
     report = sync_run.run(b)
     assert {t.title for t in task_query.list_tasks(b)} == {"task 0", "task 1", "task 2"}
     assert sync_run.run(b).received == 0 and report.problems == []
+
+
+def test_a_first_sync_cut_before_its_first_commit_is_written_again(tmp_path):
+    remote = tmp_path / "second.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    fresh = Store.open(tmp_path / "fresh" / "mlpm.db")
+    projects.add(fresh, "cv")
+    sync_run.setup(fresh, str(remote))
+    repo = Path(sync_run.status(fresh)["dir"])
+    me = sync_run.status(fresh)["replica"]
+    # As if killed between appending its ops and its first commit: the file is there, staged.
+    sync_run.seed(fresh)
+    sync_files.write_own(repo, me, sync_files.unwritten(fresh, me, 0))
+    subprocess.run(["git", "-C", str(repo), "add", "ops"], check=True)
+    (repo / ".git" / sync_recover.MARK).touch()
+    report = sync_run.run(fresh)
+    assert report.repaired and report.sent > 0 and report.pushes == 1
+    listed = subprocess.run(
+        ["git", "-C", str(remote), "ls-tree", "-r", "--name-only", "mlpm-ops"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"ops/{me}/" in listed
+    fresh.close()
