@@ -248,7 +248,8 @@ def run(root: Path, args: argparse.Namespace) -> None:
     while b.scalar("SELECT COUNT(*) FROM op") - before < args.changes:
         tasks.edit(b, ids[n], title=f"retitled on b, {n}")
         n += 1
-    sync_run.run(b)
+    sent, send_wall, send_cpu = timed(sync_run.run, b)
+    send_git = GIT_TIME[0]
     fetch = git_time(plain, "fetch", "-q", "origin")
     GIT_EACH.clear()
     report, wall, used = timed(sync_run.run, a)
@@ -262,6 +263,8 @@ def run(root: Path, args: argparse.Namespace) -> None:
     git_time(plain, "add", "pushed")
     git_time(plain, "commit", "-q", "-m", "plain push")
     push = git_time(plain, "push", "-q", "origin", "HEAD:refs/heads/plain-push")
+    print(f"sync sending {sent.sent} ops: {send_wall:.2f} s wall, {send_cpu:.2f} s CPU"
+          f" (git inside: {send_git:.2f} s)")  # fmt: skip
     print(f"sync bringing {report.received} ops: {wall:.2f} s wall, {used:.2f} s CPU"
           f" ({git_count} git commands inside: {git_inside:.2f} s)")  # fmt: skip
     print(f"  plain git fetch {fetch:.2f} s + git push {push:.2f} s = {fetch + push:.2f} s;"
