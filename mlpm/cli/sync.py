@@ -66,7 +66,8 @@ def status(as_json: bool) -> None:
         emit_json(info)
         return
     click.echo(f"replica   {info['replica']} ({clean(info['author'] or 'no author')})")
-    click.echo(f"remote    {clean(info['url'] or 'not set up (mlpm sync setup URL)')}")
+    ref = f" ({info['ref']})" if info["ref"] and info["ref"] != "refs/heads/mlpm-ops" else ""
+    click.echo(f"remote    {clean(info['url'] or 'not set up (mlpm sync setup URL)')}{ref}")
     click.echo(f"last sync {info['last_sync'] or 'never'}")
     click.echo(f"waiting   {info['ops_waiting']} ops, {info['commits_unpushed']} commits unpushed")
     for r in info["replicas"]:
