@@ -296,13 +296,15 @@ def profile(fn: Callable[..., Any], *args: Any) -> None:
         print(f"  git {what}: {took * 1000:.0f} ms")
 
 
-def quick_commands(root: Path, db: Path, runs: int) -> None:
-    """`task add` and `lesson add` on replica a's database, and on a copy without sync."""
+def quick_commands(root: Path, source: Path, runs: int) -> None:
+    """`task add` and `lesson add` on two fresh copies of replica a's database (so both files
+    are in the same state): one still set up for sync (its clone is there), one without."""
     import sqlite3
 
-    bare = root / "unsynced" / "mlpm.db"
-    bare.parent.mkdir()
-    shutil.copy(db, bare)
+    db, bare = root / "synced" / "mlpm.db", root / "unsynced" / "mlpm.db"
+    for copy in (db, bare):
+        copy.parent.mkdir()
+        shutil.copy(source, copy)
     conn = sqlite3.connect(bare)
     conn.execute("DELETE FROM setting WHERE key IN ('sync.dir', 'sync.url', 'sync.offsets')")
     conn.commit()
