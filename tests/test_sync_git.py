@@ -13,6 +13,7 @@ import pytest
 from mlpm.integrations import sync_recover, sync_repo
 from mlpm.services import (
     commit_scan,
+    commits,
     projects,
     settings,
     sync_files,
@@ -273,3 +274,31 @@ def test_a_first_sync_cut_before_its_first_commit_is_written_again(tmp_path):
     ).stdout  # fmt: skip
     assert f"ops/{me}/" in listed
     fresh.close()
+
+
+def test_a_rebuild_keeps_the_links_a_git_scan_found_and_rebuilds_the_manual_ones(
+    replicas, tmp_path
+):
+    code = tmp_path / "code"
+    subprocess.run(["git", "init", "--quiet", str(code)], check=True)
+    a, *_ = replicas
+    made = tasks.add(a, "fix the loader").task
+    other = tasks.add(a, "other").task
+    for message in (f"Fix the loader\n\nTask: {made.short_id}", "unrelated"):
+        subprocess.run(
+            ["git", "-C", str(code), "commit", "--quiet", "--allow-empty", "-m", message],
+            check=True,
+        )
+    project = projects.edit(a, "asr", repo_path=str(code))
+    commit_scan.sync(a, project)
+    head = subprocess.run(
+        ["git", "-C", str(code), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    commits.link_commit(a, other.id, head, project)
+    links = lambda: sorted(  # noqa: E731
+        (r["task_id"], r["source"]) for r in a.query("SELECT * FROM task_commit")
+    )
+    before = links()
+    assert sorted(s for _, s in before) == ["manual", "trailer"]
+    assert sync_run.rebuild(a)["problems"] == []
+    assert links() == before

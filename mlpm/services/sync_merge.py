@@ -124,7 +124,9 @@ def rebuild(store: Store) -> MergeResult:
         tx.defer_foreign_keys()
         kept = {table: _kept(store, table) for table in GID_TABLES}
         for table in reversed(GID_TABLES):
-            tx.delete_where(table, "true")
+            # Links a git scan found write no ops (a cache every replica finds for itself):
+            # they stay, as the scan would only find them again.
+            tx.delete_where(table, "source = 'manual'" if table == "task_commit" else "true")
         entities = _fold_log(store)
         for kind in GID_TABLES:
             _rebuild_table(store, tx, kind, entities.get(kind, []), me, author, kept, result)
