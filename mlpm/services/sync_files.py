@@ -23,12 +23,12 @@ class Read:
     offsets: dict[str, list[int]] = field(default_factory=dict)  # file -> [bytes, lines]
 
 
-def read_new(repo: Path, me: str, offsets: dict[str, Any], *, again: bool = False) -> Read:
-    """Ops in other replicas' files past `offsets` (everything with `again`)."""
+def read_new(repo: Path, me: str, offsets: dict[str, Any]) -> Read:
+    """Ops in other replicas' files past `offsets` (file -> [bytes, lines] read before)."""
     out = Read(offsets={k: list(v) for k, v in offsets.items()})
     for f in sync_repo.op_files(repo):
         if f.replica != me:
-            start, line_no = (0, 0) if again else tuple(offsets.get(f.relative, (0, 0)))
+            start, line_no = tuple(offsets.get(f.relative, (0, 0)))
             _read_file(f, start, line_no, out)
     return out
 

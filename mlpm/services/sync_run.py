@@ -153,8 +153,8 @@ def _send(store: Store, repo: Path, me: str, report: SyncReport) -> None:
     sync_repo.commit(repo, [f"{sync_repo.OPS_DIR}/{me}"], f"mlpm ops from {me}")
 
 
-def _receive(store: Store, repo: Path, me: str, report: SyncReport, *, again: bool = False) -> None:
-    read = sync_files.read_new(repo, me, _setting(store, "sync.offsets") or {}, again=again)
+def _receive(store: Store, repo: Path, me: str, report: SyncReport) -> None:
+    read = sync_files.read_new(repo, me, _setting(store, "sync.offsets") or {})
     report.problems += read.problems
     if read.ops:
         merged = sync_merge.receive(store, read.ops)
