@@ -191,6 +191,9 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100, help="ops the timed sync brings")
     parser.add_argument("--runs", type=int, default=5, help="runs of each quick command")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed sync")
+    parser.add_argument(
+        "--new-replica", action="store_true", help="also time a new replica's first sync"
+    )
     args = parser.parse_args()
     with isolated("mlpm-bench-sync-") as root:
         run(root, args)
@@ -272,6 +275,15 @@ def run(root: Path, args: argparse.Namespace) -> None:
     result, wall, used = timed(sync_run.rebuild, a)
     print(f"rebuild of {result['rows']:,} rows from the log: {wall:.2f} s wall,"
           f" {used:.2f} s CPU (bar 3 s)")  # fmt: skip
+    if args.new_replica:
+        from mlpm.store import Store
+
+        joining = Store.open(root / "r-new" / "mlpm.db")
+        sync_run.setup(joining, str(remote))
+        report, wall, used = timed(sync_run.run, joining)
+        print(f"a new replica's first sync, {report.received:,} ops in: {wall:.2f} s wall,"
+              f" {used:.2f} s CPU (no bar)")  # fmt: skip
+        joining.close()
     repo = sync_run.repo_dir(a)
     files = list(sync_repo.op_files(repo))
     size = sum(f.path.stat().st_size for f in files)
