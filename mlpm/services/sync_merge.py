@@ -259,10 +259,11 @@ def _write_all(
 ) -> None:
     me, author = replica_id_of(store), _author(store)
     waiting = [e for e in touched if e[0] in KIND_ORDER]
+    stored = _ops_of(tx, waiting)
     while waiting:  # a child whose parent came later in the list is tried again
         left = []
         for kind, gid in waiting:
-            ops = [Op.from_row(r) for r in store.query(_OPS, (kind, gid))]
+            ops = stored.get((kind, gid), [])
             try:
                 with tx.savepoint():
                     result.written += _write(store, tx, kind, gid, ops, me, author)
@@ -274,7 +275,21 @@ def _write_all(
         waiting = [(kind, gid) for kind, gid, _ in left]
 
 
-_OPS = "SELECT * FROM op WHERE kind = ? AND gid = ? ORDER BY lamport, replica"
+def _ops_of(tx: Tx, entities: list[tuple[str, str]]) -> dict[tuple[str, str], list[Op]]:
+    """Every stored op of `entities`, in merge order, read by one join (not one query each)."""
+    out: dict[tuple[str, str], list[Op]] = {}
+    with tx.scratch("sync_touched", ("kind", "gid")) as touched:
+        tx.insert_many(touched, ("kind", "gid"), entities)
+        rows = tx.store.rows(
+            "SELECT op.lamport, op.replica, op.at, op.author, op.kind, op.gid, op.field,"
+            f" op.value FROM {touched} AS t JOIN op ON op.kind = t.kind AND op.gid = t.gid"
+            " ORDER BY op.kind, op.gid, op.lamport, op.replica"
+        )
+    for lamport, replica, at, author, kind, gid, name, value in rows:
+        decoded = None if value is None else json.loads(value)
+        op = Op(lamport, replica, at, author, kind, gid, name, decoded)
+        out.setdefault((kind, gid), []).append(op)
+    return out
 
 
 class _Waiting(Exception):
