@@ -19,7 +19,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from mlpm.store import Store, Tx
@@ -69,11 +69,20 @@ def receive(store: Store, ops: list[Op], *, command: str = "sync") -> MergeResul
     with store.write(command, undoable=False) as tx:
         tx.emit_ops = False
         fresh = _new_ops(store, ops)
-        result.new_ops = tx.ops.receive(fresh)
         entities = {(o.kind, o.gid) for o in fresh}
         entities |= _rowless(store, {(o.kind, o.gid) for o in ops} - entities)
         touched = sorted(entities, key=lambda e: (KIND_ORDER.get(e[0], 99), e))
-        _write_all(store, tx, touched, result)
+        # Each entity's ops: those stored before (one read), with the new ones added in
+        # memory rather than read back (a first sync brings the whole log).
+        stored = _ops_of(tx, [e for e in touched if e[0] in KIND_ORDER])
+        result.new_ops = tx.ops.receive(fresh)
+        grown: set[tuple[str, str]] = set()
+        for op in {o.key: o for o in reversed(fresh)}.values():  # the first of a duplicate
+            stored.setdefault((op.kind, op.gid), []).append(op)
+            grown.add((op.kind, op.gid))
+        for entity in grown:
+            stored[entity].sort(key=attrgetter("key"))
+        _write_all(store, tx, touched, stored, result)
     return result
 
 
@@ -255,11 +264,11 @@ def _write_all(
     store: Store,
     tx: Tx,
     touched: list[tuple[str, str]],
+    stored: dict[tuple[str, str], list[Op]],
     result: MergeResult,
 ) -> None:
     me, author = replica_id_of(store), _author(store)
     waiting = [e for e in touched if e[0] in KIND_ORDER]
-    stored = _ops_of(tx, waiting)
     while waiting:  # a child whose parent came later in the list is tried again
         left = []
         for kind, gid in waiting:
