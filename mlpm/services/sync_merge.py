@@ -289,9 +289,11 @@ def _ops_of(tx: Tx, entities: list[tuple[str, str]]) -> dict[tuple[str, str], li
     out: dict[tuple[str, str], list[Op]] = {}
     with tx.scratch("sync_touched", ("kind", "gid")) as touched:
         tx.insert_many(touched, ("kind", "gid"), entities)
+        # CROSS JOIN keeps the few touched entities outside, each found by the op_entity
+        # index (else SQLite may scan the whole log and look each op up in the scratch table).
         rows = tx.store.rows(
             "SELECT op.lamport, op.replica, op.at, op.author, op.kind, op.gid, op.field,"
-            f" op.value FROM {touched} AS t JOIN op ON op.kind = t.kind AND op.gid = t.gid"
+            f" op.value FROM {touched} AS t CROSS JOIN op ON op.kind = t.kind AND op.gid = t.gid"
             " ORDER BY op.kind, op.gid, op.lamport, op.replica"
         )
     for lamport, replica, at, author, kind, gid, name, value in rows:
