@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from mlpm.integrations import sync_repo
+from mlpm.integrations import sync_recover, sync_repo
 from mlpm.services import (
     commit_scan,
+    commits,
     projects,
     settings,
+    sync_files,
     sync_merge,
     sync_run,
     task_query,
@@ -232,3 +234,71 @@ def test_an_undo_after_sync_reaches_the_other_replicas(replicas, cli):
     assert cli("--db", str(a.path), "undo").exit_code == 0
     sync_all(replicas)
     assert b.scalar("SELECT COUNT(*) FROM task WHERE gid = ?", (made.gid,)) == 0
+
+
+def test_op_files_roll_into_parts_and_every_part_is_read_once(replicas, monkeypatch):
+    a, b, _ = replicas
+    monkeypatch.setattr(sync_repo, "PART_BYTES", 500)  # a few ops a part
+    for n in range(3):
+        tasks.add(a, f"task {n}")
+        sync_run.run(a)
+    repo = Path(sync_run.status(a)["dir"])
+    me = sync_run.status(a)["replica"]
+    parts = sorted(f.path.name for f in sync_repo.op_files(repo) if f.replica == me)
+    assert len(parts) >= 3 and all(p.endswith(".jsonl") for p in parts)
+    assert all(f.path.stat().st_size < 500 + 1500 for f in sync_repo.op_files(repo))
+    assert sync_run.run(a).sent == 0  # what is in the parts is not written again
+    report = sync_run.run(b)
+    assert {t.title for t in task_query.list_tasks(b)} == {"task 0", "task 1", "task 2"}
+    assert sync_run.run(b).received == 0 and report.problems == []
+
+
+def test_a_first_sync_cut_before_its_first_commit_is_written_again(tmp_path):
+    remote = tmp_path / "second.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    fresh = Store.open(tmp_path / "fresh" / "mlpm.db")
+    projects.add(fresh, "cv")
+    sync_run.setup(fresh, str(remote))
+    repo = Path(sync_run.status(fresh)["dir"])
+    me = sync_run.status(fresh)["replica"]
+    # As if killed between appending its ops and its first commit: the file is there, staged.
+    sync_run.seed(fresh)
+    sync_files.write_own(repo, me, sync_files.unwritten(fresh, me, 0))
+    subprocess.run(["git", "-C", str(repo), "add", "ops"], check=True)
+    (repo / ".git" / sync_recover.MARK).touch()
+    report = sync_run.run(fresh)
+    assert report.repaired and report.sent > 0 and report.pushes == 1
+    listed = subprocess.run(
+        ["git", "-C", str(remote), "ls-tree", "-r", "--name-only", "mlpm-ops"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"ops/{me}/" in listed
+    fresh.close()
+
+
+def test_a_rebuild_keeps_the_links_a_git_scan_found_and_rebuilds_the_manual_ones(
+    replicas, tmp_path
+):
+    code = tmp_path / "code"
+    subprocess.run(["git", "init", "--quiet", str(code)], check=True)
+    a, *_ = replicas
+    made = tasks.add(a, "fix the loader").task
+    other = tasks.add(a, "other").task
+    for message in (f"Fix the loader\n\nTask: {made.short_id}", "unrelated"):
+        subprocess.run(
+            ["git", "-C", str(code), "commit", "--quiet", "--allow-empty", "-m", message],
+            check=True,
+        )
+    project = projects.edit(a, "asr", repo_path=str(code))
+    commit_scan.sync(a, project)
+    head = subprocess.run(
+        ["git", "-C", str(code), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    commits.link_commit(a, other.id, head, project)
+    links = lambda: sorted(  # noqa: E731
+        (r["task_id"], r["source"]) for r in a.query("SELECT * FROM task_commit")
+    )
+    before = links()
+    assert sorted(s for _, s in before) == ["manual", "trailer"]
+    assert sync_run.rebuild(a)["problems"] == []
+    assert links() == before

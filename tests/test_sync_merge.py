@@ -169,3 +169,32 @@ def test_rebuild_from_the_log_gives_the_same_board_and_lessons(replicas):
     assert not result.waiting
     assert board(a) == before_board and lesson_set(a) == before_lessons
     assert {r["gid"]: r["id"] for r in a.query("SELECT id, gid FROM task")} == ids
+
+
+def every_row(store: Store) -> dict[str, list[tuple]]:
+    """Every column of every shared and personal table, as stored (local ids included)."""
+    from mlpm.store.ids import GID_TABLES
+
+    return {t: sorted(map(tuple, store.rows(f'SELECT * FROM "{t}"'))) for t in GID_TABLES}
+
+
+def test_rebuild_restores_every_column_the_incremental_merge_wrote(replicas, tmp_path):
+    a, b, _ = replicas
+    projects.edit(b, "asr", repo_path=str(tmp_path))  # machine-local: kept by the rebuild
+    t = tasks.add(a, "x", tags=["a", "b"], estimate=3).task
+    tasks.move(a, t.id, "today", force=True)  # a's day plan: personal, not b's
+    [plan_of_a] = a.column("SELECT gid FROM day_plan")
+    mine = tasks.add(b, "mine", tags=["c"]).task
+    tasks.move(b, mine.id, "today", force=True)
+    lessons.add(a, "about x", task_id=t.id)
+    gone = tasks.add(a, "dropped later").task
+    tasks.drop(a, gone.id, "not needed")
+    hand_over(a, b)
+    tasks.edit(b, local(b, t.gid), remove_tags=("a",), notes="n", estimate=None)
+    tasks.start(b, local(b, t.gid), force=True)
+    hand_over(b, a)
+    hand_over(a, b)
+    before = every_row(b)
+    assert plan_of_a not in b.column("SELECT gid FROM day_plan") and before["day_plan"]
+    assert not sync_merge.rebuild(b).waiting
+    assert every_row(b) == before

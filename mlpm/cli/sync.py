@@ -34,17 +34,23 @@ def sync(ctx: click.Context, as_json: bool) -> None:
 
 
 @sync.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option(
+    "--ref", "in_project", is_flag=True,
+    help="Keep the log under refs/mlpm/ops of the project's own repository (URL, or the"
+    " current project's origin): no new branch, code untouched.",
+)  # fmt: skip
 @_JSON
-def setup(url: str, as_json: bool) -> None:
+def setup(url: str | None, in_project: bool, as_json: bool) -> None:
     """Use URL (any git URL or path, e.g. a bare repository) as the sync repository."""
     from mlpm.services import sync_run
 
-    done = sync_run.setup(open_store(), url)
+    done = sync_run.setup(open_store(), url, in_project=in_project)
     if as_json:
         emit_json(done)
         return
-    click.echo(f"sync set up: replica {done['replica']}, repository {clean(done['dir'])}")
+    where = f" ({done['ref']} of {clean(done['url'])})" if in_project else ""
+    click.echo(f"sync set up: replica {done['replica']}, repository {clean(done['dir'])}{where}")
     if not done["author"]:
         warn("git has no user.email here: personal entries are matched by replica only")
 
@@ -60,7 +66,8 @@ def status(as_json: bool) -> None:
         emit_json(info)
         return
     click.echo(f"replica   {info['replica']} ({clean(info['author'] or 'no author')})")
-    click.echo(f"remote    {clean(info['url'] or 'not set up (mlpm sync setup URL)')}")
+    ref = f" ({info['ref']})" if info["ref"] and info["ref"] != "refs/heads/mlpm-ops" else ""
+    click.echo(f"remote    {clean(info['url'] or 'not set up (mlpm sync setup URL)')}{ref}")
     click.echo(f"last sync {info['last_sync'] or 'never'}")
     click.echo(f"waiting   {info['ops_waiting']} ops, {info['commits_unpushed']} commits unpushed")
     for r in info["replicas"]:

@@ -66,7 +66,11 @@ def repair(repo: Path) -> None:
         if (dot_git / "rebase-merge").exists() or (dot_git / "rebase-apply").exists():
             git(repo, "rebase", "--quit", check=False)
     if git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
-        return  # nothing committed yet: the next sync writes and commits from scratch
+        # Nothing committed (nor fetched) yet: whatever is there is this replica's, cut before
+        # its first commit. Cleared, so that the next sync writes and commits it from scratch.
+        git(repo, "read-tree", "--empty")
+        git(repo, "clean", "--quiet", "-d", "--force")
+        return
     if git(repo, "symbolic-ref", "--quiet", "HEAD", check=False).returncode != 0:
         git(repo, "checkout", "--quiet", "-B", BRANCH)  # detached by a cut rebase
     git(repo, "reset", "--quiet", "--hard", "HEAD")

@@ -1,5 +1,7 @@
 """The sync repository: a clone (under mlpm's data dir) of any git URL or path, holding each
-replica's op files `ops/<replica>/<yyyy-mm>.jsonl` on the branch `mlpm-ops`.
+replica's op files `ops/<replica>/<yyyy-mm>[.<part>].jsonl` on the branch `mlpm-ops`, or on
+the ref `refs/mlpm/ops` of a project's own repository (`sync setup --ref`: not a branch, so
+the project's branches, clones and work trees never see it). The clone fetches that one ref.
 
 Each replica appends only to its own files, so git never has to merge a file: a rejected
 push is fetched, rebased (no file is shared, so no conflict) and pushed again; never forced.
@@ -9,6 +11,7 @@ Git runs as a plain subprocess with list arguments (no shell) and its own authen
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +20,14 @@ from typing import BinaryIO
 
 from mlpm.errors import MlpmError
 
-BRANCH = "mlpm-ops"
+BRANCH = "mlpm-ops"  # the clone's own branch, and its name for the remote's log
+TRACKING = f"refs/remotes/origin/{BRANCH}"
+BRANCH_REF = f"refs/heads/{BRANCH}"  # where the log lives in a sync repository
+PROJECT_REF = "refs/mlpm/ops"  # where it lives in a project's repository (--ref)
 OPS_DIR = "ops"
+# A file is closed at this size and the next part started: `git add` hashes a whole file and
+# a rebase rewrites one, so a sync costs the same in a log's twelfth month as in its first.
+PART_BYTES = 1 << 20
 PUSH_TRIES = 5
 _TIMEOUT = 300
 
@@ -29,11 +38,14 @@ class SyncRepoError(MlpmError):
 
 def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     cmd = ["git", *(["-C", str(repo)] if repo is not None else []), *args]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}  # never wait on a password prompt
+    # Never wait on a password prompt; messages in English, as they are matched below.
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
+        # umask 077: the files git checks out are private from the start (see `private`).
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=_TIMEOUT, env=env, check=False
-        )
+            cmd, capture_output=True, text=True, timeout=_TIMEOUT, env=env, check=False,
+            umask=0o077,
+        )  # fmt: skip
     except FileNotFoundError:
         raise SyncRepoError("git is not installed (sync needs it)") from None
     except subprocess.TimeoutExpired:
@@ -44,26 +56,53 @@ def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.Complet
     return done
 
 
-def clone(url: str, dest: Path) -> None:
-    """Clone `url` into `dest` and check out the ops branch (made if the remote has none)."""
+def clone(url: str, dest: Path, ref: str = BRANCH_REF) -> None:
+    """Make `dest` a clone of the log at `ref` of `url` (fetching that ref only: a project's
+    code is never downloaded) with the ops branch checked out (made if the remote has none)."""
     if url.startswith("-"):
         raise SyncRepoError(f"{url!r} is not a git URL or path")
     if dest.exists() and any(dest.iterdir()):
         raise SyncRepoError(f"{dest} exists and is not empty; remove it or keep using it")
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    git(None, "clone", "--quiet", "--no-checkout", "--", url, str(dest))
-    os.chmod(dest, 0o700)
-    has_branch = git(dest, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
-    if has_branch.returncode == 0:
-        git(dest, "checkout", "--quiet", "-B", BRANCH, f"origin/{BRANCH}")
-    else:
-        git(dest, "checkout", "--quiet", "--orphan", BRANCH)
-        git(dest, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", ".")
+    dest.mkdir(exist_ok=True, mode=0o700)
+    try:
+        git(dest, "init", "--quiet")
+        git(dest, "symbolic-ref", "HEAD", f"refs/heads/{BRANCH}")
+        git(dest, "remote", "add", "origin", "--", url)
+        git(dest, "config", "remote.origin.fetch", f"+{ref}:{TRACKING}")
+        has_log = _fetch(dest)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)  # a wrong URL leaves nothing to clear away
+        raise
+    if has_log:
+        git(dest, "checkout", "--quiet", "-B", BRANCH, TRACKING)
     private(dest)
 
 
-def url_of(repo: Path) -> str:
-    return git(repo, "remote", "get-url", "origin").stdout.strip()
+def _fetch(repo: Path) -> bool:
+    """Fetch the log; False if the remote has none yet (nobody has pushed one)."""
+    done = git(repo, "fetch", "--quiet", "--no-tags", "origin", check=False)
+    if done.returncode == 0:
+        return True
+    if "couldn't find remote ref" in done.stderr:
+        return False
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    raise SyncRepoError(f"git fetch failed: {lines[-1] if lines else done.returncode}")
+
+
+def heads(repo: Path) -> tuple[str | None, str | None]:
+    """The commits of the clone's ops branch and of its copy of the remote's (None: none yet),
+    read by one git command."""
+    listed = git(repo, "for-each-ref", "--format=%(refname) %(objectname)", BRANCH_REF, TRACKING)
+    found = dict(line.split(" ", 1) for line in listed.stdout.splitlines() if " " in line)
+    return found.get(BRANCH_REF), found.get(TRACKING)
+
+
+def origin_of(folder: Path) -> str:
+    """The `origin` URL of the git repository around `folder` ("" if none)."""
+    if not folder.is_dir():
+        return ""
+    return git(folder, "remote", "get-url", "origin", check=False).stdout.strip()
 
 
 def author_email(repo: Path) -> str:
@@ -71,19 +110,23 @@ def author_email(repo: Path) -> str:
 
 
 def fetch(repo: Path) -> bool:
-    """Fetch and rebase onto the remote's ops branch; False if the remote has none yet."""
+    """Fetch and bring the ops branch onto the remote's: a fast-forward when this clone has
+    nothing unpushed (the usual case), else a rebase. False if the remote has no log yet."""
     if (repo / ".git" / "rebase-merge").exists() or (repo / ".git" / "rebase-apply").exists():
         git(repo, "rebase", "--abort", check=False)  # a sync killed mid-rebase
-    git(repo, "fetch", "--quiet", "origin")
-    remote = git(repo, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
-    if remote.returncode != 0:
+    if not _fetch(repo):
         return False
-    if git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
-        git(repo, "reset", "--quiet", f"origin/{BRANCH}")  # nothing committed here yet
+    local, remote = heads(repo)
+    if remote is None:  # an old clone whose remote has no ops branch yet
+        return False
+    if local is None:
+        git(repo, "reset", "--quiet", TRACKING)  # nothing committed here yet
         git(repo, "checkout", "--quiet", "--", ".")
-    else:
-        # Another replica's commits touch only its own files: the rebase cannot conflict.
-        git(repo, "rebase", "--quiet", f"origin/{BRANCH}")
+    elif local != remote:
+        forward = git(repo, "merge", "--ff-only", "--quiet", TRACKING, check=False)
+        if forward.returncode != 0:
+            # Another replica's commits touch only its own files: the rebase cannot conflict.
+            git(repo, "rebase", "--quiet", TRACKING)
     private(repo)
     return True
 
@@ -99,9 +142,9 @@ def commit(repo: Path, paths: list[str], message: str) -> bool:
     return True
 
 
-def push_once(repo: Path) -> bool:
-    """Push the ops branch; False if the remote refused it (someone pushed first)."""
-    done = git(repo, "push", "--quiet", "origin", f"HEAD:refs/heads/{BRANCH}", check=False)
+def push_once(repo: Path, ref: str = BRANCH_REF) -> bool:
+    """Push the ops branch to `ref`; False if the remote refused it (someone pushed first)."""
+    done = git(repo, "push", "--quiet", "origin", f"HEAD:{ref}", check=False)
     if done.returncode == 0:
         return True
     text = done.stderr.lower()
@@ -113,22 +156,29 @@ def push_once(repo: Path) -> bool:
 
 def unpushed(repo: Path) -> int:
     """Commits of this clone the remote does not have yet."""
-    if git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
+    local, remote = heads(repo)
+    if local is None or local == remote:
         return 0
-    remote = git(repo, "rev-parse", "--verify", "--quiet", f"origin/{BRANCH}", check=False)
-    span = f"origin/{BRANCH}..HEAD" if remote.returncode == 0 else "HEAD"
+    span = f"{TRACKING}..{BRANCH_REF}" if remote is not None else BRANCH_REF
     return int(git(repo, "rev-list", "--count", span).stdout.strip() or 0)
 
 
 def private(repo: Path) -> None:
-    """Op files readable by their owner only (git keeps no mode but the executable bit)."""
+    """Op files readable by their owner only (git keeps no mode but the executable bit). Only
+    a mode that is wrong is changed: a chmod changes a file's ctime, and git then hashes the
+    whole file again to see whether it changed."""
     root = repo / OPS_DIR
     if not root.is_dir():
         return
     for folder, _dirs, files in os.walk(root):
-        os.chmod(folder, 0o700)
+        _chmod(folder, 0o700)
         for name in files:
-            os.chmod(os.path.join(folder, name), 0o600)
+            _chmod(os.path.join(folder, name), 0o600)
+
+
+def _chmod(path: str, mode: int) -> None:
+    if os.stat(path).st_mode & 0o777 != mode:
+        os.chmod(path, mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,18 +200,39 @@ def op_files(repo: Path) -> Iterator[OpFile]:
 
 
 def append(repo: Path, replica: str, month: str, lines: list[str]) -> str:
-    """Append op lines to this replica's file for `month`; return its path for git."""
+    """Append op lines to this replica's newest file for `month` (a new part once it holds
+    PART_BYTES); return its path for git."""
     folder = repo / OPS_DIR / replica
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"{month}.jsonl"
+    parts = sorted(_part(p.name, month) for p in folder.glob(f"{month}*.jsonl"))
+    part = parts[-1] if parts and parts[-1] > 0 else 1
+    path = folder / _part_name(month, part)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     with os.fdopen(fd, "r+b") as out:
         _drop_cut_line(out)
+        size = out.seek(0, os.SEEK_END)
+    if size >= PART_BYTES:
+        path = folder / _part_name(month, part + 1)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+b") as out:
         out.seek(0, os.SEEK_END)
         out.write("".join(line + "\n" for line in lines).encode("utf-8"))
         out.flush()
         os.fsync(out.fileno())
     return f"{OPS_DIR}/{replica}/{path.name}"
+
+
+def _part_name(month: str, part: int) -> str:
+    return f"{month}.jsonl" if part == 1 else f"{month}.{part}.jsonl"
+
+
+def _part(name: str, month: str) -> int:
+    """The part number of a file of `month` (`2026-03.jsonl`: 1, `2026-03.2.jsonl`: 2; 0:
+    not one of this writer's names)."""
+    middle = name[len(month) : -len(".jsonl")]
+    if not middle:
+        return 1
+    return int(middle[1:]) if middle[0] == "." and middle[1:].isdigit() else 0
 
 
 def _drop_cut_line(out: BinaryIO) -> None:

@@ -23,49 +23,78 @@ class Read:
     offsets: dict[str, list[int]] = field(default_factory=dict)  # file -> [bytes, lines]
 
 
-def read_new(repo: Path, me: str, offsets: dict[str, Any], *, again: bool = False) -> Read:
-    """Ops in other replicas' files past `offsets` (everything with `again`)."""
+def read_new(repo: Path, me: str, offsets: dict[str, Any]) -> Read:
+    """Ops in other replicas' files past `offsets` (file -> [bytes, lines] read before)."""
     out = Read(offsets={k: list(v) for k, v in offsets.items()})
     for f in sync_repo.op_files(repo):
-        if f.replica == me:
-            continue
-        start, line_no = (0, 0) if again else tuple(offsets.get(f.relative, (0, 0)))
-        size = f.path.stat().st_size
-        if size < start:  # rewritten by hand: read it whole (known ops are skipped)
-            start, line_no = 0, 0
-        with open(f.path, "rb") as handle:
-            if start:
-                handle.seek(start - 1)
-                if handle.read(1) != b"\n":  # edited by hand before the offset: read it whole
-                    start, line_no = 0, 0
-            handle.seek(start)
-            data = handle.read()
-        end = data.rfind(b"\n") + 1  # a last line without its newline is still being written
-        for raw in data[:end].split(b"\n")[:-1]:
-            line_no += 1
-            if not raw.strip():
-                continue
-            try:
-                out.ops.append(Op.from_line(raw.decode("utf-8"), f.replica))
-            except (ValueError, UnicodeDecodeError) as exc:
-                out.problems.append(f"{f.relative}:{line_no}: {exc}; skipped")
-        out.offsets[f.relative] = [start + end, line_no]
+        if f.replica != me:
+            start, line_no = tuple(offsets.get(f.relative, (0, 0)))
+            _read_file(f, start, line_no, out)
     return out
 
 
+def read_missing(repo: Path, me: str, stored: dict[str, int]) -> Read:
+    """Ops in other replicas' files that the op table may lack (`stored`: replica -> ops
+    held). A replica whose files have as many lines as the table has ops of it is skipped
+    unparsed: its lines can only be those ops (a replica's op ids are unique, and a corrupt
+    or foreign line is never stored, so it would make the counts differ)."""
+    out = Read()
+    by_replica: dict[str, list[sync_repo.OpFile]] = {}
+    for f in sync_repo.op_files(repo):
+        if f.replica != me:
+            by_replica.setdefault(f.replica, []).append(f)
+    for replica, files in by_replica.items():
+        lines = sum(f.path.read_bytes().count(b"\n") for f in files)
+        if lines != stored.get(replica, 0):
+            for f in files:
+                _read_file(f, 0, 0, out)
+    return out
+
+
+def _read_file(f: sync_repo.OpFile, start: int, line_no: int, out: Read) -> None:
+    size = f.path.stat().st_size
+    if size < start:  # rewritten by hand: read it whole (known ops are skipped)
+        start, line_no = 0, 0
+    with open(f.path, "rb") as handle:
+        if start:
+            handle.seek(start - 1)
+            if handle.read(1) != b"\n":  # edited by hand before the offset: read it whole
+                start, line_no = 0, 0
+        handle.seek(start)
+        data = handle.read()
+    end = data.rfind(b"\n") + 1  # a last line without its newline is still being written
+    for raw in data[:end].split(b"\n")[:-1]:
+        line_no += 1
+        if not raw.strip():
+            continue
+        try:
+            out.ops.append(Op.from_line(raw.decode("utf-8"), f.replica))
+        except (ValueError, UnicodeDecodeError) as exc:
+            out.problems.append(f"{f.relative}:{line_no}: {exc}; skipped")
+    out.offsets[f.relative] = [start + end, line_no]
+
+
 def written_up_to(repo: Path, me: str) -> int:
-    """The Lamport clock of this replica's last op already in its files (0: none)."""
-    files = sorted((f for f in sync_repo.op_files(repo) if f.replica == me), key=lambda f: f.path)
-    for f in reversed(files):
-        with open(f.path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - _TAIL))
-            tail = handle.read()
-        for raw in reversed(tail[: tail.rfind(b"\n") + 1].split(b"\n")):
-            try:
-                return Op.from_line(raw.decode("utf-8"), me).lamport
-            except (ValueError, UnicodeDecodeError):
-                continue
+    """The Lamport clock of this replica's last op already in its files (0: none). Each file
+    is appended in clock order, so its last whole line is its highest; the files are parts of
+    months, so every one is looked at (a tail each)."""
+    best = 0
+    for f in sync_repo.op_files(repo):
+        if f.replica == me:
+            best = max(best, _last_clock(f.path, me))
+    return best
+
+
+def _last_clock(path: Path, me: str) -> int:
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - _TAIL))
+        tail = handle.read()
+    for raw in reversed(tail[: tail.rfind(b"\n") + 1].split(b"\n")):
+        try:
+            return Op.from_line(raw.decode("utf-8"), me).lamport
+        except (ValueError, UnicodeDecodeError):
+            continue
     return 0
 
 

@@ -20,7 +20,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from mlpm.services import sync_settings
@@ -65,17 +65,56 @@ def fold(ops: list[Op]) -> dict[str, Any]:
 
 
 def receive(store: Store, ops: list[Op], *, command: str = "sync") -> MergeResult:
-    """Store ops from other replicas and write the rows they change."""
+    """Store ops from other replicas and write the rows they change: the entities of the
+    new ops, and those of known ops that still have no row (they waited for a parent)."""
     result = MergeResult()
     with store.write(command, undoable=False) as tx:
         tx.emit_ops = False
-        result.new_ops = tx.ops.receive(ops)
-        touched = sorted(
-            {(o.kind, o.gid) for o in ops}, key=lambda e: (KIND_ORDER.get(e[0], 99), e)
-        )
-        _write_all(store, tx, touched, result)
+        fresh = _new_ops(store, ops)
+        entities = {(o.kind, o.gid) for o in fresh}
+        entities |= _rowless(store, {(o.kind, o.gid) for o in ops} - entities)
+        touched = sorted(entities, key=lambda e: (KIND_ORDER.get(e[0], 99), e))
+        # Each entity's ops: those stored before (one read), with the new ones added in
+        # memory rather than read back (a first sync brings the whole log).
+        stored = _ops_of(tx, [e for e in touched if e[0] in KIND_ORDER])
+        result.new_ops = tx.ops.receive(fresh)
+        grown: set[tuple[str, str]] = set()
+        for op in {o.key: o for o in reversed(fresh)}.values():  # the first of a duplicate
+            stored.setdefault((op.kind, op.gid), []).append(op)
+            grown.add((op.kind, op.gid))
+        for entity in grown:
+            stored[entity].sort(key=attrgetter("key"))
+        _write_all(store, tx, touched, stored, result)
         result.written += sync_settings.apply(tx, sync_settings.touched(ops))
     return result
+
+
+def _new_ops(store: Store, ops: list[Op]) -> list[Op]:
+    """The ops not stored yet (one indexed range read per replica, not one read per op)."""
+    clocks: dict[str, list[int]] = {}
+    for o in ops:
+        clocks.setdefault(o.replica, []).append(o.lamport)
+    known: set[tuple[str, int]] = set()
+    for replica, seen in clocks.items():
+        rows = store.rows(
+            "SELECT lamport FROM op WHERE replica = ? AND lamport BETWEEN ? AND ?",
+            (replica, min(seen), max(seen)),
+        )
+        known.update((replica, lamport) for (lamport,) in rows)
+    return [o for o in ops if (o.replica, o.lamport) not in known]
+
+
+def _rowless(store: Store, entities: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The entities among `entities` that have no row (deleted, waiting, someone else's)."""
+    out: set[tuple[str, str]] = set()
+    for kind in KIND_ORDER:
+        gids = sorted(gid for k, gid in entities if k == kind)
+        for at in range(0, len(gids), 500):
+            chunk = gids[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = store.rows(f'SELECT gid FROM "{kind}" WHERE gid IN ({marks})', chunk)
+            out.update((kind, gid) for gid in set(chunk) - {g for (g,) in found})
+    return out
 
 
 def keep(store: Store, ops: list[Op]) -> int:
@@ -87,70 +126,108 @@ def keep(store: Store, ops: list[Op]) -> int:
 
 def rebuild(store: Store) -> MergeResult:
     """Recreate every shared and personal table from the op log alone (rows keep their local
-    ids, so `Task: 12` still names the same task, and their machine-local fields). One bulk
-    insert per table and column set; a row that clashes is written alone, or reported."""
+    ids, so `Task: 12` still names the same task, and their machine-local fields). The ops
+    are folded in one ordered pass over plain tuples, only winning values decoded; then one
+    bulk insert per table and column set; a row that clashes is written alone, or reported."""
     result = MergeResult()
     me, author = replica_id_of(store), _author(store)
     with store.write("sync rebuild", undoable=False) as tx, tx.noting("sync", "rebuild"):
         tx.emit_ops = False
         tx.defer_foreign_keys()
-        kept: dict[tuple[str, str], dict[str, Any]] = {}
-        for table in GID_TABLES:
-            for row in store.query(f'SELECT rowid AS "_key", * FROM "{table}"'):
-                kept[(table, row["gid"])] = row
+        kept = {table: _kept(store, table) for table in GID_TABLES}
         for table in reversed(GID_TABLES):
-            tx.delete_where(table, "true")
-        rows = store.query("SELECT * FROM op ORDER BY kind, gid, lamport, replica")
-        entities: dict[str, list[tuple[str, list[Op]]]] = {}
-        for (kind, gid), group in groupby(rows, key=itemgetter("kind", "gid")):
-            if kind in KIND_ORDER:
-                entities.setdefault(kind, []).append((gid, [Op.from_row(r) for r in group]))
+            # Links a git scan found write no ops (a cache every replica finds for itself):
+            # they stay, as the scan would only find them again.
+            tx.delete_where(table, "source = 'manual'" if table == "task_commit" else "true")
+        entities = _fold_log(store)
         for kind in GID_TABLES:
             _rebuild_table(store, tx, kind, entities.get(kind, []), me, author, kept, result)
         result.written += sync_settings.apply(tx)
     return result
 
 
+# An entity folded from its ops: gid, fields (decoded), and its first op's replica.
+_Folded = tuple[str, dict[str, Any], str]
+# SQLite decodes the plain values (JSON scalars come out as the SQL values json.loads would
+# give, booleans as 0/1 like Python's bind of them); set fields' ops stay JSON for tag_state.
+_SET_COLUMNS = {name for _, name in SET_FIELDS}
+_SET_NAMES = ", ".join(sorted({f"'{name}'" for _, name in SET_FIELDS}))
+_LOG_SQL = (
+    f"SELECT kind, gid, field, lamport, replica, CASE WHEN field IN ({_SET_NAMES}) THEN value"
+    " ELSE json_extract(value, '$') END FROM op ORDER BY kind, gid, lamport, replica"
+)
+
+
+def _fold_log(store: Store) -> dict[str, list[_Folded]]:
+    """`fold` for every entity at once: ops sorted by (Lamport, replica) within an entity,
+    so the last op of a field wins, as in `fold`; tags go through the same add-wins set."""
+    out: dict[str, list[_Folded]] = {}
+    for (kind, gid), group in groupby(store.rows(_LOG_SQL), key=itemgetter(0, 1)):
+        if kind not in KIND_ORDER:
+            continue
+        state: dict[str, Any] = {}
+        sets: dict[str, list[tuple[int, str, Any]]] = {}
+        first = ""
+        for _, _, name, lamport, replica, value in group:
+            first = first or replica
+            if (kind, name) in SET_FIELDS:
+                sets.setdefault(name, []).append((lamport, replica, json.loads(value)))
+            elif name in _SET_COLUMNS:  # a set field's name on a table where it is plain
+                state[name] = None if value is None else json.loads(value)
+            else:
+                state[name] = value
+        for name, set_ops in sets.items():
+            state[name] = json.dumps(list(tag_state(set_ops)))
+        out.setdefault(kind, []).append((gid, state, first))
+    return out
+
+
+def _first_authors(store: Store, kind: str) -> dict[str, str]:
+    """Gid -> the author of its first op (who a personal entity belongs to): read from the
+    last op to the first, so the first one's author is the one left."""
+    rows = store.rows(
+        "SELECT gid, author FROM op WHERE kind = ? ORDER BY gid, lamport DESC, replica DESC",
+        (kind,),
+    )
+    return dict(rows)
+
+
 def _rebuild_table(
     store: Store,
     tx: Tx,
     kind: str,
-    entities: list[tuple[str, list[Op]]],
+    entities: list[_Folded],
     me: str,
     author: str,
-    kept: dict[tuple[str, str], dict[str, Any]],
+    kept: dict[str, dict[str, dict[str, Any]]],
     result: MergeResult,
 ) -> None:
     columns = _columns(store, kind)
-    refs = {ref for (table, _), ref in FOREIGN.items() if table == kind}
-    local = {
-        ref: {r["gid"]: r["id"] for r in store.query(f'SELECT gid, id FROM "{ref}"')}
-        for ref in refs
-    }
+    refs = {name: ref for (table, name), ref in FOREIGN.items() if table == kind}
+    local = {ref: dict(store.rows(f'SELECT gid, id FROM "{ref}"')) for ref in set(refs.values())}
+    usable = {n for n in columns if n not in ("id", "gid") and (kind, n) not in LOCAL_FIELDS}
+    authors = _first_authors(store, kind) if kind in PERSONAL else {}
     shapes: dict[tuple[str, ...], list[tuple[str, list[Any]]]] = {}
-    for gid, ops in entities:
-        state = fold(ops)
-        if state.get(DELETED) or (kind in PERSONAL and not _mine(ops, me, author)):
+    for gid, state, first in entities:
+        if state.get(DELETED) or (
+            kind in PERSONAL and not _owned(first, authors.get(gid, ""), me, author)
+        ):
             continue
-        values = _row_values(kind, state, columns)
-        missing = [
-            f"waits for {FOREIGN[(kind, name)]} {str(v)[:8]}"
-            for name, v in values.items()
-            if (kind, name) in FOREIGN and v is not None and v not in local[FOREIGN[(kind, name)]]
-        ]
-        if missing:
-            result.waiting.append(f"{kind} {gid[:8]}: {missing[0]}")
-            continue
-        for name, v in values.items():
-            if (kind, name) in FOREIGN and v is not None:
-                values[name] = local[FOREIGN[(kind, name)]][v]
-        old = kept.get((kind, gid))
-        if old is not None:
-            values.update({n: old[n] for table, n in LOCAL_FIELDS if table == kind})
-            if "id" in columns:
-                values["id"] = old["id"]
-        values["gid"] = gid
-        shapes.setdefault(tuple(values), []).append((gid, list(values.values())))
+        values: dict[str, Any] = {}
+        for name, value in state.items():  # the fields this table has (see _row_values)
+            if name not in usable:
+                continue
+            ref = refs.get(name)
+            if ref is not None and value is not None:
+                if value not in local[ref]:
+                    result.waiting.append(f"{kind} {gid[:8]}: waits for {ref} {str(value)[:8]}")
+                    break
+                value = local[ref][value]
+            values[name] = value
+        else:
+            values.update(kept[kind].get(gid, {}))
+            values["gid"] = gid
+            shapes.setdefault(tuple(values), []).append((gid, list(values.values())))
     for names, batch in shapes.items():
         try:
             with tx.savepoint():
@@ -163,6 +240,19 @@ def _rebuild_table(
                         result.written += 1
                 except sqlite3.IntegrityError as exc:
                     result.waiting.append(f"{kind} {gid[:8]}: {exc}")
+
+
+def _kept(store: Store, table: str) -> dict[str, dict[str, Any]]:
+    """Gid -> what a rebuild keeps of its row: the local id (so `Task: 12` still names the
+    same task) and the machine-local fields."""
+    names = [n for t, n in LOCAL_FIELDS if t == table]
+    if "id" in _columns(store, table):
+        names.append("id")
+    if not names:
+        return {}
+    listed = ", ".join(f'"{n}"' for n in names)
+    rows = store.rows(f'SELECT gid, {listed} FROM "{table}"')
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
 def _row_values(kind: str, state: dict[str, Any], columns: frozenset[str]) -> dict[str, Any]:
@@ -178,6 +268,7 @@ def _write_all(
     store: Store,
     tx: Tx,
     touched: list[tuple[str, str]],
+    stored: dict[tuple[str, str], list[Op]],
     result: MergeResult,
 ) -> None:
     me, author = replica_id_of(store), _author(store)
@@ -185,7 +276,7 @@ def _write_all(
     while waiting:  # a child whose parent came later in the list is tried again
         left = []
         for kind, gid in waiting:
-            ops = [Op.from_row(r) for r in store.query(_OPS, (kind, gid))]
+            ops = stored.get((kind, gid), [])
             try:
                 with tx.savepoint():
                     result.written += _write(store, tx, kind, gid, ops, me, author)
@@ -197,7 +288,23 @@ def _write_all(
         waiting = [(kind, gid) for kind, gid, _ in left]
 
 
-_OPS = "SELECT * FROM op WHERE kind = ? AND gid = ? ORDER BY lamport, replica"
+def _ops_of(tx: Tx, entities: list[tuple[str, str]]) -> dict[tuple[str, str], list[Op]]:
+    """Every stored op of `entities`, in merge order, read by one join (not one query each)."""
+    out: dict[tuple[str, str], list[Op]] = {}
+    with tx.scratch("sync_touched", ("kind", "gid")) as touched:
+        tx.insert_many(touched, ("kind", "gid"), entities)
+        # CROSS JOIN keeps the few touched entities outside, each found by the op_entity
+        # index (else SQLite may scan the whole log and look each op up in the scratch table).
+        rows = tx.store.rows(
+            "SELECT op.lamport, op.replica, op.at, op.author, op.kind, op.gid, op.field,"
+            f" op.value FROM {touched} AS t CROSS JOIN op ON op.kind = t.kind AND op.gid = t.gid"
+            " ORDER BY op.kind, op.gid, op.lamport, op.replica"
+        )
+    for lamport, replica, at, author, kind, gid, name, value in rows:
+        decoded = None if value is None else json.loads(value)
+        op = Op(lamport, replica, at, author, kind, gid, name, decoded)
+        out.setdefault((kind, gid), []).append(op)
+    return out
 
 
 class _Waiting(Exception):
@@ -222,8 +329,12 @@ def _columns(store: Store, table: str) -> frozenset[str]:
 
 
 def _mine(ops: list[Op], me: str, author: str) -> bool:
-    first = ops[0]
-    return first.replica == me or (bool(author) and first.author == author)
+    return _owned(ops[0].replica, ops[0].author, me, author)
+
+
+def _owned(first_replica: str, first_author: str, me: str, author: str) -> bool:
+    """A personal entity is this person's if its first op was made here or by its author."""
+    return first_replica == me or (bool(author) and first_author == author)
 
 
 def _write(

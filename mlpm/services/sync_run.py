@@ -1,9 +1,11 @@
 """`mlpm sync`: set up the sync repository, exchange ops through it, report its state.
 
-One sync: state rows made before the op log as ops (once), append this replica's new ops to
-its own files and commit, fetch and rebase, apply the other replicas' new ops, push (a
-rejected push fetches, applies and pushes again; never forced). Every step can be cut by a
-kill: the next sync finds the files, the commits and the op table as they were and goes on.
+One sync: state rows made before the op log as ops (once), fetch (a fast-forward, or a
+rebase of what a cut sync left unpushed), apply the other replicas' new ops (read from
+where the last sync stopped in each file), append this replica's new ops to its own files
+and commit, push (a rejected push fetches, applies and pushes again; never forced). Every
+step can be cut by a kill: the next sync finds the files, the commits and the op table as
+they were and goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from mlpm import clock
 from mlpm.errors import MlpmError
 from mlpm.integrations import sync_recover, sync_repo
-from mlpm.services import sync_files, sync_merge
+from mlpm.services import projects, sync_files, sync_merge
 from mlpm.store import Store
 from mlpm.store.ids import GID_TABLES
 from mlpm.store.ops import replica_id_of
@@ -58,15 +60,37 @@ def _put(store: Store, values: dict[str, Any]) -> None:
                 tx.insert("setting", {"key": key, "value": encoded})
 
 
-def setup(store: Store, url: str) -> dict[str, Any]:
-    """Clone `url` (any git URL or path) as this database's sync repository."""
+def setup(store: Store, url: str | None, *, in_project: bool = False) -> dict[str, Any]:
+    """Clone `url` (any git URL or path) as this database's sync repository; `in_project`:
+    keep the log under a ref of the project's own repository (`url`, or by default the
+    `origin` of the current project's repository, else of the one around this folder)."""
     if _setting(store, "sync.dir"):
         raise MlpmError(f"sync is already set up with {_setting(store, 'sync.url')}")
+    ref = sync_repo.PROJECT_REF if in_project else sync_repo.BRANCH_REF
+    if url is None:
+        if not in_project:
+            raise MlpmError("give the sync repository's URL or path (or --ref)")
+        url = _project_origin(store)
     dest = repo_dir(store)
-    sync_repo.clone(url, dest)
+    sync_repo.clone(url, dest, ref)
     author = _setting(store, "sync.author") or sync_repo.author_email(dest)
-    _put(store, {"sync.url": url, "sync.dir": str(dest), "sync.author": author})
-    return {"replica": replica_id_of(store), "url": url, "dir": str(dest), "author": author}
+    _put(store, {"sync.url": url, "sync.dir": str(dest), "sync.author": author, "sync.ref": ref})
+    return {
+        "replica": replica_id_of(store), "url": url, "dir": str(dest), "ref": ref,
+        "author": author,
+    }  # fmt: skip
+
+
+def _project_origin(store: Store) -> str:
+    project = projects.current_or_none(store)
+    folder = Path(project.repo_path) if project and project.repo_path else Path.cwd()
+    url = sync_repo.origin_of(folder)
+    if not url:
+        raise MlpmError(
+            f"{folder} is not a git repository with an 'origin' remote;"
+            " give the project's repository: mlpm sync setup --ref URL"
+        )
+    return url
 
 
 def is_set_up(store: Store) -> bool:
@@ -112,9 +136,9 @@ def run(store: Store) -> SyncReport:
     report = SyncReport(me)
     with sync_recover.session(repo) as report.repaired:
         seed(store)
-        _send(store, repo, me, report)
         sync_repo.fetch(repo)
         _receive(store, repo, me, report)
+        _send(store, repo, me, report)
         report.pushes = _push(store, repo, me, report)
         _put(store, {"sync.last": clock.stamp()})
     return report
@@ -122,15 +146,15 @@ def run(store: Store) -> SyncReport:
 
 def _send(store: Store, repo: Path, me: str, report: SyncReport) -> None:
     ops = sync_files.unwritten(store, me, sync_files.written_up_to(repo, me))
+    if not ops:
+        return  # nothing of a cut sync is left uncommitted: the session's repair reset it
     sync_files.write_own(repo, me, ops)
     report.sent += len(ops)
-    # The whole folder: a file appended by a sync that was killed before committing too.
-    if (repo / sync_repo.OPS_DIR / me).is_dir():
-        sync_repo.commit(repo, [f"{sync_repo.OPS_DIR}/{me}"], f"mlpm ops from {me}")
+    sync_repo.commit(repo, [f"{sync_repo.OPS_DIR}/{me}"], f"mlpm ops from {me}")
 
 
-def _receive(store: Store, repo: Path, me: str, report: SyncReport, *, again: bool = False) -> None:
-    read = sync_files.read_new(repo, me, _setting(store, "sync.offsets") or {}, again=again)
+def _receive(store: Store, repo: Path, me: str, report: SyncReport) -> None:
+    read = sync_files.read_new(repo, me, _setting(store, "sync.offsets") or {})
     report.problems += read.problems
     if read.ops:
         merged = sync_merge.receive(store, read.ops)
@@ -144,7 +168,7 @@ def _push(store: Store, repo: Path, me: str, report: SyncReport) -> int:
     if sync_repo.unpushed(repo) == 0:
         return 0
     for attempt in range(1, sync_repo.PUSH_TRIES + 1):
-        if sync_repo.push_once(repo):
+        if sync_repo.push_once(repo, _setting(store, "sync.ref") or sync_repo.BRANCH_REF):
             return attempt
         sync_repo.fetch(repo)  # someone pushed first: take their ops, then push again
         _receive(store, repo, me, report)
@@ -173,6 +197,7 @@ def status(store: Store) -> dict[str, Any]:
         "replica": me,
         "url": _setting(store, "sync.url"),
         "dir": folder,
+        "ref": _setting(store, "sync.ref") or (sync_repo.BRANCH_REF if folder else None),
         "author": _setting(store, "sync.author") or "",
         "last_sync": _setting(store, "sync.last"),
         "ops_waiting": waiting,
@@ -187,7 +212,8 @@ def rebuild(store: Store) -> dict[str, Any]:
     seed(store)
     folder = _setting(store, "sync.dir")
     if folder and (Path(folder) / ".git").is_dir():
-        read = sync_files.read_new(Path(folder), replica_id_of(store), {}, again=True)
+        stored = dict(store.rows("SELECT replica, COUNT(*) FROM op GROUP BY replica"))
+        read = sync_files.read_missing(Path(folder), replica_id_of(store), stored)
         problems += read.problems
         sync_merge.keep(store, read.ops)
     merged = sync_merge.rebuild(store)

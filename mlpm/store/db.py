@@ -120,6 +120,12 @@ class Store:
         cursor.row_factory = None
         return [row[0] for row in cursor.execute(sql, params)]
 
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row as a plain tuple (fast for large reads)."""
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
+
     def data_version(self) -> int:
         """Changes when another connection commits: the TUI polls it for live refresh."""
         return self._conn.execute("PRAGMA data_version").fetchone()["data_version"]
