@@ -133,7 +133,8 @@ def push_files(root: Path, remote: Path, by_replica: dict[str, list[Op]]) -> Non
     from mlpm.integrations import sync_repo
 
     seed = root / "seed"
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True)
+    # (git warns that the fresh bare repository is empty: that is the point)
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(seed), "checkout", "-q", "--orphan", sync_repo.BRANCH])
     for replica, ops in by_replica.items():
         lines = [o.line() for o in ops]

@@ -89,6 +89,14 @@ def test_timer_stats_touches_nothing(user: dict[str, Path]) -> None:
     assert "20 ended focus sessions over 2 days" in out
 
 
+def test_sync_bench_touches_nothing_and_prints_its_bars(user: dict[str, Path]) -> None:
+    out = bench_leaving_everything_untouched(
+        user, "sync.py", "--tasks", "30", "--ops", "600", "--changes", "10", "--runs", "1"
+    )
+    assert "sync bringing 10 ops" in out and "beyond them" in out and "bytes per op" in out
+    assert "rebuild of" in out and "task add" in out
+
+
 def test_every_bench_runs_isolated() -> None:
     benches = [p for p in BENCH.glob("*.py") if p.name != "isolated.py"]
     assert len(benches) >= 6
