@@ -36,7 +36,31 @@ class SyncRepoError(MlpmError):
     """Git failed; the message is git's own last line."""
 
 
+# What a commit or rebase of the log says on a machine where git knows no one.
+_NO_IDENTITY = ("please tell me who you are", "unable to auto-detect email address")
+FALLBACK_EMAIL = "mlpm@replica.invalid"  # the log clone's committer when git knows no one
+
+
 def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = _git(repo, *args)
+    if done.returncode != 0 and repo is not None and _knows_no_one(done.stderr):
+        # A bare machine (no user.email anywhere): the log's commits need a committer, not a
+        # person (who made an op is in the op), so the clone gets one of its own, once.
+        _git(repo, "config", "user.name", "mlpm")
+        _git(repo, "config", "user.email", FALLBACK_EMAIL)
+        done = _git(repo, *args)
+    if check and done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise SyncRepoError(f"git {args[0]} failed: {lines[-1] if lines else done.returncode}")
+    return done
+
+
+def _knows_no_one(stderr: str) -> bool:
+    text = stderr.lower()
+    return any(sign in text for sign in _NO_IDENTITY)
+
+
+def _git(repo: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
     cmd = ["git", *(["-C", str(repo)] if repo is not None else []), *args]
     # Never wait on a password prompt; messages in English, as they are matched below.
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
@@ -50,9 +74,6 @@ def git(repo: Path | None, *args: str, check: bool = True) -> subprocess.Complet
         raise SyncRepoError("git is not installed (sync needs it)") from None
     except subprocess.TimeoutExpired:
         raise SyncRepoError(f"git {args[0]} took longer than {_TIMEOUT} s; try again") from None
-    if check and done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        raise SyncRepoError(f"git {args[0]} failed: {lines[-1] if lines else done.returncode}")
     return done
 
 
@@ -106,7 +127,9 @@ def origin_of(folder: Path) -> str:
 
 
 def author_email(repo: Path) -> str:
-    return git(repo, "config", "user.email", check=False).stdout.strip()
+    """Git's user.email for this clone ("" when git knows no one but the log's committer)."""
+    email = git(repo, "config", "user.email", check=False).stdout.strip()
+    return "" if email == FALLBACK_EMAIL else email
 
 
 def fetch(repo: Path) -> bool:
