@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 from textual.widgets import Static  # noqa: E402
 
 from mlpm.tui.app import MlpmApp  # noqa: E402
-from mlpm.tui.screens.board_columns import BoardColumn, CardList  # noqa: E402
+from mlpm.tui.screens.board_columns import BoardColumn, CardList, ColumnHeader  # noqa: E402
 from mlpm.tui.screens.runs_cells import flag_cell  # noqa: E402
 from mlpm.tui.widgets.detail import DetailPane  # noqa: E402
 
@@ -105,11 +105,21 @@ async def test_leftovers_follow_a_waiting_for_review_line(
     monkeypatch.undo()
     monkeypatch.setenv("MLPM_NOW", "2026-03-02T10:00:00+01:00")
     tasks.add(store, "planned today", today=True)
-    for size, label in ((LARGE, "┄ waiting for review"), (SMALL, "┄ to review")):
+    headers = {
+        LARGE: "Today 2 (1 review)",
+        SMALL: "Today 2 (1)",
+        (120, 30): "Today 2 (1 to review)",
+    }
+    for size, label in ((LARGE, "┄ waiting for review"), (SMALL, "┄ to review"), ((120, 30), "")):
         app = MlpmApp(db_path, screen="board")
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
             lines = [line.strip() for line in column_lines(app, "today") if line.strip()]
+            # The header's longest form that fits, whole (it was cut mid-word: "Today 1 (1 to").
+            header = app.screen.query_one("#col-today ColumnHeader", ColumnHeader)
+            assert header.render_line(0).text.strip() == headers[size]
+            if not label:
+                continue
             today = [i for i, line in enumerate(lines) if "planned" in line]
             sunday = [i for i, line in enumerate(lines) if "sunday" in line]
             assert today[0] < lines.index(label) < sunday[0]

@@ -58,6 +58,20 @@ class Column:
         return text + (f" ({len(self.waiting)} to review)" if self.waiting else "")
 
     @property
+    def headers(self) -> tuple[str, ...]:
+        """The header, then shorter forms for narrower columns, longest first: "Today 3 (1 to
+        review)", "Today 3 (1 review)", "Today 3 (1)"; "Doing 2/2 (mine 1/1)", "Doing 2/2 me 1/1".
+        """
+        label = self.name.capitalize()
+        text = f"{label} {self.held}/{self.limit.limit}" if self.limit else f"{label} {self.held}"
+        if self.my_limit is not None:
+            text += f" me {self.mine}/{self.my_limit}"
+        if not self.waiting:
+            return (self.header, text)
+        waiting = len(self.waiting)
+        return (self.header, f"{text} ({waiting} review)", f"{text} ({waiting})")
+
+    @property
     def at_limit(self) -> bool:
         mine_full = self.my_limit is not None and (self.mine or 0) >= self.my_limit
         return mine_full or (self.limit is not None and self.held >= self.limit.limit)

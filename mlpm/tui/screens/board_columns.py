@@ -77,16 +77,27 @@ ASSIGNEE_STYLE = "bold cyan"
 
 
 class ColumnHeader(Widget):
-    """ "Doing 2/2": a fixed one-line widget, so a new count repaints without a relayout."""
+    """ "Doing 2/2": a fixed one-line widget, so a new count repaints without a relayout.
+    The whole header when it fits ("Today 3 (1 to review)"), else its short form
+    ("Today 3 (1 review)", "Today 3 (1)"), cut with an ellipsis only when none fits."""
 
     DEFAULT_CSS = """
-    ColumnHeader { height: 1; width: 1fr; }
+    ColumnHeader { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     label: reactive[str] = reactive("", layout=False)
     """The header text, from the service's `Column.header`."""
+    forms: reactive[tuple[str, ...]] = reactive((), layout=False)
+    """Its shorter forms, longest first (`Column.headers`)."""
+
+    @property
+    def shown(self) -> str:
+        """The longest form that fits the header's width (else the shortest, cut)."""
+        width = self.size.width
+        fitting = [f for f in (self.label, *self.forms) if len(f) <= width]
+        return fitting[0] if fitting else (self.forms or (self.label,))[-1]
 
     def render(self) -> Text:
-        return Text(self.label, no_wrap=True, overflow="ellipsis")
+        return Text(self.shown, no_wrap=True, overflow="ellipsis")
 
 
 class BoardColumn(Vertical):
@@ -116,7 +127,7 @@ class BoardColumn(Vertical):
 
     def show(self, column: board.Column) -> None:
         header = self.query_one(ColumnHeader)
-        header.label = column.header
+        header.label, header.forms = column.header, column.headers[1:]
         over = column.limit is not None and column.count > column.limit.limit
         over = over or (column.my_limit is not None and (column.mine or 0) > column.my_limit)
         # set_class restyles even when nothing changes: touch classes only on a change.
