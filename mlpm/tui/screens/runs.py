@@ -16,14 +16,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from mlpm.errors import MlpmError
 from mlpm.services.run_checks import RunFlag, flag_signature
 from mlpm.services.runs import Run
 from mlpm.tui.render import literal
 from mlpm.tui.screens.compare import CompareScreen
-from mlpm.tui.screens.runs_cells import flag_cell, mark_cell
 from mlpm.tui.screens.runs_data import (
     CompareRequest,
     Marks,
@@ -31,9 +30,10 @@ from mlpm.tui.screens.runs_data import (
     compare_request,
     fetch_curves,
     fetch_flags,
-    fetch_runs,
 )
+from mlpm.tui.screens.runs_detail import RunDetailScreen
 from mlpm.tui.screens.runs_table import RunsTableScreen
+from mlpm.tui.screens.runs_view import fetch_table
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.metric_chart import MetricChart
 from mlpm.tui.widgets.navbar import NavBar
@@ -42,6 +42,7 @@ from mlpm.tui.widgets.table import KeyTable
 WIDE = 130  # from this width on, the chart sits beside the table
 CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
 MAX_OVERLAY = 8  # curves drawn at once
+FILTER_HINT = "search words, or an expression: lr < 1e-3 and model = conformer · enter · escape"
 
 
 class RunsScreen(RunsTableScreen):
@@ -49,14 +50,18 @@ class RunsScreen(RunsTableScreen):
 
     CSS_PATH = Path(__file__).with_name("runs.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "detail", "Detail", id="runs.detail", tooltip="The run: config, output"),
+        Binding("slash", "filter", "Filter", id="runs.filter", tooltip="Search or lr < 1e-3"),
         Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark the run (overlay, compare)"),
         Binding("M", "mark_group", "Mark group", id="runs.mark_group", tooltip="Mark its group"),
         Binding("c", "compare", "Compare", id="runs.compare", tooltip="Compare the marked runs"),
         Binding("m", "pick_metric", "Metric", id="runs.metric", tooltip="Metric to chart"),
         Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse sort", show=False, id="runs.reverse"),
-        Binding("slash", "pick_group", "Group", id="runs.filter", tooltip="Show one W&B group"),
-        Binding("escape", "clear", "Clear marks", show=False, id="runs.clear"),
+        Binding("C", "pick_columns", "Columns", id="runs.columns", tooltip="Config, summary keys"),
+        Binding("t", "pick_state", "State", id="runs.state", tooltip="Show one state"),
+        Binding("w", "pick_group", "Group", id="runs.group", tooltip="Show one W&B group"),
+        Binding("escape", "clear", "Clear", show=False, id="runs.clear", tooltip="Marks, filter"),
     ]
     AUTO_FOCUS = "#runs-table"
 
@@ -81,6 +86,7 @@ class RunsScreen(RunsTableScreen):
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
                 yield KeyTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield Input(id="runs-filter", placeholder=FILTER_HINT)
             yield MetricChart(id="runs-chart")
         yield Static(id="runs-status")
         yield KeyBar()
@@ -111,11 +117,12 @@ class RunsScreen(RunsTableScreen):
     @work(exclusive=True, group="runs-load")
     async def _load(self) -> None:
         try:
-            data = await self.mlpm.db(fetch_runs, self.group_filter)
+            found = await self.mlpm.db(fetch_table, self.group_filter)
         except MlpmError as exc:
             self.notify(str(exc), title="Error", severity="error", markup=False)
             return
-        self.data = data
+        self.data = data = found.data
+        self.saved_columns = found.columns
         if self.metric not in data.metrics:
             self.metric = data.key_metric or (data.metrics[0] if data.metrics else None)
         known = {r.id for r in data.runs}
@@ -141,20 +148,23 @@ class RunsScreen(RunsTableScreen):
         self._flagged = signature
         changed = [r.id for r in runs if old.get(r.id) != flags.get(r.id)]
         if self.sort_by == "flag" or len(changed) > 50:
-            self._fill()
+            self._fill(fresh=True)
             return
         # Usually a few rows change: redraw their flag cells, not the whole table.
-        table = self.table
-        column = table.ordered_columns[-1].key
         for run_id in changed:
-            if run_id in table.rows:
-                table.update_cell(run_id, column, flag_cell(flags.get(run_id)), update_width=True)
+            self._set_flag(run_id)
         self._show_status()
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
         self._show_status()
         self._load_chart()
+
+    @on(DataTable.RowSelected, "#runs-table")
+    def action_detail(self) -> None:
+        run = self.current
+        if run is not None:
+            self.app.push_screen(RunDetailScreen(run.id))
 
     # -- the chart -------------------------------------------------------------------------
 
@@ -213,6 +223,12 @@ class RunsScreen(RunsTableScreen):
         self._refresh_marks(members)
 
     def action_clear(self) -> None:
+        """Escape: close the filter box, else clear the marks, else the filters."""
+        if self.filter_box.has_focus:
+            self.close_filter()
+            return
+        if not self.marks.ids:
+            self.clear_filter()
         if self.marks.ids:
             cleared = list(self.marks.ids)
             self.marks.ids.clear()
@@ -220,10 +236,8 @@ class RunsScreen(RunsTableScreen):
 
     def _refresh_marks(self, run_ids: list[str]) -> None:
         """Redraw the mark cells of these runs only (every cell update redraws the table)."""
-        table = self.table
-        column = table.ordered_columns[0].key
         for run_id in run_ids:
-            table.update_cell(run_id, column, mark_cell(run_id in self.marks.ids))
+            self._set_mark(run_id)
         self._show_status()
         self._load_chart()
 

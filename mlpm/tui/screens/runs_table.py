@@ -1,24 +1,44 @@
-"""The Runs screen's table: its rows and columns, the order they are sorted in, and the status
-line under it. `RunsScreen` (runs.py) adds the chart, the marks and the comparisons."""
+"""The Runs screen's table: its rows and columns, the filter and the order (through
+`runs_view`, the services `runs list` uses), and the status line under it. `RunsScreen`
+(runs.py) adds the chart, the marks and the comparisons."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.text import Text
-from textual import on
-from textual.widgets import DataTable, Static
+from textual import on, work
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
 
+from mlpm.errors import MlpmError
+from mlpm.services import run_columns, run_search
 from mlpm.services.run_checks import RunFlag
-from mlpm.services.runs import Run
+from mlpm.services.run_filter import Filter
+from mlpm.services.runs import STATES, Run
 from mlpm.tui.render import literal
+from mlpm.tui.screens import runs_view
 from mlpm.tui.screens.base import DataScreen
-from mlpm.tui.screens.runs_cells import row_cells, status_line
-from mlpm.tui.screens.runs_data import Marks, RunsData, SortKey, ordered, sort_keys
+from mlpm.tui.screens.runs_cells import (
+    STATE_STYLE,
+    Shown,
+    flag_cell,
+    mark_cell,
+    row_cells,
+    status_line,
+)
+from mlpm.tui.screens.runs_data import Marks, RunsData
+
+FIXED_TITLES = ["", "Name", "Group", "State", "Task", "Commit"]
+HEADER_KEYS = ["mark", "name", "group", "state", "task", "commit"]
 
 
 class RunsTableScreen(DataScreen):
-    """The runs in a sortable table; the cursor's run is `current`."""
+    """The runs in a sortable, filterable table; the cursor's run is `current`."""
+
+    class Filled(Message):
+        """The table was drawn again: other rows, another order or other columns."""
 
     data: RunsData
     flags: dict[str, RunFlag]
@@ -31,6 +51,18 @@ class RunsTableScreen(DataScreen):
     _index: tuple[RunsData | None, dict[str, Run]]
     _status: Text | None
     _metric_count: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved_columns: list[str] = []  # the project's chosen columns ([]: the default)
+        self.state_filter: str | None = None
+        self.match: Filter | None = None  # the filter box's search or expression
+        self.shown: list[Run] = []  # the table's runs, in its order
+        # Each run's cells, built once for these runs and columns (a re-sort or a new filter
+        # only reorders them), and each column's width over every run, shown or not.
+        self._cells_for: tuple[Any, ...] = ()
+        self._row_cells: dict[str, list[Text]] = {}
+        self._widths: list[int] = []
 
     # -- the rows --------------------------------------------------------------------------
 
@@ -55,51 +87,93 @@ class RunsTableScreen(DataScreen):
 
     # -- the table -------------------------------------------------------------------------
 
-    def _sort_keys(self) -> dict[str, SortKey]:
-        return sort_keys(self.metric_columns, self.flags)
-
     @property
-    def metric_columns(self) -> list[str]:
-        chosen = [self.metric] if self.metric else []
-        others = [m for m in self.data.metrics if m != self.metric]
-        return chosen + others[: self._metric_count - 1]
+    def value_columns(self) -> list[str]:
+        """The config and summary keys shown as columns."""
+        return runs_view.value_columns(
+            self.saved_columns, self.data.metrics, self.metric, self._metric_count
+        )
+
+    def _sort_titles(self) -> dict[str, str]:
+        return runs_view.sort_titles(self.value_columns)
 
     def _ordered(self) -> list[Run]:
-        keys = self._sort_keys()
-        if self.sort_by not in keys:
+        if self.sort_by not in self._sort_titles():
             self.sort_by = "group"
-        return ordered(self.data.runs, keys[self.sort_by], self.reverse)
+        return runs_view.shown(
+            self.data.runs,
+            state=self.state_filter,
+            match=self.match,
+            sort=self.sort_by,
+            reverse=self.reverse,
+            flags=self.flags,
+        )
 
-    def _fill(self) -> None:
-        """Rebuild the table in the current order, keeping the cursor on the same run."""
+    def _build_cells(self, keys: list[str], fresh: bool) -> None:
+        """Every run's cells and the columns' widths, unless built for these runs already."""
+        wanted = (self.data, tuple(keys))
+        if wanted == self._cells_for and not fresh:
+            return
+        self._cells_for = wanted
+        self._row_cells = {run.id: self._cells(run, keys) for run in self.data.runs}
+        titles = [*FIXED_TITLES, *keys, "Flag"]
+        self._widths = [len(t) for t in titles]
+        for cells in self._row_cells.values():
+            self._widths = [max(w, c.cell_len) for w, c in zip(self._widths, cells, strict=True)]
+
+    def _fill(self, fresh: bool = False) -> None:
+        """Show the runs the filter keeps in the current order, keeping the cursor on the same
+        run (`fresh`: the flags changed, build the cells again)."""
         table = self.table
         keep = self.current
-        columns = ["", "Name", "Group", "State", "Task", "Commit", *self.metric_columns, "Flag"]
-        rows = [(run.id, self._cells(run)) for run in self._ordered()]
-        # Widths are measured here, not left to the table: it measures new rows when idle,
-        # and lines drawn before that stay cached at the old widths (Name and State cut to
-        # "base", "finis" after a metric change). The Flag column grows as flags arrive.
-        table.clear(columns=True)
-        for index, title in enumerate(columns):
-            label = literal(title)
-            if title == self.metric:
-                label.stylize("bold underline")
-            width = max([label.cell_len, *(cells[index].cell_len for _, cells in rows)])
-            table.add_column(label, width=None if title == "Flag" else width)
-        self._columns = columns
-        for run_id, cells in rows:
-            table.add_row(*cells, key=run_id)
-        if keep is not None and keep.id in self._by_id:
+        keys = self.value_columns
+        self._build_cells(keys, fresh)
+        columns = [*FIXED_TITLES, *keys, "Flag"]
+        self.shown = self._ordered()
+        # Widths are set here, not left to the table: it measures new rows when idle, and
+        # lines drawn before that stay cached at the old widths (Name and State cut to
+        # "base", "finis" after a metric change).
+        if columns != self._columns or [c.width for c in table.ordered_columns] != self._widths:
+            table.clear(columns=True)
+            for title, width in zip(columns, self._widths, strict=True):
+                label = literal(title)
+                if title == self.metric:
+                    label.stylize("bold underline")
+                table.add_column(label, width=width)
+            self._columns = columns
+        else:
+            table.clear()
+        cells = self._row_cells
+        for run in self.shown:
+            table.add_row(*cells[run.id], key=run.id)
+        if keep is not None and keep.id in table.rows:
             table.move_cursor(row=table.get_row_index(keep.id), animate=False)
         self._show_status()
+        self.post_message(self.Filled())
 
-    def _cells(self, run: Run) -> list[Text]:
+    def _cells(self, run: Run, keys: list[str]) -> list[Text]:
         return row_cells(
-            run,
-            marked=run.id in self.marks.ids,
-            metric_columns=self.metric_columns,
-            flag=self.flags.get(run.id),
+            run, marked=run.id in self.marks.ids, columns=keys, flag=self.flags.get(run.id)
         )
+
+    def _set_cell(self, run_id: str, index: int, cell: Text) -> None:
+        """Change one cell of a run's row (its mark, its flag), shown or not."""
+        cells = self._row_cells.get(run_id)
+        if cells is not None:
+            cells[index] = cell
+        table = self.table
+        if run_id in table.rows and index < len(table.ordered_columns):
+            column = table.ordered_columns[index]
+            wider = cell.cell_len > column.width
+            if wider and index < len(self._widths):
+                self._widths[index] = cell.cell_len
+            table.update_cell(run_id, column.key, cell, update_width=wider)
+
+    def _set_mark(self, run_id: str) -> None:
+        self._set_cell(run_id, 0, mark_cell(run_id in self.marks.ids))
+
+    def _set_flag(self, run_id: str) -> None:
+        self._set_cell(run_id, len(self._columns) - 1, flag_cell(self.flags.get(run_id)))
 
     def _set_status(self, text: Text) -> None:
         # A Static update lays out the whole screen again: skip it when nothing changed.
@@ -109,21 +183,20 @@ class RunsTableScreen(DataScreen):
 
     def _show_status(self) -> None:
         run = self.current
-        self._set_status(
-            status_line(
-                self.data,
-                group_filter=self.group_filter,
-                sort_title=self._sort_keys()[self.sort_by].title,
-                reverse=self.reverse,
-                marked=len(self.marks.ids),
-                flag=self.flags.get(run.id) if run is not None else None,
-            )
+        shown = Shown(
+            count=len(self.shown),
+            group=self.group_filter,
+            state=self.state_filter,
+            query=self.match.text if self.match is not None else "",
+            sort_title=self._sort_titles()[self.sort_by],
+            reverse=self.reverse,
         )
+        flag = self.flags.get(run.id) if run is not None else None
+        self._set_status(status_line(self.data, shown, marked=len(self.marks.ids), flag=flag))
 
     @on(DataTable.HeaderSelected, "#runs-table")
     def _header(self, event: DataTable.HeaderSelected) -> None:
-        names = ["mark", "name", "group", "state", "task", "commit"]
-        names += [f"metric:{m}" for m in self.metric_columns] + ["flag"]
+        names = [*HEADER_KEYS, *self.value_columns, "flag"]
         chosen = names[event.column_index] if event.column_index < len(names) else "group"
         if chosen == "mark":
             return
@@ -132,7 +205,7 @@ class RunsTableScreen(DataScreen):
         self._fill()
 
     def action_sort(self) -> None:
-        names = list(self._sort_keys())
+        names = list(self._sort_titles())
         self.sort_by = names[(names.index(self.sort_by) + 1) % len(names)]
         self.reverse = False
         self._fill()
@@ -140,3 +213,78 @@ class RunsTableScreen(DataScreen):
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
         self._fill()
+
+    # -- the filter box --------------------------------------------------------------------
+
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one("#runs-filter", Input)
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.value = self.match.text if self.match is not None else ""
+        box.display = True
+        box.focus()
+
+    def close_filter(self) -> None:
+        self.filter_box.display = False
+        self.table.focus()
+
+    @on(Input.Submitted, "#runs-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            match = run_search.parse(event.value)
+        except MlpmError as exc:  # one line where the status was; the table stays as it was
+            self._set_status(literal(f" {exc}", "bold red"))
+            return
+        self.match = match
+        self.close_filter()
+        self._fill()
+
+    def clear_filter(self) -> bool:
+        """Drop the state filter and the filter box's text; whether there was one."""
+        if self.match is None and self.state_filter is None:
+            return False
+        self.match = None
+        self.state_filter = None
+        self._fill()
+        return True
+
+    # -- pickers ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="runs-pick")
+    async def action_pick_state(self) -> None:
+        from mlpm.tui.screens.modals import PickScreen
+
+        counts = Counter(run.state for run in self.data.runs)
+        choices = [("", Text("every state", style="italic"))] + [
+            (state, Text(f"{state}  ({counts[state]})", style=STATE_STYLE.get(state, "")))
+            for state in STATES
+            if counts[state] or state == self.state_filter
+        ]
+        chosen = await self.app.push_screen_wait(PickScreen("Show the runs that are", choices))
+        if chosen is not None:
+            self.state_filter = chosen or None
+            self._fill()
+
+    @work(exclusive=True, group="runs-pick")
+    async def action_pick_columns(self) -> None:
+        from mlpm.tui.screens.modals import PromptScreen
+
+        offered = ", ".join(runs_view.column_keys(self.data.runs))
+        prompt = PromptScreen(
+            "Columns: config and summary keys, comma-separated (empty: the default)",
+            placeholder=offered or "lr, model, val/acc",
+            value=",".join(self.saved_columns),
+            allow_empty=True,
+        )
+        text = await self.app.push_screen_wait(prompt)
+        if text is None:
+            return
+        try:
+            keys = run_columns.parse(text)
+        except MlpmError as exc:
+            self.notify(str(exc), title="Columns", severity="error", markup=False)
+            return
+        await self.perform(runs_view.save_columns, keys)  # reloads with them
