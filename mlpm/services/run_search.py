@@ -22,20 +22,32 @@ def searched_text(run: Run) -> str:
     return "\n".join(parts).lower()
 
 
-def search(text: str) -> Filter:
-    """Runs with every word of `text` in their name, id, group, tags, job type or notes."""
+def index(runs: Sequence[Run]) -> dict[str, str]:
+    """Each run's searched text by run id: built once, a search of 10,000 runs only scans."""
+    return {run.id: searched_text(run) for run in runs}
+
+
+def search(text: str, texts: dict[str, str] | None = None) -> Filter:
+    """Runs with every word of `text` in their name, id, group, tags, job type or notes
+    (`texts`: their `index`, when built)."""
     words = text.lower().split()
-    return Filter(text, lambda run: all(w in searched_text(run) for w in words))
+
+    def test(run: Run) -> bool:
+        found = texts.get(run.id) if texts is not None else None
+        haystack = found if found is not None else searched_text(run)
+        return all(w in haystack for w in words)
+
+    return Filter(text, test)
 
 
-def parse(text: str) -> Filter | None:
+def parse(text: str, texts: dict[str, str] | None = None) -> Filter | None:
     """The filter the box's text describes: None when empty (every run), an expression when it
     has an operator (a `UsageError` naming the position when malformed), else a search."""
     if not text.strip():
         return None
     if _EXPRESSION.search(text):
         return run_filter.parse(text)
-    return search(text)
+    return search(text, texts)
 
 
 def select(runs: Sequence[Run], *, states: Sequence[str] = (), match: Filter | None) -> list[Run]:

@@ -34,10 +34,10 @@ from mlpm.tui.screens.runs_data import (
 from mlpm.tui.screens.runs_detail import RunDetailScreen
 from mlpm.tui.screens.runs_table import RunsTableScreen
 from mlpm.tui.screens.runs_view import fetch_table
+from mlpm.tui.widgets.bulk_table import BulkTable
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.metric_chart import MetricChart
 from mlpm.tui.widgets.navbar import NavBar
-from mlpm.tui.widgets.table import KeyTable
 
 WIDE = 130  # from this width on, the chart sits beside the table
 CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
@@ -85,7 +85,7 @@ class RunsScreen(RunsTableScreen):
         yield NavBar("runs")
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
-                yield KeyTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield BulkTable(id="runs-table", cursor_type="row", zebra_stripes=True)
                 yield Input(id="runs-filter", placeholder=FILTER_HINT)
             yield MetricChart(id="runs-chart")
         yield Static(id="runs-status")
@@ -151,8 +151,9 @@ class RunsScreen(RunsTableScreen):
             self._fill(fresh=True)
             return
         # Usually a few rows change: redraw their flag cells, not the whole table.
-        for run_id in changed:
-            self._set_flag(run_id)
+        fits = [self._set_flag(run_id) for run_id in changed]
+        if not all(fits):
+            self._fill()
         self._show_status()
 
     @on(DataTable.RowHighlighted, "#runs-table")

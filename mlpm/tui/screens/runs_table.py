@@ -29,6 +29,7 @@ from mlpm.tui.screens.runs_cells import (
     status_line,
 )
 from mlpm.tui.screens.runs_data import Marks, RunsData
+from mlpm.tui.widgets.bulk_table import BulkTable
 
 FIXED_TITLES = ["", "Name", "Group", "State", "Task", "Commit"]
 HEADER_KEYS = ["mark", "name", "group", "state", "task", "commit"]
@@ -58,17 +59,20 @@ class RunsTableScreen(DataScreen):
         self.state_filter: str | None = None
         self.match: Filter | None = None  # the filter box's search or expression
         self.shown: list[Run] = []  # the table's runs, in its order
+        self._orders = runs_view.Orders()
+        self._texts: tuple[RunsData | None, dict[str, str]] = (None, {})
         # Each run's cells, built once for these runs and columns (a re-sort or a new filter
         # only reorders them), and each column's width over every run, shown or not.
         self._cells_for: tuple[Any, ...] = ()
         self._row_cells: dict[str, list[Text]] = {}
         self._widths: list[int] = []
+        self._drawn_header: tuple[Any, ...] = ()  # the columns, widths and metric the header shows
 
     # -- the rows --------------------------------------------------------------------------
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#runs-table", DataTable)
+    def table(self) -> BulkTable:
+        return self.query_one("#runs-table", BulkTable)
 
     @property
     def current(self) -> Run | None:
@@ -101,6 +105,7 @@ class RunsTableScreen(DataScreen):
         if self.sort_by not in self._sort_titles():
             self.sort_by = "group"
         return runs_view.shown(
+            self._orders,
             self.data.runs,
             state=self.state_filter,
             match=self.match,
@@ -111,10 +116,10 @@ class RunsTableScreen(DataScreen):
 
     def _build_cells(self, keys: list[str], fresh: bool) -> None:
         """Every run's cells and the columns' widths, unless built for these runs already."""
-        wanted = (self.data, tuple(keys))
-        if wanted == self._cells_for and not fresh:
-            return
-        self._cells_for = wanted
+        built = self._cells_for
+        if built and built[0] is self.data and built[1] == tuple(keys) and not fresh:
+            return  # (`is`: comparing two RunsData compares every run field by field)
+        self._cells_for = (self.data, tuple(keys))
         self._row_cells = {run.id: self._cells(run, keys) for run in self.data.runs}
         titles = [*FIXED_TITLES, *keys, "Flag"]
         self._widths = [len(t) for t in titles]
@@ -133,7 +138,9 @@ class RunsTableScreen(DataScreen):
         # Widths are set here, not left to the table: it measures new rows when idle, and
         # lines drawn before that stay cached at the old widths (Name and State cut to
         # "base", "finis" after a metric change).
-        if columns != self._columns or [c.width for c in table.ordered_columns] != self._widths:
+        header = (tuple(columns), tuple(self._widths), self.metric)
+        if header != self._drawn_header:
+            self._drawn_header = header
             table.clear(columns=True)
             for title, width in zip(columns, self._widths, strict=True):
                 label = literal(title)
@@ -141,11 +148,8 @@ class RunsTableScreen(DataScreen):
                     label.stylize("bold underline")
                 table.add_column(label, width=width)
             self._columns = columns
-        else:
-            table.clear()
         cells = self._row_cells
-        for run in self.shown:
-            table.add_row(*cells[run.id], key=run.id)
+        table.set_rows([(run.id, cells[run.id]) for run in self.shown])
         if keep is not None and keep.id in table.rows:
             table.move_cursor(row=table.get_row_index(keep.id), animate=False)
         self._show_status()
@@ -156,24 +160,25 @@ class RunsTableScreen(DataScreen):
             run, marked=run.id in self.marks.ids, columns=keys, flag=self.flags.get(run.id)
         )
 
-    def _set_cell(self, run_id: str, index: int, cell: Text) -> None:
-        """Change one cell of a run's row (its mark, its flag), shown or not."""
+    def _set_cell(self, run_id: str, index: int, cell: Text) -> bool:
+        """Change one cell of a run's row (its mark, its flag), shown or not; False when it
+        is wider than its column (`_fill` then draws the table at the new width)."""
         cells = self._row_cells.get(run_id)
-        if cells is not None:
-            cells[index] = cell
+        if cells is not None:  # a new list: the table keeps a row's cells while it is the same
+            self._row_cells[run_id] = [*cells[:index], cell, *cells[index + 1 :]]
+        if index < len(self._widths) and cell.cell_len > self._widths[index]:
+            self._widths[index] = cell.cell_len
+            return False
         table = self.table
         if run_id in table.rows and index < len(table.ordered_columns):
-            column = table.ordered_columns[index]
-            wider = cell.cell_len > column.width
-            if wider and index < len(self._widths):
-                self._widths[index] = cell.cell_len
-            table.update_cell(run_id, column.key, cell, update_width=wider)
+            table.update_cell(run_id, table.ordered_columns[index].key, cell)
+        return True
 
     def _set_mark(self, run_id: str) -> None:
         self._set_cell(run_id, 0, mark_cell(run_id in self.marks.ids))
 
-    def _set_flag(self, run_id: str) -> None:
-        self._set_cell(run_id, len(self._columns) - 1, flag_cell(self.flags.get(run_id)))
+    def _set_flag(self, run_id: str) -> bool:
+        return self._set_cell(run_id, len(self._widths) - 1, flag_cell(self.flags.get(run_id)))
 
     def _set_status(self, text: Text) -> None:
         # A Static update lays out the whole screen again: skip it when nothing changed.
@@ -234,13 +239,18 @@ class RunsTableScreen(DataScreen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            match = run_search.parse(event.value)
+            match = run_search.parse(event.value, self._search_texts())
         except MlpmError as exc:  # one line where the status was; the table stays as it was
             self._set_status(literal(f" {exc}", "bold red"))
             return
         self.match = match
         self.close_filter()
         self._fill()
+
+    def _search_texts(self) -> dict[str, str]:
+        if self._texts[0] is not self.data:
+            self._texts = (self.data, run_search.index(self.data.runs))
+        return self._texts[1]
 
     def clear_filter(self) -> bool:
         """Drop the state filter and the filter box's text; whether there was one."""

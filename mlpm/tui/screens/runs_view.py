@@ -70,7 +70,28 @@ def ordered(runs: Sequence[Run], sort: str, reverse: bool, flags: dict[str, RunF
     return run_fields.sort_runs(runs, f"-{sort}" if reverse else sort)
 
 
+class Orders:
+    """The table's orders of one list of runs, each found once: going back to an order seen
+    before costs nothing, and a filter narrows an order without sorting again (a stable sort
+    of the kept runs is the kept runs of the stable sort, as `runs list` finds them)."""
+
+    def __init__(self) -> None:
+        self._of: tuple[Sequence[Run], dict[str, RunFlag]] | None = None
+        self._orders: dict[tuple[str, bool], list[Run]] = {}
+
+    def get(
+        self, runs: Sequence[Run], sort: str, reverse: bool, flags: dict[str, RunFlag]
+    ) -> list[Run]:
+        if self._of is None or self._of[0] is not runs or self._of[1] is not flags:
+            self._of, self._orders = (runs, flags), {}
+        found = self._orders.get((sort, reverse))
+        if found is None:
+            found = self._orders[(sort, reverse)] = ordered(runs, sort, reverse, flags)
+        return found
+
+
 def shown(
+    orders: Orders,
     runs: Sequence[Run],
     *,
     state: str | None,
@@ -80,8 +101,8 @@ def shown(
     flags: dict[str, RunFlag],
 ) -> list[Run]:
     """The runs in `state` (any when None) that `match` keeps, sorted by `sort`."""
-    kept = run_search.select(runs, states=[state] if state else [], match=match)
-    return ordered(kept, sort, reverse, flags)
+    states = [state] if state else []
+    return run_search.select(orders.get(runs, sort, reverse, flags), states=states, match=match)
 
 
 def column_keys(runs: Sequence[Run], limit: int = 12) -> list[str]:
