@@ -234,6 +234,8 @@ class RunsTableScreen(DataScreen):
     def close_filter(self) -> None:
         self.filter_box.display = False
         self.table.focus()
+        self._status = None  # a bad expression's message goes
+        self._show_status()
 
     @on(Input.Submitted, "#runs-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
