@@ -65,7 +65,7 @@ async def apply_filter(pilot: Pilot[Any], text: str) -> None:
 
 
 async def test_cli_and_tui_list_the_same_runs_in_the_same_order(cli, db_path: Path, synced):
-    expr = "lr < 1e-3 or model = lstm"
+    expr = "lr < 1e-3 or seed = 0"
     ids, columns = cli_ids(
         cli,
         "--filter",
