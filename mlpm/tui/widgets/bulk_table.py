@@ -34,6 +34,7 @@ class BulkTable(KeyTable):
         # A row's cells (the very sequence given) and the cell dict made of them, per key.
         self._cell_dicts: dict[str, tuple[Sequence[Text], dict[ColumnKey, Text]]] = {}
         self._signature: tuple[ColumnKey, ...] = ()
+        self._pre_styles: dict[tuple[Style, Style, int, int], Style] = {}
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
         """Replace every row with `rows` (key, cells), in that order; the cursor goes to the
@@ -137,10 +138,11 @@ class BulkTable(KeyTable):
         line.append_text(cell)
         line.append(" " * right)
         line.end = ""
-        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        segments = Segment.apply_style(
-            line.render(self.app.console), pre_style + component_style, post_style
-        )
-        lines = [list(Segment.simplify(segments))]
+        styles = (base_style, component_style, row_index, column_index)
+        pre_style = self._pre_styles.get(styles)
+        if pre_style is None:  # a Style with meta is made by pickling it: once per place
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            pre_style = self._pre_styles[styles] = base_style + meta + component_style
+        lines = [list(Segment.apply_style(line.render(self.app.console), pre_style, post_style))]
         self._cell_render_cache[cache_key] = lines
         return lines
