@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Input, Static
 from mlpm.services import projects, run_columns
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.widgets.bulk_table import BulkTable
-from tests.test_tui_runs import SPECS, imported, order, runs_screen, settle
+from tests.test_tui_runs import SPECS, all_screens, imported, order, runs_screen, settle
 
-__all__ = ["imported"]  # fixture
+__all__ = ["all_screens", "imported"]  # fixtures
 
 pytestmark = pytest.mark.anyio
 
@@ -185,3 +185,18 @@ async def test_bulk_rows_are_the_rows_add_row_makes() -> None:
         assert [r.key.value for r in bulk.ordered_rows] == [k for k, _ in reordered]
         assert "r3" not in bulk.rows
         assert str(bulk.get_row("r29")[0]) == "run 29"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+def test_snapshot_filtered_with_chosen_columns(
+    snap_compare, db_path: Path, imported, store, all_screens, size
+):
+    run_columns.save(store, projects.current_or_none(store), ["seed", "lr", "val.acc"])
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await type_filter(pilot, "val.acc > 0.75")
+        await pilot.press("S")  # reversed: the last run first
+        await settle(pilot)
+
+    assert snap_compare(MlpmApp(db_path, screen="runs"), terminal_size=size, run_before=before)

@@ -32,9 +32,8 @@ from mlpm.tui.screens.runs_data import (
     fetch_flags,
 )
 from mlpm.tui.screens.runs_detail import RunDetailScreen
-from mlpm.tui.screens.runs_table import RunsTableScreen
+from mlpm.tui.screens.runs_table import RunsGrid, RunsTableScreen
 from mlpm.tui.screens.runs_view import fetch_table
-from mlpm.tui.widgets.bulk_table import BulkTable
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.metric_chart import MetricChart
 from mlpm.tui.widgets.navbar import NavBar
@@ -50,7 +49,6 @@ class RunsScreen(RunsTableScreen):
 
     CSS_PATH = Path(__file__).with_name("runs.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "detail", "Detail", id="runs.detail", tooltip="The run: config, output"),
         Binding("slash", "filter", "Filter", id="runs.filter", tooltip="Search or lr < 1e-3"),
         Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark the run (overlay, compare)"),
         Binding("M", "mark_group", "Mark group", id="runs.mark_group", tooltip="Mark its group"),
@@ -85,7 +83,7 @@ class RunsScreen(RunsTableScreen):
         yield NavBar("runs")
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
-                yield BulkTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield RunsGrid(id="runs-table", cursor_type="row", zebra_stripes=True)
                 yield Input(id="runs-filter", placeholder=FILTER_HINT)
             yield MetricChart(id="runs-chart")
         yield Static(id="runs-status")
@@ -162,7 +160,7 @@ class RunsScreen(RunsTableScreen):
         self._load_chart()
 
     @on(DataTable.RowSelected, "#runs-table")
-    def action_detail(self) -> None:
+    def _open_detail(self) -> None:
         run = self.current
         if run is not None:
             self.app.push_screen(RunDetailScreen(run.id))

@@ -52,7 +52,7 @@ def _section(text: Text, title: str) -> None:
 
 
 def detail_text(detail: RunDetail) -> Text:
-    """The whole page, as `runs show` prints it (the output first: it says why it ended)."""
+    """The whole page: what `runs show` prints, the output first (it says why it ended)."""
     run = detail.run
     text = Text()
     text.append_text(literal(run.id, "bold"))
@@ -63,9 +63,22 @@ def detail_text(detail: RunDetail) -> Text:
     if run.exit_code is not None:
         text.append(f"  exit code {run.exit_code}", style="bold red" if run.exit_code else "dim")
     text.append("\n")
+    text.append("  tags      ", style="dim")
+    text.append_text(literal(", ".join(run.tags) or "–"))
+    text.append("\n")
+    if detail.output is not None:  # first: it says why the run ended, above the fold
+        shown = detail.output
+        _section(text, f"output (last {len(shown.lines)} lines of {Path(shown.path).name})")
+        for index, line in enumerate(shown.lines, 1):
+            text.append("  ")  # the last line says what was raised
+            text.append_text(literal(line, "bold red" if index == len(shown.lines) else ""))
+            text.append("\n")
+    elif detail.ended_badly and detail.keeps_output:
+        _section(text, "output")
+        text.append("  – (no files/output.log in the run folder)\n", style="dim")
+    _section(text, "run")
     rows = [
         ("group", run.group or "–"),
-        ("tags", ", ".join(run.tags) or "–"),
         ("job type", run.job_type or "–"),
         ("started", run.start_time or "–"),
         ("runtime", run_display.format_runtime(run.runtime)),
@@ -79,16 +92,6 @@ def detail_text(detail: RunDetail) -> Text:
         text.append(f"  {label:<9} ", style="dim")
         text.append_text(literal(value))
         text.append("\n")
-    if detail.output is not None:
-        shown = detail.output
-        _section(text, f"output (last {len(shown.lines)} lines of {Path(shown.path).name})")
-        for index, line in enumerate(shown.lines, 1):
-            text.append("  ")  # the last line says what was raised
-            text.append_text(literal(line, "bold red" if index == len(shown.lines) else ""))
-            text.append("\n")
-    elif detail.ended_badly and detail.keeps_output:
-        _section(text, "output")
-        text.append("  – (no files/output.log in the run folder)\n", style="dim")
     for title, data in (("config", run.config), ("summary", run.summary)):
         items = [(k, v) for k, v in run_service.flatten(data) if not k.startswith("_")]
         _section(text, title)

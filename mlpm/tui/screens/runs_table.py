@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
@@ -33,6 +34,14 @@ from mlpm.tui.widgets.bulk_table import BulkTable
 
 FIXED_TITLES = ["", "Name", "Group", "State", "Task", "Commit"]
 HEADER_KEYS = ["mark", "name", "group", "state", "task", "commit"]
+
+
+class RunsGrid(BulkTable):
+    """The runs table; enter opens the run's detail (DataTable's own enter, shown)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Detail", id="runs.detail", tooltip="Config, output"),
+    ]
 
 
 class RunsTableScreen(DataScreen):
