@@ -163,8 +163,10 @@ async def test_bulk_rows_are_the_rows_add_row_makes() -> None:
             table.add_column("Flag", width=3)
         for key, cells in rows:
             plain.add_row(*cells, key=key)
-        bulk.set_rows(rows[:5])  # then replaced: nothing of the first rows stays
-        bulk.set_rows(rows)
+        bulk.set_rows(
+            [k for k, _ in rows[:5]], dict(rows)
+        )  # then replaced: nothing of the first rows stays
+        bulk.set_rows([k for k, _ in rows], dict(rows))
         await pilot.pause()
         assert [r.key.value for r in bulk.ordered_rows] == [r.key.value for r in plain.ordered_rows]
         assert bulk.row_count == plain.row_count == 30
@@ -180,7 +182,7 @@ async def test_bulk_rows_are_the_rows_add_row_makes() -> None:
         await pilot.pause()
         assert bulk.coordinate_to_cell_key(bulk.cursor_coordinate).row_key.value == "r20"
         reordered = list(reversed(rows[10:]))
-        bulk.set_rows(reordered)
+        bulk.set_rows([k for k, _ in reordered], dict(rows))
         await pilot.pause()
         assert [r.key.value for r in bulk.ordered_rows] == [k for k, _ in reordered]
         assert "r3" not in bulk.rows

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from typing import Any, ClassVar
 
@@ -134,6 +135,9 @@ class RunsTableScreen(DataScreen):
         self._widths = [len(t) for t in titles]
         for cells in self._row_cells.values():
             self._widths = [max(w, c.cell_len) for w, c in zip(self._widths, cells, strict=True)]
+        # The runs and their cells live until the next load: out of the collector's way (a
+        # full collection walks every object of 10,000 runs, about 100 ms, at any moment).
+        gc.freeze()
 
     def _fill(self, fresh: bool = False) -> None:
         """Show the runs the filter keeps in the current order, keeping the cursor on the same
@@ -157,8 +161,7 @@ class RunsTableScreen(DataScreen):
                     label.stylize("bold underline")
                 table.add_column(label, width=width)
             self._columns = columns
-        cells = self._row_cells
-        table.set_rows([(run.id, cells[run.id]) for run in self.shown])
+        table.set_rows([run.id for run in self.shown], self._row_cells)
         if keep is not None and keep.id in table.rows:
             table.move_cursor(row=table.get_row_index(keep.id), animate=False)
         self._show_status()

@@ -14,7 +14,7 @@ against a plain DataTable's, so a Textual upgrade that changes them fails a test
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -30,15 +30,17 @@ class BulkTable(KeyTable):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._keys: dict[str, tuple[RowKey, Row]] = {}  # reused across fills
+        self._keys: dict[str, tuple[RowKey, Row, tuple[RowKey, int]]] = {}  # kept across fills
         # A row's cells (the very sequence given) and the cell dict made of them, per key.
         self._cell_dicts: dict[str, tuple[Sequence[Text], dict[ColumnKey, Text]]] = {}
         self._signature: tuple[ColumnKey, ...] = ()
         self._pre_styles: dict[tuple[Style, Style, int, int], Style] = {}
 
-    def set_rows(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
-        """Replace every row with `rows` (key, cells), in that order; the cursor goes to the
-        first row and a `RowHighlighted` is posted as `add_row` does for a first row."""
+    def set_rows(self, keys: Sequence[str], cells: Mapping[str, Sequence[Text]]) -> None:
+        """Replace every row with the rows of `keys`, in that order, each with its `cells`;
+        the cursor goes to the first row and a `RowHighlighted` is posted, as `add_row` does
+        for a first row. Nothing is made per row that a row made before already has: every
+        object made per row is one more for the garbage collector to walk."""
         if any(column.auto_width for column in self.columns.values()):
             raise ValueError("set_rows needs every column's width")
         # `clear()` finds every old row's place before dropping them: drop them first.
@@ -57,28 +59,31 @@ class BulkTable(KeyTable):
         data = self._data
         table_rows = self.rows
         ordered: list[Row] = []
+        offsets: list[tuple[RowKey, int]] = []
         locations: dict[RowKey, int] = {}
-        for index, (key, cells) in enumerate(rows):
-            pair = known.get(key)
-            if pair is None:
+        for index, key in enumerate(keys):
+            made = known.get(key)
+            if made is None:
                 row_key = RowKey(key)
-                pair = known[key] = (row_key, Row(row_key, 1))
-            row_key, row = pair
+                made = known[key] = (row_key, Row(row_key, 1), (row_key, 0))
+            row_key, row, offset = made
             locations[row_key] = index
             # A row's cell dict is kept while its cells are the same sequence object (hashing
             # the column keys of 10,000 rows again costs more than the rest of the fill):
             # give a new sequence for a row whose cells changed.
+            row_cells = cells[key]
             kept = dicts.get(key)
-            if kept is None or kept[0] is not cells:
-                kept = dicts[key] = (cells, dict(zip(columns, cells, strict=True)))
+            if kept is None or kept[0] is not row_cells:
+                kept = dicts[key] = (row_cells, dict(zip(columns, row_cells, strict=True)))
             data[row_key] = kept[1]
             table_rows[row_key] = row
             ordered.append(row)
+            offsets.append(offset)
         self._row_locations = TwoWayDict(locations)
         self._update_count += 1
         # The order is known: spare the table finding it again, row by row, on the next paint.
         self._ordered_row_cache[(len(ordered), self._update_count)] = ordered
-        self._offset_cache[self._update_count] = [(row.key, 0) for row in ordered]
+        self._offset_cache[self._update_count] = offsets
         self._require_update_dimensions = True
         self.check_idle()
         if ordered and self.show_cursor and self.cursor_type != "none":
