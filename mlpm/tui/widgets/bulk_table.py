@@ -24,6 +24,8 @@ from textual.widgets._data_table import CellCacheKey, ColumnKey, Row, RowKey
 
 from mlpm.tui.widgets.table import KeyTable
 
+DRAWN_LIMIT = 50_000  # cells whose segments are kept (a few screens of re-sorts of 10k rows)
+
 
 class BulkTable(KeyTable):
     """A `KeyTable` with `set_rows` (columns added with fixed widths)."""
@@ -35,6 +37,8 @@ class BulkTable(KeyTable):
         self._cell_dicts: dict[str, tuple[Sequence[Text], dict[ColumnKey, Text]]] = {}
         self._signature: tuple[ColumnKey, ...] = ()
         self._pre_styles: dict[tuple[Style, Style, int, int], Style] = {}
+        # Each cell's padded segments by (id, width), with the cell (so an id is never reused)
+        self._drawn: dict[tuple[int, int], tuple[Text, list[Segment]]] = {}
 
     def set_rows(self, keys: Sequence[str], cells: Mapping[str, Sequence[Text]]) -> None:
         """Replace every row with the rows of `keys`, in that order, each with its `cells`;
@@ -136,18 +140,23 @@ class BulkTable(KeyTable):
             self.cursor_foreground_priority == "css",
             self.cursor_background_priority == "css",
         )
-        space = inner - cell.cell_len
-        left = pad + (space if cell.justify == "right" else 0)
-        right = pad + (0 if cell.justify == "right" else space)
-        line = Text(" " * left, end="")
-        line.append_text(cell)
-        line.append(" " * right)
-        line.end = ""
+        drawn = self._drawn.get((id(cell), width))
+        if drawn is None or drawn[0] is not cell:  # the cell's text, padded: drawn once
+            space = inner - cell.cell_len
+            left = pad + (space if cell.justify == "right" else 0)
+            right = pad + (0 if cell.justify == "right" else space)
+            line = Text(" " * left, end="")
+            line.append_text(cell)
+            line.append(" " * right)
+            line.end = ""
+            if len(self._drawn) > DRAWN_LIMIT:
+                self._drawn.clear()
+            drawn = self._drawn[(id(cell), width)] = (cell, list(line.render(self.app.console)))
         styles = (base_style, component_style, row_index, column_index)
         pre_style = self._pre_styles.get(styles)
         if pre_style is None:  # a Style with meta is made by pickling it: once per place
             meta = Style.from_meta({"row": row_index, "column": column_index})
             pre_style = self._pre_styles[styles] = base_style + meta + component_style
-        lines = [list(Segment.apply_style(line.render(self.app.console), pre_style, post_style))]
+        lines = [list(Segment.apply_style(drawn[1], pre_style, post_style))]
         self._cell_render_cache[cache_key] = lines
         return lines
