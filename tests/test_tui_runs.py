@@ -244,7 +244,7 @@ async def test_filter_by_group_through_the_picker(db_path: Path, imported):
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
+        await pilot.press("w")
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -254,7 +254,7 @@ async def test_filter_by_group_through_the_picker(db_path: Path, imported):
         screen = runs_screen(app)
         assert order(screen) == ["base0", "base1", "base2"]
         assert "group base" in str(screen.query_one("#runs-status", Static).render())
-        await pilot.press("slash", "enter")  # "all groups"
+        await pilot.press("w", "enter")  # "all groups"
         await settle(pilot)
         assert len(order(screen)) == len(SPECS)
 

@@ -66,7 +66,8 @@ def sort_runs(runs: Sequence[Run], column: str) -> list[Run]:
     """`runs` sorted by `column` (`-column`: descending); runs without a value stay last."""
     descending = column.startswith("-")
     key = column[1:] if descending else column
-    present = [(sort_key(v), run) for run in runs if (v := resolve(run, key)) not in (None, [])]
-    missing = [run for run in runs if resolve(run, key) in (None, [])]
+    values = [(run, resolve(run, key)) for run in runs]  # once a run: 10,000 in the TUI
+    present = [(sort_key(v), run) for run, v in values if v not in (None, [])]
+    missing = [run for run, v in values if v in (None, [])]
     present.sort(key=lambda pair: pair[0], reverse=descending)
     return [run for _, run in present] + missing

@@ -15,48 +15,49 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from mlpm.errors import MlpmError
 from mlpm.services.run_checks import RunFlag, flag_signature
 from mlpm.services.runs import Run
 from mlpm.tui.render import literal
 from mlpm.tui.screens.compare import CompareScreen
-from mlpm.tui.screens.runs_cells import flag_cell, mark_cell, row_cells, status_line
 from mlpm.tui.screens.runs_chart import ChartScreen
 from mlpm.tui.screens.runs_data import (
     CompareRequest,
     Marks,
     RunsData,
-    SortKey,
     compare_request,
     fetch_flags,
-    fetch_runs,
-    ordered,
-    sort_keys,
 )
+from mlpm.tui.screens.runs_detail import RunDetailScreen
+from mlpm.tui.screens.runs_table import RunsGrid, RunsTableScreen
+from mlpm.tui.screens.runs_view import fetch_table
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.metric_chart import MetricChart
 from mlpm.tui.widgets.navbar import NavBar
-from mlpm.tui.widgets.table import KeyTable
 
 WIDE = 130  # from this width on, the chart sits beside the table
 CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
+FILTER_HINT = "search words, or an expression: lr < 1e-3 and model = conformer · enter · escape"
 
 
-class RunsScreen(ChartScreen):
+class RunsScreen(ChartScreen, RunsTableScreen):
     """Every imported run; the cursor's run (and the marked runs) drawn in the chart."""
 
     CSS_PATH = Path(__file__).with_name("runs.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="runs.filter", tooltip="Search or lr < 1e-3"),
         Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark the run (overlay, compare)"),
         Binding("M", "mark_group", "Mark group", id="runs.mark_group", tooltip="Mark its group"),
         Binding("c", "compare", "Compare", id="runs.compare", tooltip="Compare the marked runs"),
         Binding("m", "pick_metric", "Metric", id="runs.metric", tooltip="Metric to chart"),
         Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse sort", show=False, id="runs.reverse"),
-        Binding("slash", "pick_group", "Group", id="runs.filter", tooltip="Show one W&B group"),
-        Binding("escape", "clear", "Clear marks", show=False, id="runs.clear"),
+        Binding("C", "pick_columns", "Columns", id="runs.columns", tooltip="Config, summary keys"),
+        Binding("t", "pick_state", "State", id="runs.state", tooltip="Show one state"),
+        Binding("w", "pick_group", "Group", id="runs.group", tooltip="Show one W&B group"),
+        Binding("escape", "clear", "Clear", show=False, id="runs.clear", tooltip="Marks, filter"),
         Binding("R", "remote_sync", "Remote sync", show=False, id="runs.remote_sync"),
     ]
     AUTO_FOCUS = "#runs-table"
@@ -81,7 +82,8 @@ class RunsScreen(ChartScreen):
         yield NavBar("runs")
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
-                yield KeyTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield RunsGrid(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield Input(id="runs-filter", placeholder=FILTER_HINT)
             yield MetricChart(id="runs-chart")
         yield Static(id="runs-status")
         yield KeyBar()
@@ -106,36 +108,18 @@ class RunsScreen(ChartScreen):
 
     # -- data ------------------------------------------------------------------------------
 
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#runs-table", DataTable)
-
-    @property
-    def current(self) -> Run | None:
-        """The run under the cursor."""
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._by_id.get(key or "")
-
-    @property
-    def _by_id(self) -> dict[str, Run]:
-        if self._index[0] is not self.data:
-            self._index = (self.data, {r.id: r for r in self.data.runs})
-        return self._index[1]
-
     def reload(self) -> None:
         self._load()
 
     @work(exclusive=True, group="runs-load")
     async def _load(self) -> None:
         try:
-            data = await self.mlpm.db(fetch_runs, self.group_filter)
+            found = await self.mlpm.db(fetch_table, self.group_filter)
         except MlpmError as exc:
             self.notify(str(exc), title="Error", severity="error", markup=False)
             return
-        self.data = data
+        self.data = data = found.data
+        self.saved_columns = found.columns
         if self.metric not in data.metrics:
             self.metric = data.key_metric or (data.metrics[0] if data.metrics else None)
         known = {r.id for r in data.runs}
@@ -161,98 +145,24 @@ class RunsScreen(ChartScreen):
         self._flagged = signature
         changed = [r.id for r in runs if old.get(r.id) != flags.get(r.id)]
         if self.sort_by == "flag" or len(changed) > 50:
-            self._fill()
+            self._fill(fresh=True)
             return
         # Usually a few rows change: redraw their flag cells, not the whole table.
-        table = self.table
-        column = table.ordered_columns[-1].key
-        for run_id in changed:
-            if run_id in table.rows:
-                table.update_cell(run_id, column, flag_cell(flags.get(run_id)), update_width=True)
+        fits = [self._set_flag(run_id) for run_id in changed]
+        if not all(fits):
+            self._fill()
         self._show_status()
-
-    # -- the table -------------------------------------------------------------------------
-
-    def _sort_keys(self) -> dict[str, SortKey]:
-        return sort_keys(self.metric_columns, self.flags)
-
-    @property
-    def metric_columns(self) -> list[str]:
-        chosen = [self.metric] if self.metric else []
-        others = [m for m in self.data.metrics if m != self.metric]
-        return chosen + others[: self._metric_count - 1]
-
-    def _ordered(self) -> list[Run]:
-        keys = self._sort_keys()
-        if self.sort_by not in keys:
-            self.sort_by = "group"
-        return ordered(self.data.runs, keys[self.sort_by], self.reverse)
-
-    def _fill(self) -> None:
-        """Rebuild the table in the current order, keeping the cursor on the same run."""
-        table = self.table
-        keep = self.current
-        columns = ["", "Name", "Group", "State", "Task", "Commit", *self.metric_columns, "Flag"]
-        rows = [(run.id, self._cells(run)) for run in self._ordered()]
-        # Widths are measured here, not left to the table: it measures new rows when idle,
-        # and lines drawn before that stay cached at the old widths (Name and State cut to
-        # "base", "finis" after a metric change). The Flag column grows as flags arrive.
-        table.clear(columns=True)
-        for index, title in enumerate(columns):
-            label = literal(title)
-            if title == self.metric:
-                label.stylize("bold underline")
-            width = max([label.cell_len, *(cells[index].cell_len for _, cells in rows)])
-            table.add_column(label, width=None if title == "Flag" else width)
-        self._columns = columns
-        for run_id, cells in rows:
-            table.add_row(*cells, key=run_id)
-        if keep is not None and keep.id in self._by_id:
-            table.move_cursor(row=table.get_row_index(keep.id), animate=False)
-        self._show_status()
-
-    def _cells(self, run: Run) -> list[Text]:
-        return row_cells(
-            run,
-            marked=run.id in self.marks.ids,
-            metric_columns=self.metric_columns,
-            flag=self.flags.get(run.id),
-        )
-
-    def _set_status(self, text: Text) -> None:
-        # A Static update lays out the whole screen again: skip it when nothing changed.
-        if text != self._status:
-            self._status = text
-            self.query_one("#runs-status", Static).update(text, layout=False)  # one line, fixed
-
-    def _show_status(self) -> None:
-        run = self.current
-        self._set_status(
-            status_line(
-                self.data,
-                group_filter=self.group_filter,
-                sort_title=self._sort_keys()[self.sort_by].title,
-                reverse=self.reverse,
-                marked=len(self.marks.ids),
-                flag=self.flags.get(run.id) if run is not None else None,
-            )
-        )
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
         self._show_status()
         self._load_chart()
 
-    @on(DataTable.HeaderSelected, "#runs-table")
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        names = ["mark", "name", "group", "state", "task", "commit"]
-        names += [f"metric:{m}" for m in self.metric_columns] + ["flag"]
-        chosen = names[event.column_index] if event.column_index < len(names) else "group"
-        if chosen == "mark":
-            return
-        self.reverse = (not self.reverse) if chosen == self.sort_by else False
-        self.sort_by = chosen
-        self._fill()
+    @on(DataTable.RowSelected, "#runs-table")
+    def _open_detail(self) -> None:
+        run = self.current
+        if run is not None:
+            self.app.push_screen(RunDetailScreen(run.id))
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -282,6 +192,12 @@ class RunsScreen(ChartScreen):
         run_sync_worker.start(self)
 
     def action_clear(self) -> None:
+        """Escape: close the filter box, else clear the marks, else the filters."""
+        if self.filter_box.has_focus:
+            self.close_filter()
+            return
+        if not self.marks.ids:
+            self.clear_filter()
         if self.marks.ids:
             cleared = list(self.marks.ids)
             self.marks.ids.clear()
@@ -289,22 +205,10 @@ class RunsScreen(ChartScreen):
 
     def _refresh_marks(self, run_ids: list[str]) -> None:
         """Redraw the mark cells of these runs only (every cell update redraws the table)."""
-        table = self.table
-        column = table.ordered_columns[0].key
         for run_id in run_ids:
-            table.update_cell(run_id, column, mark_cell(run_id in self.marks.ids))
+            self._set_mark(run_id)
         self._show_status()
         self._load_chart()
-
-    def action_sort(self) -> None:
-        names = list(self._sort_keys())
-        self.sort_by = names[(names.index(self.sort_by) + 1) % len(names)]
-        self.reverse = False
-        self._fill()
-
-    def action_reverse(self) -> None:
-        self.reverse = not self.reverse
-        self._fill()
 
     def comparison(self) -> CompareRequest | str:
         """What the marks ask to compare, or why they cannot be compared."""

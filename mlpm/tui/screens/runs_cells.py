@@ -1,19 +1,25 @@
-"""How runs look on the Runs screen: a run's row of cells, its flag and the status line."""
+"""How runs look on the Runs screen: a run's row of cells, its values, its flag and the status
+line."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 
 from mlpm.services.run_checks import THROUGHPUT_KEYS, RunFlag
-from mlpm.services.runs import Run
+from mlpm.services.run_fields import resolve
+from mlpm.services.runs import Run, number
 from mlpm.tui.render import literal
 from mlpm.tui.screens.runs_data import RunsData, fmt_value
 
 FLAG_WIDTH = 20
 NAME_WIDTH = 28
+VALUE_WIDTH = 24  # a long config value (a path, a list) is cut to this
 MARK_STYLE = "bold cyan"
 STATE_STYLE = {"finished": "green", "running": "yellow", "preempted": "magenta"}
 STATE_STYLE |= {"failed": "red", "killed": "red", "crashed": "red"}
@@ -53,10 +59,23 @@ def short_flag(flag: RunFlag) -> str:
     return f"{first} +{more}" if more else first
 
 
+def value_cell(value: Any) -> Text:
+    """A config or summary value: numbers right-aligned to 4 digits, text literal."""
+    if number(value) is not None and not isinstance(value, bool):
+        return fmt_value(value)
+    if value is None or value == []:
+        return Text("–", style="dim")
+    if isinstance(value, bool):
+        return Text("true" if value else "false")
+    if isinstance(value, list):
+        return literal(", ".join(str(v) for v in value))
+    return literal(str(value) if isinstance(value, str) else json.dumps(value, default=str))
+
+
 def row_cells(
-    run: Run, *, marked: bool, metric_columns: Sequence[str], flag: RunFlag | None
+    run: Run, *, marked: bool, columns: Sequence[str], flag: RunFlag | None
 ) -> list[Text]:
-    """Mark, name, group, state, tasks, commit, the metric columns and the flag."""
+    """Mark, name, group, state, tasks, commit, the config and summary columns and the flag."""
     name = literal(run.label)
     name.truncate(NAME_WIDTH, overflow="ellipsis")
     linked = ",".join(f"#{t}" for t in run.task_ids)
@@ -70,37 +89,57 @@ def row_cells(
         tasks,
         commit,
     ]
-    cells += [fmt_value(run.metric(m)) for m in metric_columns]
+    for key in columns:
+        cell = value_cell(resolve(run, key))
+        cell.truncate(VALUE_WIDTH, overflow="ellipsis")
+        cells.append(cell)
     cells.append(flag_cell(flag))
     return cells
 
 
-def status_line(
-    data: RunsData,
-    *,
-    group_filter: str | None,
-    sort_title: str,
-    reverse: bool,
-    marked: int,
-    flag: RunFlag | None,
-) -> Text:
-    """Runs shown, the group, the order, the marks, and the flag of the cursor's run."""
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What the status line says about the table: how it is narrowed and ordered."""
+
+    count: int  # runs in the table
+    group: str | None
+    state: str | None
+    query: str  # the filter box's text ("" for none)
+    sort_title: str
+    reverse: bool
+
+
+def status_line(data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | None) -> Text:
+    """Runs shown (of how many), the group, state and filter, the order, the marks, and the
+    flag of the cursor's run."""
     text = Text()
+    narrowed = shown.state is not None or bool(shown.query)
     if not data.runs:
-        if group_filter is not None:
+        if shown.group is not None:
             text.append(" no runs in this group", style="yellow")
         else:
             text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
         return text
-    text.append(f" {len(data.runs)} runs", style="bold")
+    if narrowed:
+        text.append(f" {shown.count} of {len(data.runs)} runs", style="bold")
+    else:
+        text.append(f" {len(data.runs)} runs", style="bold")
     text.append("  group ", style="dim")
-    text.append_text(literal(group_filter or "all", "bold"))
+    text.append_text(literal(shown.group or "all", "bold"))
+    if shown.state is not None:
+        text.append("  state ", style="dim")
+        text.append(shown.state, style="bold " + STATE_STYLE.get(shown.state, ""))
+    if shown.query:
+        text.append("  filter ", style="dim")
+        text.append_text(literal(shown.query, "bold"))
     text.append("  sorted by ", style="dim")
-    text.append_text(literal(sort_title))
-    text.append(" ↓" if reverse else " ↑")
+    text.append_text(literal(shown.sort_title))
+    text.append(" ↓" if shown.reverse else " ↑")
     if marked:
         text.append(f"  {marked} marked", style="bold cyan")
     if flag is not None:
         text.append("  ⚠ ", style="bold red")
         text.append_text(literal(flag.message, "red"))
+    elif narrowed and not shown.count:
+        text.append("  no run matches: escape clears the filter", style="yellow")
     return text

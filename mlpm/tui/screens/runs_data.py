@@ -4,7 +4,7 @@ Compare screen for (a module of its own, so neither screen imports the other for
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,48 +118,6 @@ def fmt_value(value: Any) -> Text:
     if value is None:
         return Text("–", style="dim")
     return Text(f"{value:.4g}", justify="right")
-
-
-@dataclass(slots=True)
-class SortKey:
-    """One sortable column: its title and how to order runs by it."""
-
-    title: str
-    key: Callable[[Run], Any]
-    numeric: bool = False
-
-
-def _last(value: float | None) -> tuple[bool, float]:
-    """Sort numbers with missing values last (in either direction, see `ordered`)."""
-    return (value is None, value or 0.0)
-
-
-def _by_metric(metric: str) -> Callable[[Run], tuple[bool, float]]:
-    return lambda run: _last(number(run.metric(metric)))
-
-
-def sort_keys(metric_columns: Sequence[str], flags: dict[str, RunFlag]) -> dict[str, SortKey]:
-    """The table's sortable columns, by name."""
-    keys = {
-        "group": SortKey("Group", lambda r: (r.group is None, r.group or "", r.start_time or "")),
-        "name": SortKey("Name", lambda r: r.label.lower()),
-        "state": SortKey("State", lambda r: r.state),
-        "task": SortKey("Task", lambda r: (not r.task_ids, r.task_ids[:1])),
-        "commit": SortKey("Commit", lambda r: (r.commit is None, r.commit or "")),
-        "start": SortKey("Started", lambda r: r.start_time or ""),
-    }
-    for metric in metric_columns:
-        keys[f"metric:{metric}"] = SortKey(metric, _by_metric(metric), numeric=True)
-    keys["flag"] = SortKey("Flag", lambda r: r.id not in flags)
-    return keys
-
-
-def ordered(runs: Sequence[Run], sort: SortKey, reverse: bool) -> list[Run]:
-    """`runs` sorted by `sort`; missing numbers stay last either way."""
-    out = sorted(runs, key=sort.key, reverse=reverse)
-    if reverse and sort.numeric:
-        out = [r for r in out if sort.key(r)[0] is False] + [r for r in out if sort.key(r)[0]]
-    return out
 
 
 @dataclass(slots=True)
