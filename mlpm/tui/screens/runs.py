@@ -42,7 +42,7 @@ CHART_WIDTH = 60  # the chart's width beside the table (wide screens)
 FILTER_HINT = "search words, or an expression: lr < 1e-3 and model = conformer · enter · escape"
 
 
-class RunsScreen(ChartScreen, RunsTableScreen):
+class RunsScreen(RunsTableScreen, ChartScreen):
     """Every imported run; the cursor's run (and the marked runs) drawn in the chart."""
 
     CSS_PATH = Path(__file__).with_name("runs.tcss")
