@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from mlpm.errors import MlpmError, UsageError
+from mlpm.integrations import history_child
 from mlpm.integrations.mlflow_run import ID_PREFIX, MlflowRun, build, iso_ms, run_name
 from mlpm.integrations.wandb_run import RunInfo
 
@@ -207,23 +207,7 @@ def history_in_subprocess(
     uri: str, uuid: str, keys: list[str]
 ) -> dict[str, list[tuple[int, float]]]:
     """`remote_history` in a child process (stdin closed), so this one never imports mlflow."""
-    command = [sys.executable, "-m", "mlpm.integrations.mlflow_api", uri, uuid, *keys]
-    try:
-        done = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MlpmError(f"cannot fetch the history of {uuid}: {exc}") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["unknown error"])[-1].removeprefix("error: ")
-        raise MlpmError(f"cannot fetch the history of {uuid}: {last}")
-    data = json.loads(done.stdout)
-    return {k: [(int(s), float(v)) for s, v in points] for k, points in data.items()}
+    return history_child.fetch("mlpm.integrations.mlflow_api", [uri, uuid, *keys], uuid)
 
 
 def _main(argv: list[str]) -> int:

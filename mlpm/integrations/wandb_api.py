@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpm.errors import MlpmError, UsageError
+from mlpm.integrations import history_child
 from mlpm.integrations.wandb_run import RunInfo
 
 PER_PAGE = 200
@@ -266,25 +266,8 @@ def remote_history(
 
 def history_in_subprocess(address: str, keys: list[str]) -> dict[str, list[tuple[int, float]]]:
     """`remote_history` run in a child process, so this process never imports wandb."""
-    command = [sys.executable, "-m", "mlpm.integrations.wandb_api", address, *keys]
-    env = {**os.environ, "WANDB_SILENT": "true"}
-    try:  # never the terminal's stdin: a prompt there would freeze the TUI
-        done = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-            env=env,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MlpmError(f"cannot fetch the history of {address}: {exc}") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["unknown error"])[-1].removeprefix("error: ")
-        raise MlpmError(f"cannot fetch the history of {address}: {last}")
-    data = json.loads(done.stdout)
-    return {k: [(int(s), float(v)) for s, v in points] for k, points in data.items()}
+    module = "mlpm.integrations.wandb_api"
+    return history_child.fetch(module, [address, *keys], address, env={"WANDB_SILENT": "true"})
 
 
 def _main(argv: list[str]) -> int:
