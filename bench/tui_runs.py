@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -104,12 +106,14 @@ def seed(path: Path, n_runs: int) -> None:
 Timed = tuple[list[float], list[float]]
 
 
-async def measure(path: Path, repeats: int) -> dict[str, Timed]:
-    """Wall and CPU seconds from each action to the repaint of the table, by action."""
-    from textual.widgets import DataTable, Input
+async def measure(path: Path, repeats: int, profile: Any = None) -> dict[str, Timed]:
+    """Wall and CPU seconds from each action to the repaint of the table, by action
+    (`profile`: a `cProfile.Profile` enabled only while an action is timed)."""
+    from textual.widgets import Input
 
     from mlpm.tui.app import MlpmApp
     from mlpm.tui.screens.runs import RunsScreen
+    from mlpm.tui.widgets.line_table import LineTable
 
     class TimedApp(MlpmApp):
         filled = asyncio.Event()
@@ -144,9 +148,13 @@ async def measure(path: Path, repeats: int) -> dict[str, Timed]:
 
         async def timed(name: str, act: Callable[[], Awaitable[Any]]) -> None:
             app.filled.clear()
+            if profile is not None:
+                profile.enable()
             start, cpu = time.perf_counter(), time.process_time()
             await act()
             await asyncio.wait_for(app.filled.wait(), 10)
+            if profile is not None:
+                profile.disable()
             wall, cpu_used = app.painted_at[0] - start, app.painted_at[1] - cpu
             walls, cpus = results.setdefault(name, ([], []))
             walls.append(wall)
@@ -155,10 +163,9 @@ async def measure(path: Path, repeats: int) -> dict[str, Timed]:
             await pilot.pause(0.05)
 
         async def header(title: str) -> None:
-            table = screen.query_one("#runs-table", DataTable)
+            table = screen.query_one("#runs-table", LineTable)
             index = [str(c.label) for c in table.ordered_columns].index(title)
-            key = table.ordered_columns[index].key
-            table.post_message(DataTable.HeaderSelected(table, key, index, title))
+            table.post_message(LineTable.HeaderSelected(table, index))
 
         async def open_filter(text: str) -> None:
             """Open the box and type the text (not timed: the table waits for enter)."""
@@ -184,13 +191,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--profile", type=int, metavar="N", default=0, help="print the N costliest functions"
+    )
     args = parser.parse_args()
+    profile = cProfile.Profile() if args.profile else None
     with isolated("mlpm-bench-tui-runs-") as root:
         path = root / "bench.db"
         started = time.perf_counter()
         seed(path, args.runs)
         print(f"seeded {args.runs} runs in {time.perf_counter() - started:.2f} s")
-        results = asyncio.run(measure(path, args.repeats))
+        results = asyncio.run(measure(path, args.repeats, profile))
         (flags_wait,), _ = results.pop("flags")
         print(f"regression flags of the runs, after the table was shown: {flags_wait:.1f} s")
         for name, (walls, cpus) in results.items():
@@ -205,6 +216,9 @@ def main() -> None:
                 f" median {statistics.median(cpus) * 1000:.1f} ms CPU"
                 f"  [{'ok' if median <= BAR_MS else 'over'} the {BAR_MS:.0f} ms bar]"
             )
+        if profile is not None:
+            pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
         print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
