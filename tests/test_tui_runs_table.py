@@ -188,14 +188,25 @@ async def test_the_line_table_draws_what_a_data_table_draws() -> None:
         lines.set_rows([k for k, _ in rows], cells)
         plain.move_cursor(row=2)
         lines.move_cursor(row=2)
-        app.set_focus(None)  # both drawn unfocused
+        app.set_focus(None)  # both drawn unfocused, then focused
+        await pilot.pause()
+        drawn = {(y, x): _colours(plain, y, x) for y in range(6) for x in (1, 5, 14, 17, 40)}
+        plain.focus()
+        await pilot.pause()
+        drawn_focused = {(y, x): _colours(plain, y, x) for y in range(6) for x in (1, 5, 14, 40)}
+        app.set_focus(None)
         await pilot.pause()
         assert lines.row_count == 30 and lines.get_row_index("r29") == 29
         assert lines.get_row("r3") == cells["r3"]
         for y in range(12):  # the header, the cursor's row, zebra stripes
             assert _text(lines, y)[:21] == _text(plain, y)[:21], y
-        for y, x in [(0, 1), (1, 1), (1, 5), (2, 1), (3, 3), (3, 14), (4, 17)]:
-            assert _colours(lines, y, x) == _colours(plain, y, x), (y, x)
+        for (y, x), colours in drawn.items():
+            assert _colours(lines, y, x) == colours, (y, x)
+        lines.focus()
+        await pilot.pause()
+        for (y, x), colours in drawn_focused.items():
+            assert _colours(lines, y, x) == colours, ("focused", y, x)
+        app.set_focus(None)
         # a row whose cells are a new sequence is drawn again
         cells["r4"] = [Text("changed"), *cells["r4"][1:]]
         lines.refresh_row("r4")

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import OverflowMethod
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -277,8 +278,9 @@ class LineTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = (int(v) for v in self.scroll_offset)
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if y == 0:
-            return self._header_strip(base).crop_extend(scroll_x, scroll_x + width, base)
+        if y == 0:  # the header's colours to the right edge, as DataTable's
+            header = base + self.get_component_rich_style("line-table--header")
+            return self._header_strip(header).crop_extend(scroll_x, scroll_x + width, header)
         row = scroll_y + y - 1
         if row >= len(self._keys):
             return Strip.blank(width, base)
@@ -293,10 +295,9 @@ class LineTable(ScrollView, can_focus=True):
             scroll_x, scroll_x + width, style
         )
 
-    def _header_strip(self, base: Style) -> Strip:
+    def _header_strip(self, style: Style) -> Strip:
         if self._header is None:
-            style = base + self.get_component_rich_style("line-table--header")
-            line = self._line([c.label for c in self.ordered_columns])
+            line = self._line([c.label for c in self.ordered_columns], overflow="crop")
             self._header = Strip(Segment.apply_style(line, style), self._width)
         return self._header
 
@@ -307,7 +308,7 @@ class LineTable(ScrollView, can_focus=True):
             drawn = self._drawn[key] = (cells, self._line(cells))
         return drawn[1]
 
-    def _line(self, cells: Sequence[Text]) -> list[Segment]:
+    def _line(self, cells: Sequence[Text], overflow: OverflowMethod = "ellipsis") -> list[Segment]:
         """The cells side by side, each padded (or cut) to its column's width."""
         line = Text(end="", no_wrap=True)
         for cell, column in zip(cells, self.ordered_columns, strict=False):
@@ -317,7 +318,7 @@ class LineTable(ScrollView, can_focus=True):
                 text.spans = list(cell.spans)  # the same offsets: one character for one
             if text.cell_len > column.width:
                 text = text.copy()
-                text.truncate(column.width, overflow="ellipsis")
+                text.truncate(column.width, overflow=overflow)
             space = column.width - text.cell_len
             right = cell.justify == "right"
             line.append(" " * (PAD + (space if right else 0)))
