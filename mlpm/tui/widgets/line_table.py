@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 PAD = 1  # blank cells each side of a column's text
 DRAWN_LIMIT = 20_000  # rows whose lines are kept (two loads of 10,000 runs)
+STRIPS_LIMIT = 4_000  # finished lines kept (a few screens, each in a few styles)
 
 
 @dataclass(slots=True)
@@ -142,6 +143,9 @@ class LineTable(ScrollView, can_focus=True):
         # Each row's line (its cells, padded), with the cells it was drawn from.
         self._drawn: dict[str, tuple[Sequence[Text], list[Segment]]] = {}
         self._header: Strip | None = None
+        # Each row's finished line by its place (row, stripe or cursor, scroll, width, styles).
+        self._strips: dict[tuple[object, ...], tuple[Sequence[Text], Strip]] = {}
+        self._paint: tuple[Style, Style, Style, Style] | None = None
         self._width = 0
 
     # -- what it holds ---------------------------------------------------------------------
@@ -176,6 +180,7 @@ class LineTable(ScrollView, can_focus=True):
         self._width = sum(c.get_render_width(self) for c in self.ordered_columns)
         self._header = None
         self._drawn.clear()
+        self._strips.clear()
         self._resize()
 
     def set_rows(
@@ -274,26 +279,48 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = None  # the styles, found once a paint (each asks every ancestor)
+        return super().render_lines(crop)
+
+    def _styles(self) -> tuple[Style, Style, Style, Style]:
+        """The base, header, cursor and striped rows' styles, for this paint."""
+        if self._paint is None:
+            base = self.rich_style
+            part = self.get_component_rich_style
+            header = base + part("line-table--header")
+            self._paint = (base, header, part("line-table--cursor"), part("line-table--even-row"))
+        return self._paint
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = (int(v) for v in self.scroll_offset)
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base, header, cursor, even = self._styles()
         if y == 0:  # the header's colours to the right edge, as DataTable's
-            header = base + self.get_component_rich_style("line-table--header")
             return self._header_strip(header).crop_extend(scroll_x, scroll_x + width, header)
         row = scroll_y + y - 1
         if row >= len(self._keys):
             return Strip.blank(width, base)
+        key = self._keys[row]
+        kind = 2 if row == self.cursor_row else row % 2
+        place = (key, kind, scroll_x, width, base, cursor, even)
+        cells = self._cells[key]
+        kept = self._strips.get(place)
+        if kept is not None and kept[0] is cells:
+            return kept[1]
         style, over = base, None
-        if row == self.cursor_row:  # the cursor's colours over the cells' (as DataTable's)
-            over = self.get_component_rich_style("line-table--cursor")
-            style = base + over
-        elif row % 2 == 0:
-            style = base + self.get_component_rich_style("line-table--even-row")
-        segments = self._row_segments(self._keys[row])
-        return Strip(Segment.apply_style(segments, style, over), self._width).crop_extend(
+        if kind == 2:  # the cursor's colours over the cells' (as DataTable's)
+            style, over = base + cursor, cursor
+        elif kind == 0:
+            style = base + even
+        segments = self._row_segments(key)
+        strip = Strip(Segment.apply_style(segments, style, over), self._width).crop_extend(
             scroll_x, scroll_x + width, style
         )
+        if len(self._strips) > STRIPS_LIMIT:
+            self._strips.clear()
+        self._strips[place] = (cells, strip)
+        return strip
 
     def _header_strip(self, style: Style) -> Strip:
         if self._header is None:
