@@ -56,6 +56,14 @@ async def test_a_typed_search_or_expression_shows_the_matching_runs(db_path: Pat
         await pilot.press(*"val.acc > 0.8 and seed < 3", "enter")
         await settle(pilot)
         assert order(screen) == ["aug0", "aug2"]  # 0.801, 0.805 (aug3 has seed 3)
+        await pilot.press("s", "S")  # re-sorts (by name, reversed) keep the filter's runs only
+        await settle(pilot)
+        assert order(screen) == ["aug2", "aug0"] and "2 of 8 runs" in status(app)
+        await pilot.press("t")  # the state filter narrows the kept runs again
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the first state listed: finished
+        await settle(pilot)
+        assert "state finished" in status(app) and set(order(screen)) <= {"aug0", "aug2"}
         await pilot.press("escape")  # no marks: escape drops the filter
         await settle(pilot)
         assert len(order(screen)) == len(SPECS) and "of" not in status(app).split("runs")[0]
