@@ -1,6 +1,6 @@
 """How fast the Runs screen repaints after a filter or a re-sort, on 10,000 runs.
 
-    python bench/tui_runs.py [--runs 10000] [--repeats 20]
+    python bench/tui_runs.py [--runs 10000] [--repeats 20] [--profile N]
 
 Seeds a fresh database with `--runs` imported runs (bulk insert: 100 W&B groups, a config of
 lr, model, seed and batch, a summary of val/acc, loss and epoch, every state; lr, model,
@@ -12,7 +12,8 @@ the table (the screen's `Filled` message, then the next refresh):
    keeps a sixteenth of the runs and one that keeps all), and on a text search.
 Prints the median, p90 and first wall time (the first sort by a key and the first filter
 find the order and the matches; later ones reuse a known order) and the median CPU time
-(this process) of each, the bar (issue 14: ≤ 50 ms) and the load average.
+(this process) of each, the bar (issue 14: ≤ 50 ms) and the load average. `--profile N`
+prints the N costliest functions (cProfile, on only while an action is timed; about 3x slower).
 """
 
 from __future__ import annotations
