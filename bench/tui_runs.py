@@ -1,6 +1,6 @@
 """How fast the Runs screen repaints after a filter or a re-sort, on 10,000 runs.
 
-    python bench/tui_runs.py [--runs 10000] [--repeats 20]
+    python bench/tui_runs.py [--runs 10000] [--repeats 20] [--profile N]
 
 Seeds a fresh database with `--runs` imported runs (bulk insert: 100 W&B groups, a config of
 lr, model, seed and batch, a summary of val/acc, loss and epoch, every state; lr, model,
@@ -12,15 +12,18 @@ the table (the screen's `Filled` message, then the next refresh):
    keeps a sixteenth of the runs and one that keeps all), and on a text search.
 Prints the median, p90 and first wall time (the first sort by a key and the first filter
 find the order and the matches; later ones reuse a known order) and the median CPU time
-(this process) of each, the bar (issue 14: ≤ 50 ms) and the load average.
+(this process) of each, the bar (issue 14: ≤ 50 ms) and the load average. `--profile N`
+prints the N costliest functions (cProfile, on only while an action is timed; about 3x slower).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -104,12 +107,14 @@ def seed(path: Path, n_runs: int) -> None:
 Timed = tuple[list[float], list[float]]
 
 
-async def measure(path: Path, repeats: int) -> dict[str, Timed]:
-    """Wall and CPU seconds from each action to the repaint of the table, by action."""
-    from textual.widgets import DataTable, Input
+async def measure(path: Path, repeats: int, profile: Any = None) -> dict[str, Timed]:
+    """Wall and CPU seconds from each action to the repaint of the table, by action
+    (`profile`: a `cProfile.Profile` enabled only while an action is timed)."""
+    from textual.widgets import Input
 
     from mlpm.tui.app import MlpmApp
     from mlpm.tui.screens.runs import RunsScreen
+    from mlpm.tui.widgets.line_table import LineTable
 
     class TimedApp(MlpmApp):
         filled = asyncio.Event()
@@ -144,9 +149,13 @@ async def measure(path: Path, repeats: int) -> dict[str, Timed]:
 
         async def timed(name: str, act: Callable[[], Awaitable[Any]]) -> None:
             app.filled.clear()
+            if profile is not None:
+                profile.enable()
             start, cpu = time.perf_counter(), time.process_time()
             await act()
             await asyncio.wait_for(app.filled.wait(), 10)
+            if profile is not None:
+                profile.disable()
             wall, cpu_used = app.painted_at[0] - start, app.painted_at[1] - cpu
             walls, cpus = results.setdefault(name, ([], []))
             walls.append(wall)
@@ -155,10 +164,9 @@ async def measure(path: Path, repeats: int) -> dict[str, Timed]:
             await pilot.pause(0.05)
 
         async def header(title: str) -> None:
-            table = screen.query_one("#runs-table", DataTable)
+            table = screen.query_one("#runs-table", LineTable)
             index = [str(c.label) for c in table.ordered_columns].index(title)
-            key = table.ordered_columns[index].key
-            table.post_message(DataTable.HeaderSelected(table, key, index, title))
+            table.post_message(LineTable.HeaderSelected(table, index))
 
         async def open_filter(text: str) -> None:
             """Open the box and type the text (not timed: the table waits for enter)."""
@@ -184,13 +192,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--profile", type=int, metavar="N", default=0, help="print the N costliest functions"
+    )
     args = parser.parse_args()
+    profile = cProfile.Profile() if args.profile else None
     with isolated("mlpm-bench-tui-runs-") as root:
         path = root / "bench.db"
         started = time.perf_counter()
         seed(path, args.runs)
         print(f"seeded {args.runs} runs in {time.perf_counter() - started:.2f} s")
-        results = asyncio.run(measure(path, args.repeats))
+        results = asyncio.run(measure(path, args.repeats, profile))
         (flags_wait,), _ = results.pop("flags")
         print(f"regression flags of the runs, after the table was shown: {flags_wait:.1f} s")
         for name, (walls, cpus) in results.items():
@@ -205,6 +217,9 @@ def main() -> None:
                 f" median {statistics.median(cpus) * 1000:.1f} ms CPU"
                 f"  [{'ok' if median <= BAR_MS else 'over'} the {BAR_MS:.0f} ms bar]"
             )
+        if profile is not None:
+            pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
         print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 

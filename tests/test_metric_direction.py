@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
 
 from mlpm.integrations import wandb_write as ww
 from mlpm.services import metric_rules, run_sync
@@ -17,6 +16,7 @@ from mlpm.store import Store
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.screens.runs import RunsScreen
 from mlpm.tui.screens.runs_data import fetch_flags, fetch_runs
+from mlpm.tui.widgets.line_table import LineTable
 from tests.test_tui_runs import settle
 
 # Four steady runs, then one whose accuracy collapsed and one that improved beyond them.
@@ -104,11 +104,7 @@ async def test_the_runs_view_flags_what_the_cli_flags(cli, db_path: Path, sweep:
         screen = app.screen
         assert isinstance(screen, RunsScreen)
         assert screen.metric == "val/acc"
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         flag = [str(c.label) for c in table.ordered_columns].index("Flag")
-        flagged = {
-            str(row.key.value)
-            for row in table.ordered_rows
-            if str(table.get_row(row.key)[flag]).strip()
-        }
+        flagged = {key for key in table.row_keys if str(table.get_row(key)[flag]).strip()}
     assert flagged == _cli_flags(cli) == {"collapsed"}

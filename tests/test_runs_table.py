@@ -196,3 +196,25 @@ def test_deep_nesting_is_refused_not_a_crash():
     with pytest.raises(UsageError, match="nested too deeply"):
         run_filter.parse("(" * 500 + "lr = 1" + ")" * 500)
     assert run_filter.parse("not " * 20 + "lr = 1").matches(_run(lr=1)) is True
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["conformer", "1e-3", "0.001", " 2 ", "nan", "true", "", "Aug"]),
+    st.lists(st.sampled_from(["aug", "base", 1, 0.5]), max_size=3),
+)
+
+
+@settings(max_examples=500)
+@given(
+    _VALUES,
+    st.sampled_from(run_filter.OPERATORS),
+    st.one_of(st.floats(allow_nan=False), st.sampled_from(["conformer", "true", "1e-3", "aug"])),
+)
+def test_a_compiled_comparison_answers_as_the_general_one(value, op, wanted):
+    """The filter decides common cases (a number against a number, text against a word)
+    without the general comparison, to filter 10,000 runs quickly: the answers must agree."""
+    assert run_filter._tester(op, wanted)(value) is run_filter._compare(value, op, wanted)

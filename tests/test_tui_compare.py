@@ -19,6 +19,7 @@ from mlpm.tui.app import MlpmApp
 from mlpm.tui.screens.compare import CompareScreen
 from mlpm.tui.screens.runs import RunsScreen
 from mlpm.tui.screens.runs_data import CompareRequest
+from mlpm.tui.widgets.line_table import LineTable
 from tests.test_tui_runs import MARKUP_NAME, all_screens, imported, settle
 
 __all__ = ["all_screens", "imported"]  # fixtures shared from test_tui_runs
@@ -34,7 +35,7 @@ async def mark_groups(pilot: Pilot[Any], first: str, second: str) -> RunsScreen:
     """Mark two whole W&B groups on the Runs screen (M on a run of each)."""
     screen = pilot.app.screen
     assert isinstance(screen, RunsScreen)
-    table = screen.query_one("#runs-table", DataTable)
+    table = screen.query_one("#runs-table", LineTable)
     for group in (first, second):
         run_id = next(r.id for r in screen.data.runs if r.group == group)
         table.move_cursor(row=table.get_row_index(run_id))
@@ -53,7 +54,7 @@ async def test_two_groups_give_a_verdict_first_then_the_numbers_and_a_saved_reco
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#runs-table", DataTable)
+        table = app.screen.query_one("#runs-table", LineTable)
         assert str(table.get_row("base0")[4]) == f"#{task.id}"  # the Task column
         assert str(table.get_row("odd1")[4]) == "–"
         await mark_groups(pilot, "base", "aug")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from mlpm.services import comparisons
 from mlpm.services.significance.multi_runs import compare_many
@@ -20,6 +20,7 @@ from mlpm.store import Store
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.screens.compare import CompareScreen
 from mlpm.tui.screens.runs import RunsScreen
+from mlpm.tui.widgets.line_table import LineTable
 from tests.runs_many import CRASHED
 from tests.test_runs_compare import many
 from tests.test_tui_runs import all_screens, settle
@@ -44,7 +45,7 @@ async def mark(pilot: Pilot[Any], groups: tuple[str, ...] = GROUPS, key: str = "
     each group."""
     screen = pilot.app.screen
     assert isinstance(screen, RunsScreen)
-    table = screen.query_one("#runs-table", DataTable)
+    table = screen.query_one("#runs-table", LineTable)
     for group in groups:
         run_id = next(r.id for r in screen.data.runs if r.group == group)
         table.move_cursor(row=table.get_row_index(run_id))
@@ -183,7 +184,7 @@ async def test_a_side_without_a_finished_run_is_left_out_and_said(db_path: Path,
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, RunsScreen)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         by_name = {r.label: r.id for r in screen.data.runs}
         for name in ("base-0", CRASHED, "wide-0"):
             table.move_cursor(row=table.get_row_index(by_name[name]))

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from mlpm.services import projects
 from mlpm.store import Store
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.run_sync_worker import LINE_ID
+from mlpm.tui.widgets.line_table import LineTable
 
 pytestmark = pytest.mark.anyio
 DATA = Path(__file__).parent / "data" / "mlflow"
@@ -81,6 +82,6 @@ async def test_the_mlflow_remote_syncs_and_the_table_fills(
         assert line == f"mlflow:sqlite:///{copy}: 7 added, 0 updated, 0 unchanged"
         for _ in range(50):  # the screen reloads once the runs arrived
             await pilot.pause(0.1)
-            if pilot.app.screen.query_one("#runs-table", DataTable).row_count == 7:
+            if pilot.app.screen.query_one("#runs-table", LineTable).row_count == 7:
                 break
-        assert pilot.app.screen.query_one("#runs-table", DataTable).row_count == 7
+        assert pilot.app.screen.query_one("#runs-table", LineTable).row_count == 7

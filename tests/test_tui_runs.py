@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from mlpm.integrations.wandb_write import build_run
 from mlpm.services import comparisons, run_sync
@@ -26,6 +26,7 @@ from mlpm.store import Store
 from mlpm.tui import app as app_module
 from mlpm.tui.app import SCREENS_REGISTRY, MlpmApp
 from mlpm.tui.screens.runs import RunsScreen
+from mlpm.tui.widgets.line_table import LineTable
 from mlpm.tui.widgets.metric_chart import MetricChart, plot_label, thin
 
 pytestmark = pytest.mark.anyio
@@ -119,18 +120,18 @@ def runs_screen(app: MlpmApp) -> RunsScreen:
 
 
 def order(screen: RunsScreen) -> list[str]:
-    table = screen.query_one("#runs-table", DataTable)
-    return [str(row.key.value) for row in table.ordered_rows]
+    table = screen.query_one("#runs-table", LineTable)
+    return list(table.row_keys)
 
 
 def cell(screen: RunsScreen, run_id: str, title: str) -> str:
-    table = screen.query_one("#runs-table", DataTable)
+    table = screen.query_one("#runs-table", LineTable)
     column = [str(c.label) for c in table.ordered_columns].index(title)
     return str(table.get_row(run_id)[column])
 
 
 async def goto(screen: RunsScreen, pilot: Pilot[Any], run_id: str) -> None:
-    table = screen.query_one("#runs-table", DataTable)
+    table = screen.query_one("#runs-table", LineTable)
     table.move_cursor(row=table.get_row_index(run_id))
     await settle(pilot)
 
@@ -142,7 +143,7 @@ async def test_the_table_lists_runs_grouped_with_metrics_and_the_regression_flag
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         screen = runs_screen(app)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         titles = [str(c.label) for c in table.ordered_columns]
         assert titles[:6] == ["", "Name", "Group", "State", "Task", "Commit"]
         # the evaluation metric comes first, before counters such as epoch
@@ -221,16 +222,12 @@ async def test_sort_by_keys_and_by_clicking_headers(db_path: Path, imported):
         await pilot.press("S")
         assert order(screen)[0] == "base2" and order(screen)[-1] == "odd1"
         # clicking the val.acc header sorts by it, ascending, then descending
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         column = [str(c.label) for c in table.ordered_columns].index("val.acc")
-        table.post_message(
-            DataTable.HeaderSelected(table, table.ordered_columns[column].key, column, "val.acc")
-        )
+        table.post_message(LineTable.HeaderSelected(table, column))
         await settle(pilot)
         assert order(screen) == ["odd1", "base1", "base0", "base2", "aug1", "aug0", "aug3", "aug2"]
-        table.post_message(
-            DataTable.HeaderSelected(table, table.ordered_columns[column].key, column, "val.acc")
-        )
+        table.post_message(LineTable.HeaderSelected(table, column))
         await settle(pilot)
         assert order(screen)[:2] == ["aug2", "aug3"]
         # the cursor stays on the same run through re-sorting
@@ -291,7 +288,7 @@ async def test_the_chart_follows_the_cursor_overlays_marked_runs_and_changes_met
         await settle(pilot)
         assert chart.metric == "loss"
         assert chart.curves[0].points[0] == (0, 2.0)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         assert str(table.ordered_columns[6].label) == "loss"  # the chosen metric's column first
 
         await pilot.press("escape")  # clears the marks

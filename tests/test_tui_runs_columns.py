@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, OptionList
+from textual.widgets import OptionList
 
 from mlpm.tui.app import MlpmApp
+from mlpm.tui.widgets.line_table import LineTable
 from tests.test_tui_runs import imported, runs_screen, settle
 
 __all__ = ["imported"]  # fixture
@@ -20,7 +21,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _widths(table: DataTable) -> dict[str, int]:
+def _widths(table: LineTable) -> dict[str, int]:
     return {str(c.label): c.get_render_width(table) for c in table.ordered_columns}
 
 
@@ -29,7 +30,7 @@ async def test_name_and_state_keep_their_width_after_the_metric_changes(db_path:
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         screen = runs_screen(app)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         before = _widths(table)
         longest = max(len(r.label) for r in imported)
         assert before["Name"] >= longest and before["State"] >= len("finished")

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from mlpm.services import runs as run_service
 from mlpm.store import Store
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.screens.runs_detail import RunDetailScreen
+from mlpm.tui.widgets.line_table import LineTable
 from tests.test_tui_runs import goto, order, runs_screen, settle
 from tests.wandb_endings import Endings, endings, endings_copy
 
@@ -40,9 +41,9 @@ def cli_ids(cli, *args: str) -> tuple[list[str], list[str]]:
 
 
 async def click_header(pilot: Pilot[Any], title: str) -> None:
-    table = pilot.app.screen.query_one("#runs-table", DataTable)
+    table = pilot.app.screen.query_one("#runs-table", LineTable)
     index = [str(c.label) for c in table.ordered_columns].index(title)
-    table.post_message(DataTable.HeaderSelected(table, table.ordered_columns[index].key, index, ""))
+    table.post_message(LineTable.HeaderSelected(table, index))
     await settle(pilot)
 
 
@@ -83,7 +84,7 @@ async def test_cli_and_tui_list_the_same_runs_in_the_same_order(cli, db_path: Pa
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         screen = runs_screen(app)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         assert [str(c.label) for c in table.ordered_columns][6:-1] == columns  # remembered
         await apply_filter(pilot, expr)
         await click_header(pilot, "val/acc")

@@ -1,6 +1,6 @@
 """The Runs table for work (issue 14 #2): the filter box (a search or a `--filter` expression),
 columns chosen per project and remembered, sorting by a config column; and the bulk row
-replacement that makes 10,000 runs repaint quickly, checked against `DataTable.add_row`."""
+table that makes 10,000 runs repaint quickly (`LineTable`), checked against a `DataTable`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from mlpm.services import projects, run_columns
 from mlpm.tui.app import MlpmApp
-from mlpm.tui.widgets.bulk_table import BulkTable
+from mlpm.tui.widgets.line_table import LineTable
 from tests.test_tui_runs import SPECS, all_screens, imported, order, runs_screen, settle
 
 __all__ = ["all_screens", "imported"]  # fixtures
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.anyio
 
 
 def titles(app: MlpmApp) -> list[str]:
-    table = app.screen.query_one("#runs-table", DataTable)
+    table = app.screen.query_one("#runs-table", LineTable)
     return [str(c.label) for c in table.ordered_columns]
 
 
@@ -55,6 +56,14 @@ async def test_a_typed_search_or_expression_shows_the_matching_runs(db_path: Pat
         await pilot.press(*"val.acc > 0.8 and seed < 3", "enter")
         await settle(pilot)
         assert order(screen) == ["aug0", "aug2"]  # 0.801, 0.805 (aug3 has seed 3)
+        await pilot.press("s", "S")  # re-sorts (by name, reversed) keep the filter's runs only
+        await settle(pilot)
+        assert order(screen) == ["aug2", "aug0"] and "2 of 8 runs" in status(app)
+        await pilot.press("t")  # the state filter narrows the kept runs again
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the first state listed: finished
+        await settle(pilot)
+        assert "state finished" in status(app) and set(order(screen)) <= {"aug0", "aug2"}
         await pilot.press("escape")  # no marks: escape drops the filter
         await settle(pilot)
         assert len(order(screen)) == len(SPECS) and "of" not in status(app).split("runs")[0]
@@ -98,7 +107,7 @@ async def test_chosen_columns_are_remembered_after_a_restart(db_path: Path, impo
         await settle(pilot)
         assert titles(again)[6:] == ["seed", "lr", "loss", "Flag"]
         screen = runs_screen(again)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         assert str(table.get_row("aug2")[6]) == "2" and str(table.get_row("aug2")[7]) == "0.001"
         await pilot.press("C")
         await pilot.pause()
@@ -114,9 +123,9 @@ async def test_sort_by_a_config_column(db_path: Path, imported, store):
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         screen = runs_screen(app)
-        table = screen.query_one("#runs-table", DataTable)
+        table = screen.query_one("#runs-table", LineTable)
         column = titles(app).index("seed")
-        header = DataTable.HeaderSelected(table, table.ordered_columns[column].key, column, "")
+        header = LineTable.HeaderSelected(table, column)
         table.post_message(header)
         await settle(pilot)
         # by seed, ties in start order (as `runs list --sort seed`)
@@ -132,9 +141,19 @@ async def test_sort_by_a_config_column(db_path: Path, imported, store):
 
 
 class _Tables(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Message] = []
+
+    def on_line_table_header_selected(self, message: LineTable.HeaderSelected) -> None:
+        self.seen.append(message)
+
+    def on_line_table_row_selected(self, message: LineTable.RowSelected) -> None:
+        self.seen.append(message)
+
     def compose(self) -> ComposeResult:
         yield DataTable(id="plain", cursor_type="row", zebra_stripes=True)
-        yield BulkTable(id="bulk", cursor_type="row", zebra_stripes=True)
+        yield LineTable(id="lines")
 
 
 def _cells(i: int) -> list[Text]:
@@ -143,50 +162,97 @@ def _cells(i: int) -> list[Text]:
     return [name, Text(f"{i * 7 % 5 / 3:.4g}", justify="right"), Text("–", style="dim")]
 
 
-def _drawn(table: DataTable, y: int) -> list[tuple[str, Any]]:
-    """Each drawn character with its style (segments may split differently)."""
-    return [(ch, seg.style or None) for seg in table.render_line(y) for ch in seg.text]
+def _text(table: DataTable | LineTable, y: int) -> str:
+    return "".join(seg.text for seg in table.render_line(y))
 
 
-async def test_bulk_rows_are_the_rows_add_row_makes() -> None:
-    """`BulkTable.set_rows` and its quick drawing reach into DataTable's private parts: rows
-    must read back, and every character draw in the same style, as a plain DataTable's rows
-    added one by one (this fails first if Textual changes them)."""
+def _colours(table: DataTable | LineTable, y: int, x: int) -> tuple[Any, Any, bool]:
+    """The colour, background and boldness of the character at `x`."""
+    at = 0
+    for seg in table.render_line(y):
+        if at + len(seg.text) > x:
+            style = seg.style
+            assert style is not None
+            return style.color, style.bgcolor, bool(style.bold)
+        at += len(seg.text)
+    raise AssertionError(f"no character at {x}")
+
+
+async def test_the_line_table_draws_what_a_data_table_draws() -> None:
+    """The runs table draws only the rows in view, each as one line: it must read as a
+    row-cursor DataTable with zebra stripes does, header, cursor, stripes and cell colours."""
     rows = [(f"r{i}", _cells(i)) for i in range(30)]
+    cells = dict(rows)
     app = _Tables()
     async with app.run_test(size=(60, 40)) as pilot:
         plain = app.query_one("#plain", DataTable)
-        bulk = app.query_one("#bulk", BulkTable)
-        for table in (plain, bulk):
-            table.add_column("Name", width=8)
-            table.add_column("N", width=6)
-            table.add_column("Flag", width=3)
-        for key, cells in rows:
-            plain.add_row(*cells, key=key)
-        bulk.set_rows(
-            [k for k, _ in rows[:5]], dict(rows)
-        )  # then replaced: nothing of the first rows stays
-        bulk.set_rows([k for k, _ in rows], dict(rows))
+        lines = app.query_one("#lines", LineTable)
+        for title, width in (("Name", 8), ("N", 6), ("Flag", 3)):
+            plain.add_column(title, width=width)
+        lines.set_columns([Text("Name"), Text("N"), Text("Flag")], [8, 6, 3])
+        for key, row in rows:
+            plain.add_row(*row, key=key)
+        lines.set_rows([k for k, _ in rows[:5]], cells)  # then replaced: none of it stays
+        lines.set_rows([k for k, _ in rows], cells)
+        plain.move_cursor(row=2)
+        lines.move_cursor(row=2)
+        app.set_focus(None)  # both drawn unfocused, then focused
         await pilot.pause()
-        assert [r.key.value for r in bulk.ordered_rows] == [r.key.value for r in plain.ordered_rows]
-        assert bulk.row_count == plain.row_count == 30
-        assert bulk.get_row("r3") == plain.get_row("r3") and bulk.get_row_index("r29") == 29
-        for table in (plain, bulk):
-            table.update_cell("r3", table.ordered_columns[1].key, Text("9", justify="right"))
-            table.move_cursor(row=2)
-        app.set_focus(None)  # both drawn unfocused
+        drawn = {(y, x): _colours(plain, y, x) for y in range(6) for x in (1, 5, 14, 17, 40)}
+        plain.focus()
         await pilot.pause()
-        for y in range(12):  # the header, the cursor's row, zebra stripes, an updated cell
-            assert _drawn(plain, y) == _drawn(bulk, y), y
-        bulk.move_cursor(row=20)
+        drawn_focused = {(y, x): _colours(plain, y, x) for y in range(6) for x in (1, 5, 14, 40)}
+        app.set_focus(None)
         await pilot.pause()
-        assert bulk.coordinate_to_cell_key(bulk.cursor_coordinate).row_key.value == "r20"
-        reordered = list(reversed(rows[10:]))
-        bulk.set_rows([k for k, _ in reordered], dict(rows))
+        assert lines.row_count == 30 and lines.get_row_index("r29") == 29
+        assert lines.get_row("r3") == cells["r3"]
+        for y in range(12):  # the header, the cursor's row, zebra stripes
+            assert _text(lines, y)[:21] == _text(plain, y)[:21], y
+        for (y, x), colours in drawn.items():
+            assert _colours(lines, y, x) == colours, (y, x)
+        lines.focus()
         await pilot.pause()
-        assert [r.key.value for r in bulk.ordered_rows] == [k for k, _ in reordered]
-        assert "r3" not in bulk.rows
-        assert str(bulk.get_row("r29")[0]) == "run 29"
+        for (y, x), colours in drawn_focused.items():
+            assert _colours(lines, y, x) == colours, ("focused", y, x)
+        app.set_focus(None)
+        # a row whose cells are a new sequence is drawn again
+        cells["r4"] = [Text("changed"), *cells["r4"][1:]]
+        lines.refresh_row("r4")
+        assert _text(lines, 5).startswith(" changed")
+        lines.move_cursor(row=20)
+        assert lines.cursor_key == "r20"
+        reordered = [k for k, _ in reversed(rows[10:])]
+        lines.set_rows(reordered, cells, keep="r20")  # a re-sort keeps the cursor on its row
+        assert lines.row_keys == reordered and lines.cursor_key == "r20"
+        assert "r3" not in lines
+        lines.set_rows(reordered, cells, keep="r3")  # not shown: the first row
+        assert lines.cursor_row == 0
+
+
+async def test_the_line_table_scrolls_to_its_cursor_and_takes_clicks() -> None:
+    app = _Tables()
+    async with app.run_test(size=(60, 40)) as pilot:
+        app.query_one("#plain").display = False
+        lines = app.query_one("#lines", LineTable)
+        lines.styles.height = 10  # the header and 9 rows
+        lines.set_columns([Text("Name"), Text("N")], [8, 6])
+        cells = {f"r{i}": [Text(f"run {i}"), Text(str(i))] for i in range(100)}
+        lines.set_rows(list(cells), cells)
+        lines.focus()
+        await pilot.pause()
+        await pilot.press("G")
+        await pilot.pause()
+        assert lines.cursor_key == "r99" and "run 99" in _text(lines, 9)
+        assert _text(lines, 0).startswith(" Name")  # the header stays on top
+        await pilot.press("g", "j", "j")
+        assert lines.cursor_key == "r2"
+        seen = app.seen
+        await pilot.click(LineTable, offset=(12, 0))  # the header of N
+        await pilot.click(LineTable, offset=(3, 5))  # the fifth row shown
+        await pilot.pause()
+        assert lines.cursor_key == "r4"
+        assert [m.column_index for m in seen if isinstance(m, LineTable.HeaderSelected)] == [1]
+        assert [m.key for m in seen if isinstance(m, LineTable.RowSelected)] == ["r4"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.services.run_fields import resolve
+from mlpm.services.run_fields import getter
 from mlpm.services.runs import Run, number
 
 OPERATORS = ("<=", ">=", "!=", "==", "<", ">", "=", "~")
@@ -136,6 +137,50 @@ def _compare(actual: Any, op: str, wanted: str | float) -> bool:
     )
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_EQUAL: dict[str, Callable[[Any, Any], bool]] = {"=": operator.eq, "==": operator.eq}
+_EQUAL["!="] = operator.ne
+
+
+def _tester(op: str, wanted: str | float) -> Callable[[Any], bool]:
+    """`_compare` against one literal, with the usual cases (a number against a number, a
+    word equal to a word) decided without its general steps: the same answers, sooner."""
+    if isinstance(wanted, float) and op in _ORDER:
+        order = _ORDER[op]
+
+        def number_order(actual: Any) -> bool:
+            kind = type(actual)
+            if kind is float or kind is int:  # exactly: not bool
+                return actual == actual and order(float(actual), wanted)  # NaN: never
+            return _compare(actual, op, wanted)
+
+        return number_order
+    if op in _EQUAL:
+        equal = _EQUAL[op]
+        if isinstance(wanted, float):
+
+            def number_equal(actual: Any) -> bool:
+                kind = type(actual)
+                if kind is float or kind is int:
+                    return equal(float(actual), wanted)
+                return _compare(actual, op, wanted)
+
+            return number_equal
+
+        def word_equal(actual: Any) -> bool:
+            if type(actual) is str:  # text against a word compares as text
+                return equal(actual, wanted)
+            return _compare(actual, op, wanted)
+
+        return word_equal
+    return lambda actual: _compare(actual, op, wanted)
+
+
 @dataclass(frozen=True, slots=True)
 class Filter:
     """A parsed expression; `matches(run)` never raises."""
@@ -184,6 +229,9 @@ class _Parser:
             parts.append(self.and_(depth))
         if len(parts) == 1:
             return parts[0]
+        if len(parts) == 2:  # the usual case, without a generator a run (10,000 in the TUI)
+            first, second = parts
+            return lambda run: first(run) or second(run)
         return lambda run: any(p(run) for p in parts)
 
     def and_(self, depth: int) -> Callable[[Run], bool]:
@@ -192,6 +240,9 @@ class _Parser:
             parts.append(self.not_(depth))
         if len(parts) == 1:
             return parts[0]
+        if len(parts) == 2:
+            first, second = parts
+            return lambda run: first(run) and second(run)
         return lambda run: all(p(run) for p in parts)
 
     def not_(self, depth: int) -> Callable[[Run], bool]:
@@ -224,8 +275,8 @@ class _Parser:
         self.at += 1
         # `~` matches the text as typed (`lr ~ 1e-3` is not `lr ~ 0.001`)
         wanted = value.text if op.text == "~" else _literal(value)
-        name, operator = key.text, op.text
-        return lambda run: _compare(resolve(run, name), operator, wanted)
+        get, test = getter(key.text), _tester(op.text, wanted)
+        return lambda run: test(get(run))
 
 
 def _literal(token: Token) -> str | float:

@@ -31,11 +31,19 @@ def search(text: str, texts: dict[str, str] | None = None) -> Filter:
     """Runs with every word of `text` in their name, id, group, tags, job type or notes
     (`texts`: their `index`, when built)."""
     words = text.lower().split()
+    known = texts if texts is not None else {}
 
     def test(run: Run) -> bool:
-        found = texts.get(run.id) if texts is not None else None
+        found = known.get(run.id)
         haystack = found if found is not None else searched_text(run)
         return all(w in haystack for w in words)
+
+    if len(words) == 1:  # the usual search, without a generator a run (10,000 in the TUI)
+        word = words[0]
+
+        def test(run: Run) -> bool:
+            found = known.get(run.id)
+            return word in (found if found is not None else searched_text(run))
 
     return Filter(text, test)
 

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from mlpm.errors import MlpmError
 from mlpm.services.run_checks import RunFlag, flag_signature
@@ -82,7 +82,7 @@ class RunsScreen(RunsTableScreen, ChartScreen):
         yield NavBar("runs")
         with Horizontal(id="runs-body"):
             with Vertical(id="runs-left"):
-                yield RunsGrid(id="runs-table", cursor_type="row", zebra_stripes=True)
+                yield RunsGrid(id="runs-table")
                 yield Input(id="runs-filter", placeholder=FILTER_HINT)
             yield MetricChart(id="runs-chart")
         yield Static(id="runs-status")
@@ -153,12 +153,12 @@ class RunsScreen(RunsTableScreen, ChartScreen):
             self._fill()
         self._show_status()
 
-    @on(DataTable.RowHighlighted, "#runs-table")
+    @on(RunsGrid.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
         self._show_status()
         self._load_chart()
 
-    @on(DataTable.RowSelected, "#runs-table")
+    @on(RunsGrid.RowSelected, "#runs-table")
     def _open_detail(self) -> None:
         run = self.current
         if run is not None:

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from mlpm.errors import MlpmError
 from mlpm.services import run_columns, run_search
@@ -31,14 +31,14 @@ from mlpm.tui.screens.runs_cells import (
     status_line,
 )
 from mlpm.tui.screens.runs_data import Marks, RunsData
-from mlpm.tui.widgets.bulk_table import BulkTable
+from mlpm.tui.widgets.line_table import LineTable
 
 FIXED_TITLES = ["", "Name", "Group", "State", "Task", "Commit"]
 HEADER_KEYS = ["mark", "name", "group", "state", "task", "commit"]
 
 
-class RunsGrid(BulkTable):
-    """The runs table; enter opens the run's detail (DataTable's own enter, shown)."""
+class RunsGrid(LineTable):
+    """The runs table; enter opens the run's detail (the table's own enter, shown)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Detail", id="runs.detail", tooltip="Config, output"),
@@ -81,17 +81,14 @@ class RunsTableScreen(DataScreen):
     # -- the rows --------------------------------------------------------------------------
 
     @property
-    def table(self) -> BulkTable:
-        return self.query_one("#runs-table", BulkTable)
+    def table(self) -> LineTable:
+        return self.query_one("#runs-table", LineTable)
 
     @property
     def current(self) -> Run | None:
         """The run under the cursor."""
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._by_id.get(key or "")
+        key = self.table.cursor_key
+        return self._by_id.get(key) if key is not None else None
 
     @property
     def _by_id(self) -> dict[str, Run]:
@@ -148,22 +145,15 @@ class RunsTableScreen(DataScreen):
         self._build_cells(keys, fresh)
         columns = [*FIXED_TITLES, *keys, "Flag"]
         self.shown = self._ordered()
-        # Widths are set here, not left to the table: it measures new rows when idle, and
-        # lines drawn before that stay cached at the old widths (Name and State cut to
-        # "base", "finis" after a metric change).
+        # Widths are every run's widest cell, shown or not: a column keeps its width whatever
+        # the filter (Name and State once collapsed to "base", "finis" after a metric change).
         header = (tuple(columns), tuple(self._widths), self.metric)
         if header != self._drawn_header:
             self._drawn_header = header
-            table.clear(columns=True)
-            for title, width in zip(columns, self._widths, strict=True):
-                label = literal(title)
-                if title == self.metric:
-                    label.stylize("bold underline")
-                table.add_column(label, width=width)
+            labels = [literal(t, "bold underline" if t == self.metric else "") for t in columns]
+            table.set_columns(labels, self._widths)
             self._columns = columns
-        table.set_rows([run.id for run in self.shown], self._row_cells)
-        if keep is not None and keep.id in table.rows:
-            table.move_cursor(row=table.get_row_index(keep.id), animate=False)
+        table.set_rows([run.id for run in self.shown], self._row_cells, keep.id if keep else None)
         self._show_status()
         self.post_message(self.Filled())
 
@@ -181,9 +171,7 @@ class RunsTableScreen(DataScreen):
         if index < len(self._widths) and cell.cell_len > self._widths[index]:
             self._widths[index] = cell.cell_len
             return False
-        table = self.table
-        if run_id in table.rows and index < len(table.ordered_columns):
-            table.update_cell(run_id, table.ordered_columns[index].key, cell)
+        self.table.refresh_row(run_id)
         return True
 
     def _set_mark(self, run_id: str) -> None:
@@ -211,8 +199,8 @@ class RunsTableScreen(DataScreen):
         flag = self.flags.get(run.id) if run is not None else None
         self._set_status(status_line(self.data, shown, marked=len(self.marks.ids), flag=flag))
 
-    @on(DataTable.HeaderSelected, "#runs-table")
-    def _header(self, event: DataTable.HeaderSelected) -> None:
+    @on(LineTable.HeaderSelected, "#runs-table")
+    def _header(self, event: LineTable.HeaderSelected) -> None:
         names = [*HEADER_KEYS, *self.value_columns, "flag"]
         chosen = names[event.column_index] if event.column_index < len(names) else "group"
         if chosen == "mark":

@@ -78,6 +78,14 @@ class Orders:
     def __init__(self) -> None:
         self._of: tuple[Sequence[Run], dict[str, RunFlag]] | None = None
         self._orders: dict[tuple[str, bool], list[Run]] = {}
+        # The ids the last state and filter keep, for these runs: a re-sort under a filter
+        # picks them out of the new order instead of testing every run again.
+        self._kept: tuple[Sequence[Run] | None, str | None, Filter | None, set[str]] = (
+            None,
+            None,
+            None,
+            set(),
+        )
 
     def get(
         self, runs: Sequence[Run], sort: str, reverse: bool, flags: dict[str, RunFlag]
@@ -88,6 +96,15 @@ class Orders:
         if found is None:
             found = self._orders[(sort, reverse)] = ordered(runs, sort, reverse, flags)
         return found
+
+    def kept(self, runs: Sequence[Run], state: str | None, match: Filter | None) -> set[str]:
+        """The ids of the runs in `state` (any when None) that `match` keeps."""
+        of, kept_state, kept_match, ids = self._kept
+        if of is not runs or kept_state != state or kept_match is not match:
+            states = [state] if state else []
+            ids = {run.id for run in run_search.select(runs, states=states, match=match)}
+            self._kept = (runs, state, match, ids)
+        return ids
 
 
 def shown(
@@ -101,8 +118,11 @@ def shown(
     flags: dict[str, RunFlag],
 ) -> list[Run]:
     """The runs in `state` (any when None) that `match` keeps, sorted by `sort`."""
-    states = [state] if state else []
-    return run_search.select(orders.get(runs, sort, reverse, flags), states=states, match=match)
+    order = orders.get(runs, sort, reverse, flags)
+    if state is None and match is None:
+        return list(order)
+    kept = orders.kept(runs, state, match)
+    return [run for run in order if run.id in kept]
 
 
 def column_keys(runs: Sequence[Run], limit: int = 12) -> list[str]:
