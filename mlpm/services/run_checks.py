@@ -3,12 +3,14 @@ throughput, the key metric)? The test itself belongs to `mlpm.stats.regression`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlpm.services.metric_rules import higher_is_better as metric_direction
-from mlpm.services.runs import ENDED_BADLY, Run, group_runs, number
+from mlpm.services.run_baselines import BatchCheck, Series, series
+from mlpm.services.runs import ENDED_BADLY, Run, lookup, number
 
 if TYPE_CHECKING:
     from mlpm.store import Store
@@ -32,22 +34,31 @@ def run_measures(
 ) -> dict[str, tuple[float, bool]]:
     """The numbers a regression is checked on: name -> (value, higher_is_better). The
     metric's direction is `higher_is_better`, else guessed from its name (`metric_rules`)."""
+    higher = metric_direction(metric, higher_is_better) if metric else True
+    return summary_measures(run.runtime, run.summary, metric, higher)
+
+
+def summary_measures(
+    runtime: float | None, summary: dict[str, Any], metric: str | None, higher: bool = True
+) -> dict[str, tuple[float, bool]]:
+    """`run_measures` of a run with this runtime and summary (`higher`: the metric's
+    direction, decided once for every run)."""
     out: dict[str, tuple[float, bool]] = {}
-    epochs = number(run.metric("epoch"))
-    steps = number(run.metric("_step"))
-    if run.runtime and epochs is not None and epochs >= 1:
-        out["runtime/epoch"] = (run.runtime / epochs, False)
-    elif run.runtime and steps is not None and steps >= 1:
-        out["runtime/step"] = (run.runtime / steps, False)
+    epochs = number(lookup(summary, "epoch"))
+    steps = number(lookup(summary, "_step"))
+    if runtime and epochs is not None and epochs >= 1:
+        out["runtime/epoch"] = (runtime / epochs, False)
+    elif runtime and steps is not None and steps >= 1:
+        out["runtime/step"] = (runtime / steps, False)
     for key in THROUGHPUT_KEYS:
-        value = number(run.metric(key))
+        value = number(lookup(summary, key))
         if value is not None:
             out[key] = (value, True)
             break
     if metric:
-        value = number(run.metric(metric))
+        value = number(lookup(summary, metric))
         if value is not None:
-            out[metric] = (value, metric_direction(metric, higher_is_better))
+            out[metric] = (value, higher)
     return out
 
 
@@ -82,51 +93,96 @@ def regression_flags(
     better) and `metric` (`higher_is_better` says which way; None: from its name), each
     against the same number in the group's finished runs that started before it.
     """
-    from mlpm.stats.regression import regression_check
-
     flags: dict[str, RunFlag] = {}
-    groups: dict[str, list[Run]] = {}
-    for run in runs:
-        if run.group and run.group not in groups:
-            groups[run.group] = group_runs(store, run.group)
+    checked: list[tuple[Run, list[str]]] = []
+    groups = _Baselines(store, {r.group for r in runs if r.group}, metric)
+    batch = BatchCheck(alpha)
+    metric_higher = metric_direction(metric, higher_is_better) if metric else True
     for run in runs:
         if (ended := ending_flag(run)) is not None:
             flags[run.id] = ended
             continue
-        if not run.group or run.state == "running":
+        if not run.group or run.state == "running" or not run.start_time:
             continue
-        earlier = [
-            r
-            for r in groups[run.group]
-            if r.id != run.id
-            and r.state == "finished"
-            and r.start_time
-            and run.start_time
-            and r.start_time < run.start_time
-        ]
-        if not earlier:
-            continue
-        worse: list[tuple[str, str]] = []
-        for name, (value, higher) in run_measures(run, metric, higher_is_better).items():
-            baseline = [m[name][0] for r in earlier if name in (m := run_measures(r, metric))]
-            if not baseline:
-                continue
-            result = regression_check(baseline, value, higher_is_better=higher, alpha=alpha)
-            if result.flagged:
-                worse.append((name, f"{name}: {result.message}"))
+        measures = summary_measures(run.runtime, run.summary, metric, metric_higher)
+        stale = groups.stale_start(run)
+        for name, (value, higher) in measures.items():
+            if stale:
+                batch.add_plain((run.id, name), groups.plain(run, name), value, higher)
+            elif (s := groups.series(run.group, name)) is not None:
+                batch.add((run.id, name), s, run.start_time, value, higher)
+        checked.append((run, list(measures)))
+    results = batch.flagged()
+    for run, names in checked:
+        worse = [(n, f"{n}: {r.message}") for n in names if (r := results.get((run.id, n)))]
         if worse:
             flags[run.id] = RunFlag(tuple(n for n, _ in worse), "; ".join(m for _, m in worse))
     return flags
 
 
+class _Baselines:
+    """The finished runs of the groups asked for (one query), and each group's series of
+    each measure, built when first asked for."""
+
+    def __init__(self, store: Store, groups: set[str], metric: str | None) -> None:
+        self._points: dict[str, list[tuple[str, Any, dict[str, tuple[float, bool]]]]] = {}
+        self._series: dict[tuple[str, str], Series | None] = {}
+        if not groups:
+            return
+        sql = "SELECT id, group_name, start_time, runtime, summary FROM run WHERE state = ?"
+        params: list[Any] = ["finished"]
+        if len(groups) <= 500:  # within SQLite's limit of parameters; else filter here
+            sql += f" AND group_name IN ({', '.join('?' * len(groups))})"
+            params.extend(sorted(groups))
+        for row in store.query(sql, params):
+            if row["group_name"] in groups and row["start_time"]:
+                summary = json.loads(row["summary"] or "{}")
+                measures = summary_measures(row["runtime"], summary, metric)
+                self._points.setdefault(row["group_name"], []).append(
+                    (row["id"], row["start_time"], measures)
+                )
+        self._starts = {
+            run_id: start for points in self._points.values() for run_id, start, _ in points
+        }
+
+    def series(self, group: str, name: str) -> Series | None:
+        """The group's finished runs' `name`, by start time (None when none has it)."""
+        key = (group, name)
+        if key not in self._series:
+            points = [(st, m[name][0]) for _, st, m in self._points.get(group, []) if name in m]
+            self._series[key] = series(points) if points else None
+        return self._series[key]
+
+    def stale_start(self, run: Run) -> bool:
+        """Is the stored copy of `run` finished and started before the run given (so it is
+        among the runs before it in the series, yet must not be its own baseline)?"""
+        start = self._starts.get(run.id)
+        return start is not None and start < run.start_time
+
+    def plain(self, run: Run, name: str) -> list[float]:
+        """The baseline of `run`'s `name`, leaving out the stored copy of `run`."""
+        return [
+            m[name][0]
+            for run_id, st, m in self._points.get(run.group or "", [])
+            if run_id != run.id and name in m and st < run.start_time
+        ]
+
+
 def flag_signature(runs: Sequence[Run], metric: str | None, higher: bool | None = None) -> Any:
     """Everything the regression flags of `runs` depend on: the same signature, the same
     flags (so a reload caused by another kind of change can skip the statistics)."""
+    way = metric_direction(metric, higher) if metric else True
     return (
         metric,
         higher,
         tuple(
-            (r.id, r.group, r.state, r.start_time, sorted(run_measures(r, metric, higher).items()))
+            (
+                r.id,
+                r.group,
+                r.state,
+                r.start_time,
+                sorted(summary_measures(r.runtime, r.summary, metric, way).items()),
+            )
             for r in runs
         ),
     )

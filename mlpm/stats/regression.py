@@ -51,6 +51,13 @@ def _worse_factor(ratio: float, higher_is_better: bool) -> float:
     return ratio
 
 
+def grossly_worse(ratio: float, worse: bool, higher_is_better: bool) -> bool:
+    """The rule without a test: worse by HEURISTIC_FACTOR or more (`ratio`: value / baseline
+    mean, nan when that mean is 0)."""
+    factor = _worse_factor(ratio, higher_is_better)
+    return worse and (math.isnan(factor) or factor >= HEURISTIC_FACTOR)
+
+
 @quiet
 def regression_check(
     baseline: Sequence[float],
@@ -69,7 +76,7 @@ def regression_check(
     base, dropped = _finite(baseline)
     new, dropped_new = _finite([value] if isinstance(value, int | float) else list(value))
     ignored = dropped + dropped_new
-    note = f" ({counted(ignored, 'non-finite value')} ignored)" if ignored else ""
+    note = ignored_note(ignored)
     if not new:
         return RegressionResult(False, None, math.nan, f"no finite value to check{note}")
     if not base:
@@ -77,12 +84,11 @@ def regression_check(
     mean_base, mean_new = statistics.fmean(base), statistics.fmean(new)
     ratio = mean_new / mean_base if mean_base != 0 else math.nan
     worse = mean_new < mean_base if higher_is_better else mean_new > mean_base
-    factor = _worse_factor(ratio, higher_is_better)
     times = f"{ratio:.3g}x the baseline mean" if math.isfinite(ratio) else "baseline mean is 0"
     sd = statistics.stdev(base) if len(base) > 1 else 0.0
     flat = sd == 0 and (len(new) == 1 or statistics.stdev(new) == 0)
     if len(base) < MIN_BASELINE or flat:
-        gross = worse and (math.isnan(factor) or factor >= HEURISTIC_FACTOR)
+        gross = grossly_worse(ratio, worse, higher_is_better)
         head = "much worse than" if gross else ("worse than" if worse else "not worse than")
         why = (
             f"only {counted(len(base), 'baseline run')}"
@@ -100,14 +106,54 @@ def regression_check(
 
     alternative = "less" if higher_is_better else "greater"
     if len(new) == 1:
-        t = (mean_new - mean_base) / (sd * math.sqrt(1 + 1 / len(base)))
+        t = prediction_t(mean_new, mean_base, sd, len(base))
         dist = stats.t(len(base) - 1)
         p = float(dist.cdf(t) if alternative == "less" else dist.sf(t))
-        test = f"prediction-interval t-test against {len(base)} baseline runs"
-    else:
-        res = stats.ttest_ind(new, base, equal_var=False, alternative=alternative)
-        p = float(res.pvalue)
-        test = f"one-sided Welch t-test, {len(new)} new vs {len(base)} baseline runs"
+        return prediction_result(ratio, worse, p, len(base), alpha, ignored)
+    res = stats.ttest_ind(new, base, equal_var=False, alternative=alternative)
+    test = f"one-sided Welch t-test, {len(new)} new vs {len(base)} baseline runs"
+    return _tested(ratio, worse, float(res.pvalue), test, alpha, note)
+
+
+def ignored_note(ignored: int) -> str:
+    """The message's tail saying how many non-finite numbers were left out."""
+    return f" ({counted(ignored, 'non-finite value')} ignored)" if ignored else ""
+
+
+def prediction_t(value: float, mean_base: float, sd: float, n_base: int) -> float:
+    """The prediction-interval t statistic of one new value (n_base - 1 degrees of freedom)."""
+    return (value - mean_base) / (sd * math.sqrt(1 + 1 / n_base))
+
+
+@quiet
+def prediction_p_values(
+    ts: Sequence[float], n_bases: Sequence[int], higher_is_better: bool
+) -> list[float]:
+    """The one-sided p-values of many `prediction_t` statistics in one scipy call: the same
+    numbers `regression_check` gets one at a time."""
+    if not ts:
+        return []
+
+    from scipy.special import stdtr  # what stats.t's cdf and sf compute, a lighter import
+
+    dfs = [n - 1 for n in n_bases]
+    ps = stdtr(dfs, ts) if higher_is_better else stdtr(dfs, [-t for t in ts])
+    return [float(p) for p in ps]
+
+
+def prediction_result(
+    ratio: float, worse: bool, p: float, n_base: int, alpha: float, ignored: int
+) -> RegressionResult:
+    """The verdict on one new value whose prediction-interval t-test gave `p`: what
+    `regression_check` says for it (a batch of checks computes the p-values at once)."""
+    test = f"prediction-interval t-test against {n_base} baseline runs"
+    return _tested(ratio, worse, p, test, alpha, ignored_note(ignored))
+
+
+def _tested(
+    ratio: float, worse: bool, p: float, test: str, alpha: float, note: str
+) -> RegressionResult:
+    times = f"{ratio:.3g}x the baseline mean" if math.isfinite(ratio) else "baseline mean is 0"
     flagged = worse and p < alpha
     verdict = (
         "significantly worse than the baseline"
