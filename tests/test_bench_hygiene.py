@@ -97,6 +97,14 @@ def test_sync_bench_touches_nothing_and_prints_its_bars(user: dict[str, Path]) -
     assert "rebuild of" in out and "task add" in out
 
 
+def test_run_checks_bench_touches_nothing_and_prints_wall_and_cpu(user: dict[str, Path]) -> None:
+    out = bench_leaving_everything_untouched(
+        user, "run_checks.py", "--runs", "60", "--groups", "3", "--repeats", "1"
+    )
+    assert "seeded 60 runs in 3 groups" in out
+    assert "s wall" in out and "s CPU" in out and "runs flagged" in out
+
+
 def test_every_bench_runs_isolated() -> None:
     benches = [p for p in BENCH.glob("*.py") if p.name != "isolated.py"]
     assert len(benches) >= 6
