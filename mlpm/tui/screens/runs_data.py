@@ -10,14 +10,12 @@ from typing import Any
 
 from rich.text import Text
 
-from mlpm.errors import MlpmError
-from mlpm.services import metric_rules, run_checks, run_history
+from mlpm.services import metric_rules, run_checks
 from mlpm.services import runs as run_service
 from mlpm.services.run_checks import RunFlag
 from mlpm.services.runs import Run, number
 from mlpm.services.significance.run_sides import SideRef
 from mlpm.store import Store
-from mlpm.tui.widgets.metric_chart import Curve
 
 
 @dataclass(slots=True)
@@ -97,20 +95,6 @@ def fetch_flags(store: Store, runs: list[Run], metric: str | None) -> dict[str, 
     """Regression flags of the shown runs against their groups' earlier runs (the metric's
     direction from its name, as `runs list --check` and `sig runs`)."""
     return run_checks.regression_flags(store, runs, metric=metric)
-
-
-def fetch_curves(store: Store, run_ids: list[str], metric: str) -> tuple[list[Curve], list[str]]:
-    """The metric's history of each run (read once from its file, then cached)."""
-    curves, problems = [], []
-    for run_id in run_ids:
-        try:
-            run = run_service.get_run(store, run_id)
-            points = run_history.history(store, run_id, [metric]).get(metric, [])
-        except MlpmError as exc:
-            problems.append(str(exc))
-            continue
-        curves.append(Curve(run.label, points))
-    return curves, problems
 
 
 def fmt_value(value: Any) -> Text:
