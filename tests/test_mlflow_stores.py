@@ -66,6 +66,10 @@ def test_a_store_imports_params_states_groups_names_and_commits(cli, repo, kind)
     assert base["program"] == "train.py" and base["tags"] == ["group=baseline"]
     assert runs["diverged"]["config"]["lr"] == 1.0
     assert runs["sweep-lr0.3"]["job_type"] == "child"
+    # MLflow records a status, no exit code: the flag says so (it said "exit code None")
+    checked = cli("runs", "list", "--check").stdout
+    [failed] = [line for line in checked.splitlines() if "diverged" in line]
+    assert "⚠ failed" in failed and "(no exit code)" in failed and "None" not in checked
 
 
 @pytest.mark.parametrize("kind", sorted(STORES))

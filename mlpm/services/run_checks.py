@@ -66,9 +66,11 @@ def ending_flag(run: Run) -> RunFlag | None:
     """A run that did not finish is flagged for that (its numbers stop where it died)."""
     if run.state not in ENDED_BADLY:
         return None
+    # (an MLflow run's end is its status alone: it records no exit code)
+    code = "no exit code" if run.exit_code is None else f"exit code {run.exit_code}"
     why = {
-        "failed": f"exit code {run.exit_code}",
-        "killed": f"exit code {run.exit_code}",
+        "failed": code,
+        "killed": code,
         "crashed": "no exit record",
         "preempted": "marked preempting, no exit record",
     }[run.state]
