@@ -79,24 +79,28 @@ def test_a_key_for_another_host_is_told_by_wandb_without_a_prompt_on_a_terminal(
 
 
 def test_an_unreachable_server_fails_fast_with_nothing_from_wandb(no_key):
+    # The call is timed inside the child: importing wandb cold (no bytecode, a loaded CI
+    # machine) can alone take tens of seconds, and is not what "fails fast" is about.
     code = (
-        "from mlpm.errors import MlpmError\nfrom mlpm.integrations import wandb_api\n"
+        "import time, wandb\nfrom mlpm.errors import MlpmError\n"
+        "from mlpm.integrations import wandb_api\nbegan = time.monotonic()\n"
         "try:\n    wandb_api.make_api('team', 'asr', timeout=2)\n"
         "except MlpmError as exc:\n    print(exc)\n"
+        "print(f'{time.monotonic() - began:.1f}')\n"
     )
     env = no_key | {"WANDB_API_KEY": "k" * 40}
-    began = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", code],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         env=env,
     )
-    assert done.stdout.startswith("cannot reach W&B: ") and done.stdout.count("\n") == 1
+    said, took = done.stdout.splitlines()
+    assert said.startswith("cannot reach W&B: ")
     assert done.stderr == "" and done.returncode == 0
-    assert time.monotonic() - began < 30
+    assert float(took) < 30
 
 
 def test_the_tui_history_child_gets_no_terminal_stdin(no_key, monkeypatch):
