@@ -155,7 +155,7 @@ def list_(
 ) -> None:
     """List imported runs, oldest first, with chosen config and summary columns."""
     from mlpm.errors import UsageError
-    from mlpm.services import projects, run_columns, run_fields
+    from mlpm.services import projects, run_columns, run_fields, run_search
     from mlpm.services import runs as service
 
     match = None
@@ -182,7 +182,7 @@ def list_(
         states=states,
     )
     if match is not None:
-        found = [r for r in found if match.matches(r)]
+        found = run_search.select(found, match=match)
     keys = run_columns.chosen(chosen_project, found, given)
     if found:
         for key in [*keys, *([sort_by.removeprefix("-")] if sort_by else [])]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlpm.errors import UsageError
-from mlpm.services.run_fields import getter
+from mlpm.services.run_values import RunValues
 from mlpm.services.runs import Run, number
 
 OPERATORS = ("<=", ">=", "!=", "==", "<", ">", "=", "~")
@@ -181,15 +181,22 @@ def _tester(op: str, wanted: str | float) -> Callable[[Any], bool]:
     return lambda actual: _compare(actual, op, wanted)
 
 
+Mask = Callable[[RunValues], list[bool]]  # whether each run of the values is kept
+
+
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A parsed expression; `matches(run)` never raises."""
+    """A parsed expression or search; it never raises on any run."""
 
     text: str
-    test: Callable[[Run], bool]
+    mask: Mask
+
+    def keep(self, values: RunValues) -> list[Run]:
+        """The runs of `values` it keeps, in their order."""
+        return [run for run, kept in zip(values.runs, self.mask(values), strict=True) if kept]
 
     def matches(self, run: Run) -> bool:
-        return self.test(run)
+        return self.mask(RunValues([run]))[0]
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -215,7 +222,7 @@ class _Parser:
     def fail(self, message: str, token: Token | None = None) -> UsageError:
         return _error(self.expr, (token or self.token).pos, message)
 
-    def parse(self) -> Callable[[Run], bool]:
+    def parse(self) -> Mask:
         if self.token.kind == "end":
             raise self.fail("empty expression")
         test = self.or_(0)
@@ -223,34 +230,28 @@ class _Parser:
             raise self.fail("expected 'and', 'or' or the end")
         return test
 
-    def or_(self, depth: int) -> Callable[[Run], bool]:
+    def or_(self, depth: int) -> Mask:
         parts = [self.and_(depth)]
         while self.keyword("or"):
             parts.append(self.and_(depth))
         if len(parts) == 1:
             return parts[0]
-        if len(parts) == 2:  # the usual case, without a generator a run (10,000 in the TUI)
-            first, second = parts
-            return lambda run: first(run) or second(run)
-        return lambda run: any(p(run) for p in parts)
+        return lambda values: list(map(any, zip(*(part(values) for part in parts), strict=True)))
 
-    def and_(self, depth: int) -> Callable[[Run], bool]:
+    def and_(self, depth: int) -> Mask:
         parts = [self.not_(depth)]
         while self.keyword("and"):
             parts.append(self.not_(depth))
         if len(parts) == 1:
             return parts[0]
-        if len(parts) == 2:
-            first, second = parts
-            return lambda run: first(run) and second(run)
-        return lambda run: all(p(run) for p in parts)
+        return lambda values: list(map(all, zip(*(part(values) for part in parts), strict=True)))
 
-    def not_(self, depth: int) -> Callable[[Run], bool]:
+    def not_(self, depth: int) -> Mask:
         if depth > MAX_DEPTH:
             raise self.fail("nested too deeply")
         if self.keyword("not"):
             inner = self.not_(depth + 1)
-            return lambda run: not inner(run)
+            return lambda values: [not kept for kept in inner(values)]
         if self.token.kind == "(":
             self.at += 1
             inner = self.or_(depth + 1)
@@ -260,7 +261,7 @@ class _Parser:
             return inner
         return self.comparison()
 
-    def comparison(self) -> Callable[[Run], bool]:
+    def comparison(self) -> Mask:
         key = self.token
         if key.kind != "word" or key.text.lower() in KEYWORDS:
             raise self.fail("expected a key such as lr, config.lr or summary.val/acc")
@@ -275,8 +276,8 @@ class _Parser:
         self.at += 1
         # `~` matches the text as typed (`lr ~ 1e-3` is not `lr ~ 0.001`)
         wanted = value.text if op.text == "~" else _literal(value)
-        get, test = getter(key.text), _tester(op.text, wanted)
-        return lambda run: test(get(run))
+        name, test = key.text, _tester(op.text, wanted)
+        return lambda values: list(map(test, values.of(name)))
 
 
 def _literal(token: Token) -> str | float:

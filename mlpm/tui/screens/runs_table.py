@@ -70,7 +70,6 @@ class RunsTableScreen(DataScreen):
         self.match: Filter | None = None  # the filter box's search or expression
         self.shown: list[Run] = []  # the table's runs, in its order
         self._orders = runs_view.Orders()
-        self._texts: tuple[RunsData | None, dict[str, str]] = (None, {})
         # Each run's cells, built once for these runs and columns (a re-sort or a new filter
         # only reorders them), and each column's width over every run, shown or not.
         self._cells_for: tuple[Any, ...] = ()
@@ -241,18 +240,13 @@ class RunsTableScreen(DataScreen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            match = run_search.parse(event.value, self._search_texts())
+            match = run_search.parse(event.value)
         except MlpmError as exc:  # one line where the status was; the table stays as it was
             self._set_status(literal(f" {exc}", "bold red"))
             return
         self.match = match
         self.close_filter()
         self._fill()
-
-    def _search_texts(self) -> dict[str, str]:
-        if self._texts[0] is not self.data:
-            self._texts = (self.data, run_search.index(self.data.runs))
-        return self._texts[1]
 
     def clear_filter(self) -> bool:
         """Drop the state filter and the filter box's text; whether there was one."""

@@ -11,6 +11,7 @@ from mlpm.errors import UsageError
 from mlpm.services import projects, run_columns, run_fields, run_search
 from mlpm.services.run_checks import RunFlag
 from mlpm.services.run_filter import Filter
+from mlpm.services.run_values import RunValues
 from mlpm.services.runs import Run, flatten
 from mlpm.store import Store
 from mlpm.tui.screens.runs_data import RunsData, fetch_runs
@@ -86,6 +87,7 @@ class Orders:
             None,
             set(),
         )
+        self._values = RunValues(())  # the runs' values the filter tests, found once
 
     def get(
         self, runs: Sequence[Run], sort: str, reverse: bool, flags: dict[str, RunFlag]
@@ -102,7 +104,10 @@ class Orders:
         of, kept_state, kept_match, ids = self._kept
         if of is not runs or kept_state != state or kept_match is not match:
             states = [state] if state else []
-            ids = {run.id for run in run_search.select(runs, states=states, match=match)}
+            if self._values.runs is not runs:
+                self._values = RunValues(runs)
+            kept = run_search.select(runs, states=states, match=match, values=self._values)
+            ids = {run.id for run in kept}
             self._kept = (runs, state, match, ids)
         return ids
 
