@@ -56,4 +56,4 @@ class KeyBar(Static):
         parts = [item for part, _ in keys for item in part]
         if parts != getattr(self, "_parts", None):  # focus moves rarely change the keys
             self._parts = parts
-            self.update(Content.assemble(*parts))
+            self.update(Content.assemble(*parts), layout=False)  # one line, always

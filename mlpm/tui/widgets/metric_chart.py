@@ -150,7 +150,7 @@ class MetricChart(Vertical):
         plot: Any = self.query_one("#chart-plot")
         message = self.query_one("#chart-message", Static)
         if not chart.series:
-            message.update(Text(empty or "nothing to draw"))
+            message.update(Text(empty or "nothing to draw"), layout=False)  # its height: 1fr
             message.display = True
             plot.display = False
             return
@@ -198,7 +198,7 @@ class MetricChart(Vertical):
         """Show a message (loading, an error) instead of the chart."""
         self._drawn = False
         msg = self.query_one("#chart-message", Static)
-        msg.update(Text(text))
+        msg.update(Text(text), layout=False)  # its height is 1fr: the text never resizes it
         msg.display = True
         self.query_one("#chart-plot").display = False
         self._notes("")
