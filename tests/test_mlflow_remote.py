@@ -84,11 +84,27 @@ def test_the_next_sync_refreshes_runs_that_ended_and_warns_once_about_a_gone_one
         " RESOURCE_DOES_NOT_EXIST: Run 'r011' not found"
     ]
     assert not run_sync_remote.sync_remote(store, ADDRESS).warnings  # once, not every sync
-    # A tag edited after the run ended: MLflow keeps no time of that, `--full` fetches it.
+
+
+def test_a_tag_or_metric_set_after_a_run_ended_arrives_and_unchanged_runs_cost_no_history(
+    store, client
+):
+    run_sync_remote.sync_remote(store, ADDRESS)
+    # MLflow keeps no time of these: neither moves the run's start or end.
     client.runs["r020"].data.tags["group"] = "seeds"
-    assert run_sync_remote.sync_remote(store, ADDRESS).updated == 0
-    assert run_sync_remote.sync_remote(store, ADDRESS, full=True).updated == 1
+    client.runs["r030"].data.metrics["i"] = 77.0
+    client.calls.clear()
+    report = run_sync_remote.sync_remote(store, ADDRESS)
+    assert (report.added, report.updated, report.unchanged) == (0, 2, 498)
     assert store.scalar("SELECT group_name FROM run WHERE id = 'mlflow:r020'") == "seeds"
+    assert json.loads(store.scalar("SELECT summary FROM run WHERE id = 'mlflow:r030'")) == {
+        "i": 77.0
+    }
+    assert client.calls == [""] * 10  # every run listed, 50 a page
+    client.calls.clear()
+    again = run_sync_remote.sync_remote(store, ADDRESS)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 500)
+    assert client.calls == [""] * 10 and client.histories == []
 
 
 def test_history_comes_from_the_client(store, client):
