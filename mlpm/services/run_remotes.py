@@ -27,8 +27,9 @@ class Remote(Protocol):
     def fetch(
         self, changed_since: str | None, created_from: str | None
     ) -> Iterator[tuple[RunInfo, str | None]]:
-        """(run, created at) of the runs new or changed since `changed_since`, created at
-        or after `created_from`, oldest first; an API error ends it with an MlpmError."""
+        """(run, created at) of the runs new or changed since `changed_since` (or more: the
+        sync writes only those that differ from their stored row), created at or after
+        `created_from`, oldest first; an API error ends it with an MlpmError."""
         ...
 
     def running(self, store: Store) -> list[str]:
