@@ -1,5 +1,5 @@
 """A stand-in for `mlflow.client.MlflowClient` (no tracking server can run here): the calls
-`mlpm.integrations.mlflow_api` makes, with pages and page tokens, the two filters it sends,
+`mlpm.integrations.mlflow_api` makes, with pages and page tokens, the start-time filter it sends,
 and an HTTP 429 at a chosen run."""
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ class FakeClient:
         self.experiments = experiments or {"1": "asr"}
         self.fail_at: int | None = None  # the run (counted over the listing) that gets a 429
         self.served = 0
-        self.gone: set[str] = set()  # runs `get_run` cannot find
+        self.gone: set[str] = set()  # deleted runs: not listed, and `get_run` cannot find them
         self.calls: list[str] = []  # the filter of each search_runs call
+        self.histories: list[tuple[str, str]] = []  # (run, key) of each get_metric_history
 
     def search_experiments(
         self, max_results: int = 1000, page_token: str | None = None, **_: Any
@@ -90,7 +91,11 @@ class FakeClient:
         **_: Any,
     ) -> Page:
         self.calls.append(filter_string)
-        found = [r for r in self.runs.values() if r.info.experiment_id in experiment_ids]
+        found = [
+            r
+            for r in self.runs.values()
+            if r.info.experiment_id in experiment_ids and r.info.run_id not in self.gone
+        ]
         if match := _FILTER.fullmatch(filter_string):
             attr, floor = match.group(1), int(match.group(2))
             found = [r for r in found if (getattr(r.info, attr) or -1) >= floor]
@@ -110,5 +115,6 @@ class FakeClient:
         return self.runs[run_id]
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        self.histories.append((run_id, key))
         value = self.runs[run_id].data.metrics.get(key)
         return [] if value is None else [Metric(s, value * (s + 1)) for s in range(3)]

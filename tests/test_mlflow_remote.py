@@ -8,6 +8,7 @@ import json
 import shutil
 import sys
 import types
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -84,11 +85,27 @@ def test_the_next_sync_refreshes_runs_that_ended_and_warns_once_about_a_gone_one
         " RESOURCE_DOES_NOT_EXIST: Run 'r011' not found"
     ]
     assert not run_sync_remote.sync_remote(store, ADDRESS).warnings  # once, not every sync
-    # A tag edited after the run ended: MLflow keeps no time of that, `--full` fetches it.
+
+
+def test_a_tag_or_metric_set_after_a_run_ended_arrives_and_unchanged_runs_cost_no_history(
+    store, client
+):
+    run_sync_remote.sync_remote(store, ADDRESS)
+    # MLflow keeps no time of these: neither moves the run's start or end.
     client.runs["r020"].data.tags["group"] = "seeds"
-    assert run_sync_remote.sync_remote(store, ADDRESS).updated == 0
-    assert run_sync_remote.sync_remote(store, ADDRESS, full=True).updated == 1
+    client.runs["r030"].data.metrics["i"] = 77.0
+    client.calls.clear()
+    report = run_sync_remote.sync_remote(store, ADDRESS)
+    assert (report.added, report.updated, report.unchanged) == (0, 2, 498)
     assert store.scalar("SELECT group_name FROM run WHERE id = 'mlflow:r020'") == "seeds"
+    assert json.loads(store.scalar("SELECT summary FROM run WHERE id = 'mlflow:r030'")) == {
+        "i": 77.0
+    }
+    assert client.calls == [""] * 10  # every run listed, 50 a page
+    client.calls.clear()
+    again = run_sync_remote.sync_remote(store, ADDRESS)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 500)
+    assert client.calls == [""] * 10 and client.histories == []
 
 
 def test_history_comes_from_the_client(store, client):
@@ -169,6 +186,55 @@ def test_the_real_client_on_a_real_store_imports_what_the_local_reader_does(cli,
     history = json.loads(shown.stdout)["history"]["loss"]
     expected = mlflow_sqlite.read_history(local_copy, stopped["id"][7:], ["loss"])["loss"]
     assert history == [[s, v] for s, v, _ in expected]
+
+
+class Counting:
+    """A real MlflowClient, counting the requests of each kind it is asked for."""
+
+    def __init__(self, client: object) -> None:
+        self.client = client
+        self.counts: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> object:
+        self.counts[name] += 1
+        return getattr(self.client, name)
+
+
+@pytest.mark.slow  # imports mlflow (seconds)
+def test_the_real_client_brings_a_tag_and_a_metric_set_after_a_run_ended(store, tmp_path):
+    pytest.importorskip("mlflow.client")
+    from mlflow.client import MlflowClient
+
+    copy = tmp_path / "mlflow.db"  # MlflowClient may migrate the store: never the original
+    shutil.copy(DATA / "mlflow.db", copy)
+    real = MlflowClient(tracking_uri=f"sqlite:///{copy}")
+    client = Counting(real)
+    address = f"mlflow:sqlite:///{copy}"
+    assert run_sync_remote.sync_remote(store, address, api=client).added == 7
+    ids = {r["name"]: r["id"] for r in store.query("SELECT id, name FROM run")}
+    for name in ("baseline-s1", "baseline-s2"):  # read once: cached from here on
+        run_history.history(store, ids[name], ["val/acc"], api=client)
+    # After baseline-s2 ended: its group tag edited, a better value logged at a later step.
+    uuid = ids["baseline-s2"].removeprefix("mlflow:")
+    real.set_tag(uuid, "group", "seeds")
+    real.log_metric(uuid, "val/acc", 0.91, step=1000)
+    assert real.get_run(uuid).info.status == "FINISHED"
+    client.counts.clear()
+    report = run_sync_remote.sync_remote(store, address, api=client)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 6)
+    row = store.one("SELECT group_name, tags, summary FROM run WHERE id = ?", (ids["baseline-s2"],))
+    assert row["group_name"] == "seeds" and json.loads(row["tags"]) == ["group=seeds"]
+    assert json.loads(row["summary"])["val/acc"] == 0.91
+    assert client.counts["search_runs"] == 1 and not client.counts["get_metric_history"]
+    client.counts.clear()
+    unchanged = run_sync_remote.sync_remote(store, address, api=client)
+    assert (unchanged.updated, unchanged.unchanged) == (0, 7)
+    assert client.counts["search_runs"] == 1 and not client.counts["get_metric_history"]
+    # Only the changed run's history is fetched again.
+    s1 = run_history.history(store, ids["baseline-s1"], ["val/acc"], api=client)
+    assert s1["val/acc"] and not client.counts["get_metric_history"]
+    s2 = run_history.history(store, ids["baseline-s2"], ["val/acc"], api=client)
+    assert s2["val/acc"][-1] == (1000, 0.91) and client.counts["get_metric_history"] == 1
 
 
 def test_a_w_and_b_address_still_goes_to_w_and_b(store):

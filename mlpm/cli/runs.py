@@ -42,7 +42,8 @@ def runs() -> None:
     is_flag=True,
     help="Read every record of every file (slower), not just the head and tail of long "
     "files: for summary keys last logged long before a run's end. With --remote: fetch every "
-    "run again, not just those changed since the last sync.",
+    "run again, not just those changed since the last sync (an MLflow sync lists every run "
+    "anyway), and start an unfinished sync over.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def sync(

@@ -26,7 +26,7 @@ from mlpm.integrations.wandb_run import RunInfo
 
 SCHEME = "mlflow:"  # `--remote mlflow:http://host:5000`
 PATH_PREFIX = "mlflow+"  # a remote run's `path`: mlflow+<tracking uri>#<run uuid>
-PER_PAGE = 500
+PER_PAGE = 1000  # search_runs' most per request
 # MLflow retries a 429 or 5xx up to 7 times with a growing backoff (minutes in all): a sync
 # says what happened sooner, and keeps what arrived.
 QUIET_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
@@ -113,33 +113,23 @@ def fetch_runs(
     uri: str,
     *,
     client: Any,
-    changed_since: str | None = None,
     created_from: str | None = None,
     names: dict[str, str | None] | None = None,
 ) -> Iterator[tuple[RunInfo, str | None]]:
-    """(RunInfo, start time) for the runs started at or after `created_from` (where an
-    unfinished sync stopped) and, with `changed_since`, only those started or ended since
-    then; oldest first, page by page. The runs that ended since but started earlier follow,
-    with no start time (they move no resume point). MLflow keeps no time of a run's last
-    change: tags edited after a run ended arrive with `--full`. An error ends it with an
-    MlpmError."""
+    """(RunInfo, start time) of every run started at or after `created_from` (where an
+    unfinished sync stopped; else every run), oldest first, page by page. MLflow keeps no
+    time of a run's last change (a tag set or a metric logged after it ended moves neither
+    its start nor its end), so every sync lists them all, with their params, tags and latest
+    metrics: one request per `PER_PAGE` runs, no history; the caller keeps those that differ
+    from what it stored. An error ends it with an MlpmError."""
     try:
         listing = Listing(client, uri, names or {})
         ids = list(listing.experiments)
         if not ids:
             return
-        floor = max(filter(None, (changed_since, created_from)), default=None)
-        started = f"attributes.start_time >= {_ms(floor)}" if floor else ""
-        seen: set[str] = set()
+        started = f"attributes.start_time >= {_ms(created_from)}" if created_from else ""
         for raw in _pages(client, ids, started, ["attributes.start_time ASC"]):
-            info = listing.info(raw)
-            seen.add(info.run_id)
-            yield info, iso_ms(raw.info.start_time)
-        if changed_since:
-            ended = f"attributes.end_time >= {_ms(changed_since)}"
-            for raw in _pages(client, ids, ended, ["attributes.end_time ASC"]):
-                if ID_PREFIX + str(raw.info.run_id) not in seen:
-                    yield listing.info(raw), None
+            yield listing.info(raw), iso_ms(raw.info.start_time)
     except MlpmError:
         raise
     except Exception as exc:

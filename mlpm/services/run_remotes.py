@@ -27,8 +27,9 @@ class Remote(Protocol):
     def fetch(
         self, changed_since: str | None, created_from: str | None
     ) -> Iterator[tuple[RunInfo, str | None]]:
-        """(run, created at) of the runs new or changed since `changed_since`, created at
-        or after `created_from`, oldest first; an API error ends it with an MlpmError."""
+        """(run, created at) of the runs new or changed since `changed_since` (or more: the
+        sync writes only those that differ from their stored row), created at or after
+        `created_from`, oldest first; an API error ends it with an MlpmError."""
         ...
 
     def running(self, store: Store) -> list[str]:
@@ -111,14 +112,12 @@ class MlflowRemote:
     def fetch(
         self, changed_since: str | None, created_from: str | None
     ) -> Iterator[tuple[RunInfo, str | None]]:
+        """Every run (MLflow keeps no time of a run's last change: a tag set after it ended
+        would be missed): the sync writes only those that differ from their stored row."""
         from mlpm.integrations import mlflow_api
 
         return mlflow_api.fetch_runs(
-            self.uri,
-            client=self.client,
-            changed_since=changed_since,
-            created_from=created_from,
-            names=self.names,
+            self.uri, client=self.client, created_from=created_from, names=self.names
         )
 
     def running(self, store: Store) -> list[str]:
