@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, SelectionList, Static
 
 from mlpm.services import runs as run_service
 from mlpm.store import Store
@@ -47,14 +47,22 @@ async def click_header(pilot: Pilot[Any], title: str) -> None:
     await settle(pilot)
 
 
-async def pick(pilot: Pilot[Any], key: str, label_start: str) -> None:
-    await pilot.press(key)
+async def pick_states(pilot: Pilot[Any], *toggle: str) -> list[str]:
+    """`t`, then space on each state of `toggle` (on or off), then enter; the picker's
+    labels."""
+    await pilot.press("t")
     await pilot.pause()
-    options = pilot.app.screen.query_one(OptionList)
+    options = pilot.app.screen.query_one(SelectionList)
     labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-    index = next(i for i, label in enumerate(labels) if label.startswith(label_start))
-    await pilot.press(*["down"] * index, "enter")
+    at = 0
+    for state in toggle:
+        index = next(i for i, label in enumerate(labels) if label.startswith(f"{state} "))
+        moves = ["down" if index > at else "up"] * abs(index - at)
+        await pilot.press(*moves, "space")
+        at = index
+    await pilot.press("enter")
     await settle(pilot)
+    return labels
 
 
 async def apply_filter(pilot: Pilot[Any], text: str) -> None:
@@ -91,24 +99,46 @@ async def test_cli_and_tui_list_the_same_runs_in_the_same_order(cli, db_path: Pa
         await click_header(pilot, "val/acc")  # again: descending
         assert order(screen) == ids
         await apply_filter(pilot, "name ~ new*")
-        await pick(pilot, "t", "finished")
+        await pick_states(pilot, "finished")
         await click_header(pilot, "seed")
         assert order(screen) == finished
 
 
-async def test_the_state_filter_shows_one_state(db_path: Path, synced):
+async def test_the_state_filter_shows_the_states_chosen(db_path: Path, synced):
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = runs_screen(app)
-        await pick(pilot, "t", "failed")
+        labels = await pick_states(pilot, "failed")
+        assert "finished  (7)" in labels and "killed  (1)" in labels  # each with its count
         assert order(screen) == [synced["new-s3"]]
         said = str(screen.query_one("#runs-status", Static).render())
         assert f"1 of {len(synced)} runs" in said and "state failed" in said
-        await pick(pilot, "t", "killed")
+        await pick_states(pilot, "failed", "killed")  # failed off, killed on
         assert order(screen) == [synced["stopped"]]
-        await pick(pilot, "t", "every state")
+        await pick_states(pilot, "failed")  # and failed on again: both
+        assert set(order(screen)) == {synced["new-s3"], synced["stopped"]}
+        said = str(screen.query_one("#runs-status", Static).render())
+        assert "state failed, killed" in said
+        await pick_states(pilot, "failed", "killed")  # none chosen: every state
         assert len(order(screen)) == len(synced)
+        await pick_states(pilot, "failed")
+        await pilot.press("t", "escape")  # cancelled: the table stays as it was
+        await settle(pilot)
+        assert order(screen) == [synced["new-s3"]]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_two_states_list_the_runs_the_cli_lists_for_them(cli, db_path: Path, synced, size):
+    ids, _ = cli_ids(cli, "--state", "failed", "--state", "killed", "--sort", "name")
+    assert sorted(ids) == sorted([synced["new-s3"], synced["stopped"]])
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = runs_screen(app)
+        await pick_states(pilot, "killed", "failed")
+        await click_header(pilot, "Name")
+        assert order(screen) == ids
 
 
 def detail_text(app: MlpmApp) -> str:

@@ -61,7 +61,7 @@ async def test_a_typed_search_or_expression_shows_the_matching_runs(db_path: Pat
         assert order(screen) == ["aug2", "aug0"] and "2 of 8 runs" in status(app)
         await pilot.press("t")  # the state filter narrows the kept runs again
         await pilot.pause()
-        await pilot.press("down", "enter")  # the first state listed: finished
+        await pilot.press("space", "enter")  # the first state listed: finished
         await settle(pilot)
         assert "state finished" in status(app) and set(order(screen)) <= {"aug0", "aug2"}
         await pilot.press("escape")  # no marks: escape drops the filter

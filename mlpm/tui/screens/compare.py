@@ -1,9 +1,10 @@
 """Compare: is B really better than A? The verdict first, then the difference with its 95% CI,
 the test and why it was chosen, the p-value, the effect size and the warnings.
 
-Opened from the Runs screen with two runs or two groups, it runs the check (in the database
-worker: scipy never runs on the UI loop), saves it as a comparison record linked to its runs
-(and to their task when they share one), and shows it. With three or more runs or groups it
+Opened from the Runs screen with two runs or two groups, it shows what changed in their
+configs, runs the check (in the database worker: scipy never runs on the UI loop), saves it
+as a comparison record linked to its runs (and to their task when they share one), and shows
+it. With three or more runs or groups it
 shows each one's verdict against a baseline (b picks another), what changed in their configs,
 the metric table and the test (`compare_many`; shown, not saved). Opened on its own (key 8),
 it lists the saved comparisons and shows the one under the cursor.
@@ -25,9 +26,11 @@ from textual.widgets import DataTable, Static
 from mlpm.errors import MlpmError
 from mlpm.services import comparisons
 from mlpm.services.comparisons import Comparison
+from mlpm.services.run_diff import ConfigDiff, config_diff
 from mlpm.services.significance.multi_runs import ManyComparison, compare_many
 from mlpm.services.significance.results import SampleCheck
 from mlpm.services.significance.run_compare import compare_runs
+from mlpm.services.significance.run_sides import resolve_sides
 from mlpm.services.significance.saving import save_check, saved_check
 from mlpm.store import Store
 from mlpm.tui.app import FAILED
@@ -35,6 +38,7 @@ from mlpm.tui.render import literal
 from mlpm.tui.screens import compare_many as many_view
 from mlpm.tui.screens.base import DataScreen
 from mlpm.tui.screens.runs_data import CompareRequest
+from mlpm.tui.widgets.compare_tables import what_changed
 from mlpm.tui.widgets.keybar import KeyBar
 from mlpm.tui.widgets.navbar import NavBar
 from mlpm.tui.widgets.table import KeyTable
@@ -77,6 +81,13 @@ def compare_and_save(store: Store, request: CompareRequest) -> Comparison:
     )
     [saved] = save_check(lambda: store, check)
     return saved
+
+
+def sides_diff(store: Store, request: CompareRequest) -> ConfigDiff:
+    """What changed between the request's sides, over the runs `mlpm runs compare` takes
+    (finished ones)."""
+    sides, _, _ = resolve_sides(store, request.sides, include_unfinished=False)
+    return config_diff(sides)
 
 
 def compare_sides(store: Store, request: CompareRequest) -> ManyComparison:
@@ -152,6 +163,7 @@ class CompareScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield NavBar("compare")
         with VerticalScroll(id="compare-report"):
+            yield Static(id="compare-changes")  # two sides: what changed, above the verdict
             yield Static(id="compare-verdict")
             yield Static(id="compare-body")
             yield Static(id="compare-saved")
@@ -213,13 +225,19 @@ class CompareScreen(DataScreen):
             else f"{len(request.runs_a)} vs {len(request.runs_b)} runs"
         )
         self._show_message(f"comparing {request.metric}: {what} …")
+        try:
+            diff: ConfigDiff | None = await self.mlpm.db(sides_diff, request)
+        except MlpmError:
+            diff = None  # no sides to tell apart: the check below says why
         saved = await self.perform(compare_and_save, request)
         if saved is FAILED:
             self._show_message("no comparison (the notice says why): escape goes back", "red")
+            self._show_changes(diff)
             self.reload()
             return
         self._select = saved.id
         self._show(saved)
+        self._show_changes(diff)
         self.reload()
 
     async def _run_many(self, request: CompareRequest) -> None:
@@ -261,8 +279,17 @@ class CompareScreen(DataScreen):
             verdict.remove_class(f"-{code}")
         self.query_one("#compare-body", Static).update("")
         self.query_one("#compare-saved", Static).update("")
+        self._show_changes(None)
+
+    def _show_changes(self, diff: ConfigDiff | None) -> None:
+        """What changed between the two sides just compared (hidden for any other)."""
+        changes = self.query_one("#compare-changes", Static)
+        changes.update(what_changed(diff) if diff is not None else "")
+        changes.display = diff is not None
 
     def _show(self, comparison: Comparison) -> None:
+        if self.shown is not None and self.shown.id != comparison.id:
+            self._show_changes(None)  # the diff was of the comparison shown before
         self.shown = comparison
         self.many = None
         self.refresh_bindings()

@@ -5,17 +5,14 @@ prints them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from rich import box
 from rich.console import Group, RenderableType
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
-from mlpm.services.run_diff import metric_table, numeric_columns
+from mlpm.services.run_diff import metric_table
 from mlpm.services.significance.multi_runs import ManyComparison
 from mlpm.tui.render import literal
+from mlpm.tui.widgets.compare_tables import cells_table, what_changed
 
 WON = ("a_better", "b_better")
 
@@ -45,27 +42,12 @@ def verdict_text(result: ManyComparison) -> Text:
     return out
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
-    numeric = numeric_columns(rows, len(headers))
-    for header, right in zip(headers, numeric, strict=True):
-        table.add_column(literal(header), justify="right" if right else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*(literal(cell) for cell in row))
-    return table
-
-
 def body(result: ManyComparison) -> RenderableType:
     """What changed, the metric table, then the test and the warnings."""
-    diff = result.diff
-    parts: list[RenderableType] = [
-        Text.assemble(("What changed", "bold"), ": ", literal(diff.summary()))
-    ]
-    if diff.rows:
-        parts.append(_table(["config", *diff.labels], [[k, *cells] for k, cells in diff.rows]))
+    parts: list[RenderableType] = [what_changed(result.diff)]
     way = "higher" if result.way.higher_is_better else "lower"
     parts += [Text(""), Text.assemble(literal(result.metric, "bold"), f" ({way} is better)")]
-    parts.append(_table(*metric_table(result.rows, result.metric)))
+    parts.append(cells_table(*metric_table(result.rows, result.metric)))
     parts += [Text(""), literal(result.test_title(), "bold")]
     # Each line indented as a block, so a long line wraps under its own start.
     for line in result.test_lines():

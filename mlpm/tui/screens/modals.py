@@ -1,6 +1,6 @@
-"""Small modal screens: a one-line prompt, the add-lesson form, a picker, and a reader for
-long text (the task form is in `task_form`). Each returns its result through `dismiss` (None
-when cancelled)."""
+"""Small modal screens: a one-line prompt, the add-lesson form, a picker of one value or of
+several, and a reader for long text (the task form is in `task_form`). Each returns its result
+through `dismiss` (None when cancelled)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 CANCEL = Binding("escape", "cancel", "Cancel", id="modal.cancel")
@@ -154,6 +154,36 @@ class PickScreen(Modal):
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+class PickManyScreen(Modal):
+    """Choose any of a few values (states to show): space toggles one, enter returns those
+    chosen as a list (empty: none chosen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        CANCEL,
+        # Before the list's own enter, which toggles like space.
+        Binding("enter", "done", "Show", id="pick_many.done", priority=True),
+    ]
+
+    def __init__(
+        self, title: str, choices: Sequence[tuple[str, Text]], chosen: Sequence[str] = ()
+    ) -> None:
+        super().__init__()
+        self.pick_title = title
+        self.choices = list(choices)
+        self.chosen = set(chosen)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.pick_title), classes="title")
+            yield SelectionList[str](
+                *[(label, value, value in self.chosen) for value, label in self.choices]
+            )
+            yield Label(Text("space toggles · enter shows them (none: all) · escape cancels"))
+
+    def action_done(self) -> None:
+        self.dismiss(list(self.query_one(SelectionList).selected))
 
 
 class ReadScreen(Modal):

@@ -55,7 +55,7 @@ class RunsScreen(RunsTableScreen, ChartScreen):
         Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse sort", show=False, id="runs.reverse"),
         Binding("C", "pick_columns", "Columns", id="runs.columns", tooltip="Config, summary keys"),
-        Binding("t", "pick_state", "State", id="runs.state", tooltip="Show one state"),
+        Binding("t", "pick_state", "State", id="runs.state", tooltip="Show some states"),
         Binding("w", "pick_group", "Group", id="runs.group", tooltip="Show one W&B group"),
         Binding("escape", "clear", "Clear", show=False, id="runs.clear", tooltip="Marks, filter"),
         Binding("R", "remote_sync", "Remote sync", show=False, id="runs.remote_sync"),

@@ -103,7 +103,7 @@ class Shown:
 
     count: int  # runs in the table
     group: str | None
-    state: str | None
+    states: tuple[str, ...]  # () for every state
     query: str  # the filter box's text ("" for none)
     sort_title: str
     reverse: bool
@@ -113,7 +113,7 @@ def status_line(data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | No
     """Runs shown (of how many), the group, state and filter, the order, the marks, and the
     flag of the cursor's run."""
     text = Text()
-    narrowed = shown.state is not None or bool(shown.query)
+    narrowed = bool(shown.states) or bool(shown.query)
     if not data.runs:
         if shown.group is not None:
             text.append(" no runs in this group", style="yellow")
@@ -126,9 +126,9 @@ def status_line(data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | No
         text.append(f" {len(data.runs)} runs", style="bold")
     text.append("  group ", style="dim")
     text.append_text(literal(shown.group or "all", "bold"))
-    if shown.state is not None:
-        text.append("  state ", style="dim")
-        text.append(shown.state, style="bold " + STATE_STYLE.get(shown.state, ""))
+    for i, state in enumerate(shown.states):
+        text.append(", " if i else "  state ", style="dim")
+        text.append(state, style="bold " + STATE_STYLE.get(state, ""))
     if shown.query:
         text.append("  filter ", style="dim")
         text.append_text(literal(shown.query, "bold"))

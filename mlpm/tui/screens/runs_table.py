@@ -66,7 +66,7 @@ class RunsTableScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.saved_columns: list[str] = []  # the project's chosen columns ([]: the default)
-        self.state_filter: str | None = None
+        self.state_filter: tuple[str, ...] = ()  # the states shown (): every one
         self.match: Filter | None = None  # the filter box's search or expression
         self.shown: list[Run] = []  # the table's runs, in its order
         self._orders = runs_view.Orders()
@@ -113,7 +113,7 @@ class RunsTableScreen(DataScreen):
         return runs_view.shown(
             self._orders,
             self.data.runs,
-            state=self.state_filter,
+            states=self.state_filter,
             match=self.match,
             sort=self.sort_by,
             reverse=self.reverse,
@@ -190,7 +190,7 @@ class RunsTableScreen(DataScreen):
         shown = Shown(
             count=len(self.shown),
             group=self.group_filter,
-            state=self.state_filter,
+            states=self.state_filter,
             query=self.match.text if self.match is not None else "",
             sort_title=self._sort_titles()[self.sort_by],
             reverse=self.reverse,
@@ -250,10 +250,10 @@ class RunsTableScreen(DataScreen):
 
     def clear_filter(self) -> bool:
         """Drop the state filter and the filter box's text; whether there was one."""
-        if self.match is None and self.state_filter is None:
+        if self.match is None and not self.state_filter:
             return False
         self.match = None
-        self.state_filter = None
+        self.state_filter = ()
         self._fill()
         return True
 
@@ -261,17 +261,18 @@ class RunsTableScreen(DataScreen):
 
     @work(exclusive=True, group="runs-pick")
     async def action_pick_state(self) -> None:
-        from mlpm.tui.screens.modals import PickScreen
+        from mlpm.tui.screens.modals import PickManyScreen
 
         counts = Counter(run.state for run in self.data.runs)
-        choices = [("", Text("every state", style="italic"))] + [
+        choices = [
             (state, Text(f"{state}  ({counts[state]})", style=STATE_STYLE.get(state, "")))
             for state in STATES
-            if counts[state] or state == self.state_filter
+            if counts[state] or state in self.state_filter
         ]
-        chosen = await self.app.push_screen_wait(PickScreen("Show the runs that are", choices))
-        if chosen is not None:
-            self.state_filter = chosen or None
+        picker = PickManyScreen("Show the runs that are", choices, self.state_filter)
+        chosen = await self.app.push_screen_wait(picker)
+        if chosen is not None:  # in STATES' order however ticked: one status line, one cache key
+            self.state_filter = tuple(s for s in STATES if s in chosen)
             self._fill()
 
     @work(exclusive=True, group="runs-pick")

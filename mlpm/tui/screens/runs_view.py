@@ -81,9 +81,9 @@ class Orders:
         self._orders: dict[tuple[str, bool], list[Run]] = {}
         # The ids the last state and filter keep, for these runs: a re-sort under a filter
         # picks them out of the new order instead of testing every run again.
-        self._kept: tuple[Sequence[Run] | None, str | None, Filter | None, set[str]] = (
+        self._kept: tuple[Sequence[Run] | None, tuple[str, ...], Filter | None, set[str]] = (
             None,
-            None,
+            (),
             None,
             set(),
         )
@@ -99,16 +99,15 @@ class Orders:
             found = self._orders[(sort, reverse)] = ordered(runs, sort, reverse, flags)
         return found
 
-    def kept(self, runs: Sequence[Run], state: str | None, match: Filter | None) -> set[str]:
-        """The ids of the runs in `state` (any when None) that `match` keeps."""
-        of, kept_state, kept_match, ids = self._kept
-        if of is not runs or kept_state != state or kept_match is not match:
-            states = [state] if state else []
+    def kept(self, runs: Sequence[Run], states: tuple[str, ...], match: Filter | None) -> set[str]:
+        """The ids of the runs in one of `states` (any when none) that `match` keeps."""
+        of, kept_states, kept_match, ids = self._kept
+        if of is not runs or kept_states != states or kept_match is not match:
             if self._values.runs is not runs:
                 self._values = RunValues(runs)
             kept = run_search.select(runs, states=states, match=match, values=self._values)
             ids = {run.id for run in kept}
-            self._kept = (runs, state, match, ids)
+            self._kept = (runs, states, match, ids)
         return ids
 
 
@@ -116,17 +115,17 @@ def shown(
     orders: Orders,
     runs: Sequence[Run],
     *,
-    state: str | None,
+    states: tuple[str, ...],
     match: Filter | None,
     sort: str,
     reverse: bool,
     flags: dict[str, RunFlag],
 ) -> list[Run]:
-    """The runs in `state` (any when None) that `match` keeps, sorted by `sort`."""
+    """The runs in one of `states` (any when none) that `match` keeps, sorted by `sort`."""
     order = orders.get(runs, sort, reverse, flags)
-    if state is None and match is None:
+    if not states and match is None:
         return list(order)
-    kept = orders.kept(runs, state, match)
+    kept = orders.kept(runs, states, match)
     return [run for run in order if run.id in kept]
 
 
