@@ -23,9 +23,7 @@ def search(text: str) -> Filter:
     if len(words) == 1:  # the usual search: one test a run, no generator
         word = words[0]
         return Filter(text, lambda values: [word in found for found in values.texts()])
-    return Filter(
-        text, lambda values: [all(w in found for w in words) for found in values.texts()]
-    )
+    return Filter(text, lambda values: [all(w in found for w in words) for found in values.texts()])
 
 
 def parse(text: str) -> Filter | None:
