@@ -191,10 +191,6 @@ class Filter:
     text: str
     mask: Mask
 
-    def keep(self, values: RunValues) -> list[Run]:
-        """The runs of `values` it keeps, in their order."""
-        return [run for run, kept in zip(values.runs, self.mask(values), strict=True) if kept]
-
     def matches(self, run: Run) -> bool:
         return self.mask(RunValues([run]))[0]
 

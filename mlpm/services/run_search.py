@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import compress
 
 from mlpm.services import run_filter
 from mlpm.services.run_filter import Filter
@@ -36,18 +37,25 @@ def parse(text: str) -> Filter | None:
     return search(text)
 
 
-def select(
+def kept(
     runs: Sequence[Run],
     *,
     states: Sequence[str] = (),
     match: Filter | None,
     values: RunValues | None = None,
-) -> list[Run]:
-    """The runs in one of `states` (any state when none) that `match` keeps, in their order
+) -> list[bool]:
+    """Whether each of `runs` is in one of `states` (any state when none) and kept by `match`
     (`values`: the runs' values, when kept from an earlier filter of the same runs)."""
-    if match is not None:
-        runs = match.keep(values if values is not None and values.runs is runs else RunValues(runs))
-    if not states:
-        return list(runs)
-    wanted = set(states)
-    return [run for run in runs if run.state in wanted]
+    if match is None:
+        keep = [True] * len(runs)
+    else:
+        keep = match.mask(values if values is not None and values.runs is runs else RunValues(runs))
+    if states:
+        wanted = set(states)
+        keep = [k and run.state in wanted for k, run in zip(keep, runs, strict=True)]
+    return keep
+
+
+def select(runs: Sequence[Run], *, states: Sequence[str] = (), match: Filter | None) -> list[Run]:
+    """The runs in one of `states` (any state when none) that `match` keeps, in their order."""
+    return list(compress(runs, kept(runs, states=states, match=match)))

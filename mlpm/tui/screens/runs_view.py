@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 
 from mlpm.errors import UsageError
 from mlpm.services import projects, run_columns, run_fields, run_search
@@ -78,37 +79,42 @@ class Orders:
 
     def __init__(self) -> None:
         self._of: tuple[Sequence[Run], dict[str, RunFlag]] | None = None
-        self._orders: dict[tuple[str, bool], list[Run]] = {}
-        # The ids the last state and filter keep, for these runs: a re-sort under a filter
-        # picks them out of the new order instead of testing every run again.
-        self._kept: tuple[Sequence[Run] | None, tuple[str, ...], Filter | None, set[str]] = (
+        # Each order, with the place in the runs of each of its runs.
+        self._orders: dict[tuple[str, bool], tuple[list[Run], list[int]]] = {}
+        # Whether the last state and filter keep each run: a re-sort under a filter picks
+        # the kept runs out of the new order instead of testing every run again.
+        self._kept: tuple[Sequence[Run] | None, tuple[str, ...], Filter | None, list[bool]] = (
             None,
             (),
             None,
-            set(),
+            [],
         )
         self._values = RunValues(())  # the runs' values the filter tests, found once
 
     def get(
         self, runs: Sequence[Run], sort: str, reverse: bool, flags: dict[str, RunFlag]
-    ) -> list[Run]:
+    ) -> tuple[list[Run], list[int]]:
+        """The runs in this order, and where each one is in `runs`."""
         if self._of is None or self._of[0] is not runs or self._of[1] is not flags:
             self._of, self._orders = (runs, flags), {}
         found = self._orders.get((sort, reverse))
         if found is None:
-            found = self._orders[(sort, reverse)] = ordered(runs, sort, reverse, flags)
+            order = ordered(runs, sort, reverse, flags)
+            place = {id(run): i for i, run in enumerate(runs)}
+            found = self._orders[(sort, reverse)] = (order, [place[id(run)] for run in order])
         return found
 
-    def kept(self, runs: Sequence[Run], states: tuple[str, ...], match: Filter | None) -> set[str]:
-        """The ids of the runs in one of `states` (any when none) that `match` keeps."""
-        of, kept_states, kept_match, ids = self._kept
+    def kept(
+        self, runs: Sequence[Run], states: tuple[str, ...], match: Filter | None
+    ) -> list[bool]:
+        """Whether each of `runs` is in one of `states` (any when none) and kept by `match`."""
+        of, kept_states, kept_match, keep = self._kept
         if of is not runs or kept_states != states or kept_match is not match:
             if self._values.runs is not runs:
                 self._values = RunValues(runs)
-            kept = run_search.select(runs, states=states, match=match, values=self._values)
-            ids = {run.id for run in kept}
-            self._kept = (runs, states, match, ids)
-        return ids
+            keep = run_search.kept(runs, states=states, match=match, values=self._values)
+            self._kept = (runs, states, match, keep)
+        return keep
 
 
 def shown(
@@ -122,11 +128,11 @@ def shown(
     flags: dict[str, RunFlag],
 ) -> list[Run]:
     """The runs in one of `states` (any when none) that `match` keeps, sorted by `sort`."""
-    order = orders.get(runs, sort, reverse, flags)
+    order, places = orders.get(runs, sort, reverse, flags)
     if not states and match is None:
         return list(order)
-    kept = orders.kept(runs, states, match)
-    return [run for run in order if run.id in kept]
+    keep = orders.kept(runs, states, match)
+    return list(compress(order, map(keep.__getitem__, places)))
 
 
 def column_keys(runs: Sequence[Run], limit: int = 12) -> list[str]:

@@ -137,7 +137,7 @@ class LineTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.ordered_columns: list[Column] = []
         self._keys: list[str] = []  # the rows, in their order
-        self._index: dict[str, int] = {}  # row by key
+        self._index: dict[str, int] | None = {}  # row by key (None: not found since set_rows)
         self._cells: Mapping[str, Sequence[Text]] = {}
         self.cursor_row = 0
         # Each row's line (its cells, padded), with the cells it was drawn from.
@@ -164,15 +164,23 @@ class LineTable(ScrollView, can_focus=True):
         """The key of the cursor's row (None when there are no rows)."""
         return self._keys[self.cursor_row] if self._keys else None
 
+    @property
+    def _rows(self) -> dict[str, int]:
+        """Each shown row's place by key, found when first asked after `set_rows` (a filter of
+        10,000 rows with the cursor on the first needs none)."""
+        if self._index is None:
+            self._index = {key: i for i, key in enumerate(self._keys)}
+        return self._index
+
     def get_row_index(self, key: str) -> int:
         """The row's place (a `KeyError` when it is not shown)."""
-        return self._index[key]
+        return self._rows[key]
 
     def get_row(self, key: str) -> list[Text]:
         return list(self._cells[key])
 
     def __contains__(self, key: object) -> bool:
-        return key in self._index
+        return key in self._rows
 
     def set_columns(self, labels: Sequence[Text], widths: Sequence[int]) -> None:
         """Replace the columns: their labels and the widths of their text."""
@@ -190,11 +198,11 @@ class LineTable(ScrollView, can_focus=True):
         goes to the row `keep` when shown, else to the first row. A row is drawn again only
         when its cells are another sequence: give a new one for a row whose cells changed."""
         self._keys = list(keys)
-        self._index = {key: i for i, key in enumerate(self._keys)}
+        self._index = None
         self._cells = cells
         if len(self._drawn) > DRAWN_LIMIT:
             self._drawn.clear()
-        self.cursor_row = self._index.get(keep, 0) if keep is not None else 0
+        self.cursor_row = self._place(keep)
         self._resize()
         if self.cursor_row == 0:
             self.scroll_to(y=0, animate=False, immediate=True)
@@ -205,9 +213,18 @@ class LineTable(ScrollView, can_focus=True):
 
     def refresh_row(self, key: str) -> None:
         """Draw the row again (its cells changed)."""
-        row = self._index.get(key)
+        row = self._rows.get(key)
         if row is not None:
             self.refresh(Region(0, 1 + row - int(self.scroll_offset.y), self.size.width, 1))
+
+    def _place(self, key: str | None) -> int:
+        """The row of `key`, else the first row."""
+        if key is None:
+            return 0
+        try:
+            return self._keys.index(key)  # one scan, in C: cheaper than the mapping
+        except ValueError:
+            return 0
 
     def _resize(self) -> None:
         self.virtual_size = Size(self._width, len(self._keys) + 1)  # the header row too
