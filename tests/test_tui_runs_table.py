@@ -48,7 +48,16 @@ async def test_a_typed_search_or_expression_shows_the_matching_runs(db_path: Pat
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         screen = runs_screen(app)
+        table_size = screen.table.size
+        await pilot.press("slash")
+        await pilot.pause()
+        # The box opens over the table's last row: the table keeps its size (no jump, and no
+        # layout and repaint of every row).
+        assert screen.query_one("#runs-filter", Input).display
+        assert screen.table.size == table_size
+        await pilot.press("escape")
         await type_filter(pilot, "base")  # words: a search of names, groups, tags
+        assert screen.table.size == table_size
         assert order(screen) == ["base0", "base1", "base2"]
         assert "3 of 8 runs" in status(app) and "filter base" in status(app)
         assert not screen.query_one("#runs-filter", Input).display  # closed after enter
