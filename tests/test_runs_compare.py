@@ -323,3 +323,13 @@ def test_save_refuses_when_there_is_no_test(cli, many):
         "to test a difference)"
     )
     assert cli("runs", "compare", "base-0", "wide-0", "--task", "1").exit_code != 0
+
+
+def test_cli_two_groups_name_the_group_a_run_was_left_out_of(cli, many):
+    # Two groups go through the check of sig runs; its notes named the sides A and B,
+    # letters this output never defines. Three groups already said "of deep".
+    out = cli("runs", "compare", "-g", "base", "-g", "deep").stdout
+    assert f"left out 1 unfinished run of deep ({CRASHED};" in out
+    assert "of A" not in out and "of B" not in out
+    counted = cli("runs", "compare", "-g", "deep", "-g", "base", "--include-unfinished").stdout
+    assert f"left out 1 run of deep whose 'seed' the other side lacks ({CRASHED})" in counted

@@ -156,8 +156,10 @@ def compare_runs(
             )
         return kept, nums
 
-    side_a, nums_a = values(side_a, "A")
-    side_b, nums_b = values(side_b, "B")
+    # The notes name a side as its output does: a group by its name, else A or B.
+    name_a, name_b = group_a or "A", group_b or "B"
+    side_a, nums_a = values(side_a, name_a)
+    side_b, nums_b = values(side_b, name_b)
     if not nums_a or not nums_b:
         raise UsageError(
             f"no run on side {'A' if not nums_a else 'B'} has a numeric {metric!r} in its summary"
@@ -174,8 +176,8 @@ def compare_runs(
     if paired and key is None:
         raise UsageError(f"cannot pair these runs: {why.removeprefix('unpaired: ')}")
     if key is not None:
-        side_a, nums_a = _on_shared(side_a, nums_a, key, values_shared, "A", notes)
-        side_b, nums_b = _on_shared(side_b, nums_b, key, values_shared, "B", notes)
+        side_a, nums_a = _on_shared(side_a, nums_a, key, values_shared, name_a, notes)
+        side_b, nums_b = _on_shared(side_b, nums_b, key, values_shared, name_b, notes)
     label_a = group_a or (side_a[0].label if len(side_a) == 1 else "A")
     label_b = group_b or (side_b[0].label if len(side_b) == 1 else "B")
     if label_a == label_b:
