@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,17 @@ def value_cell(value: Any) -> Text:
     if isinstance(value, list):
         return literal(", ".join(str(v) for v in value))
     return literal(str(value) if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def align_numbers(rows: Iterable[list[Text]], columns: range) -> set[int]:
+    """Right-align the columns whose every cell is a number or "–" (the dashes too), the rest
+    to the left, numbers too, as `runs list` prints them; the right-aligned columns."""
+    rows = list(rows)
+    right = {i for i in columns if all(r[i].justify == "right" or r[i].plain == "–" for r in rows)}
+    for row in rows:
+        for i in columns:
+            row[i].justify = "right" if i in right else "left"
+    return right
 
 
 def row_cells(
