@@ -16,6 +16,7 @@ from mlpm.services.run_fields import resolve
 from mlpm.services.runs import Run, number
 from mlpm.tui.render import literal
 from mlpm.tui.screens.runs_data import RunsData, fmt_value
+from mlpm.wording import counted
 
 FLAG_WIDTH = 20
 NAME_WIDTH = 28
@@ -132,9 +133,9 @@ def status_line(data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | No
             text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
         return text
     if narrowed:
-        text.append(f" {shown.count} of {len(data.runs)} runs", style="bold")
+        text.append(f" {shown.count:,} of {counted(len(data.runs), 'run')}", style="bold")
     else:
-        text.append(f" {len(data.runs)} runs", style="bold")
+        text.append(f" {counted(len(data.runs), 'run')}", style="bold")
     text.append("  group ", style="dim")
     text.append_text(literal(shown.group or "all", "bold"))
     for i, state in enumerate(shown.states):
