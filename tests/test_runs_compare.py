@@ -333,3 +333,11 @@ def test_cli_two_groups_name_the_group_a_run_was_left_out_of(cli, many):
     assert "of A" not in out and "of B" not in out
     counted = cli("runs", "compare", "-g", "deep", "-g", "base", "--include-unfinished").stdout
     assert f"left out 1 run of deep whose 'seed' the other side lacks ({CRASHED})" in counted
+
+
+def test_why_unpaired_says_how_many_seed_values_the_sides_share(cli, many):
+    # base has seeds 0-2, the one wide run seed 0: they share a seed value, not none
+    args = ("sig", "runs", "base-0,base-1,base-2", "--vs", "wide-0", "--metric", "val/acc")
+    why = json.loads(cli(*args, "--json").stdout)["why"]
+    assert why.startswith("unpaired: the sides share only one 'seed' value (0);"), why
+    assert "differ between the sides" not in why

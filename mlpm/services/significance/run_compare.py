@@ -26,6 +26,13 @@ def _config_value(config: dict[str, Any], key: str) -> Any:
     return value
 
 
+def _shown(values: set[str]) -> str:
+    """One JSON-encoded config value as it reads (a string without its quotes)."""
+    (value,) = values
+    decoded = json.loads(value)
+    return decoded if isinstance(decoded, str) else value
+
+
 def _pairing(
     side_a: list[Run], side_b: list[Run], keys: Sequence[str]
 ) -> tuple[str | None, str, set[str]]:
@@ -46,7 +53,11 @@ def _pairing(
         if len(set(ka)) != len(ka) or len(set(kb)) != len(kb):
             reasons.append(f"config {key!r} repeats within a side")
         elif len(shared) < 2 and set(ka) != set(kb):
-            reasons.append(f"the {key!r} values differ between the sides")
+            reasons.append(
+                f"the sides share only one {key!r} value ({_shown(shared)})"
+                if shared
+                else f"the sides share no {key!r} value"
+            )
         else:
             return key, f"paired by config {key!r} (the values both sides share)", shared
     return None, "unpaired: " + ("; ".join(reasons) if reasons else "no pairing key"), set()
