@@ -341,3 +341,12 @@ def test_why_unpaired_says_how_many_seed_values_the_sides_share(cli, many):
     why = json.loads(cli(*args, "--json").stdout)["why"]
     assert why.startswith("unpaired: the sides share only one 'seed' value (0);"), why
     assert "differ between the sides" not in why
+
+
+def test_an_unknown_group_or_run_fails_as_not_found_like_sig_runs(cli, many):
+    # README: exit code 1 for an error, 2 for a usage error; a group with no runs is the
+    # former in `sig runs` and `runs show`, and was a usage error in `runs compare`
+    group = cli("runs", "compare", "-g", "base", "-g", "nope")
+    sig = cli("sig", "runs", "--group-a", "base", "--group-b", "nope", "--metric", "val/acc")
+    run = cli("runs", "compare", "base-0", "no-such-run")
+    assert group.exit_code == sig.exit_code == run.exit_code == 1
