@@ -350,3 +350,27 @@ def test_an_unknown_group_or_run_fails_as_not_found_like_sig_runs(cli, many):
     sig = cli("sig", "runs", "--group-a", "base", "--group-b", "nope", "--metric", "val/acc")
     run = cli("runs", "compare", "base-0", "no-such-run")
     assert group.exit_code == sig.exit_code == run.exit_code == 1
+
+
+def test_cli_a_column_is_as_wide_as_its_escaped_name(cli, store, many, tmp_path: Path):
+    # The "what changed" columns were as wide as the raw name (ESC takes no cell), so with
+    # short values the escaped name was cut to its escape: "\\x1b[31m…"
+    from mlpm.integrations.wandb_write import build_run
+
+    run_dir = tmp_path / "more" / "wandb" / "offline-run-20260302_120000-evil2"
+    run_dir.mkdir(parents=True)
+    data = build_run(
+        "evil2",
+        project="asr",
+        name="\x1b[31mevil",
+        group="base",
+        config={"seed": 6},
+        start=1_772_100_000.0,
+        history=[{"val/acc": 0.5}],
+        runtime=10,
+    )
+    (run_dir / "run-evil2.wandb").write_bytes(data)
+    assert run_sync.sync_local(store, [run_dir.parent]).added == 1
+    out = cli("runs", "compare", "evil2", "base-1")
+    header = out.stdout.splitlines()[1]
+    assert header.split() == ["config", "\\x1b[31mevil", "base-1"], header
