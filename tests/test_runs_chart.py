@@ -116,6 +116,18 @@ def test_a_run_without_epoch_is_drawn_by_step_and_said(store, tmp_path):
     drawn = chart(store, run_service.list_runs(store), "loss", x="epoch")
     assert drawn.series[0].xs == [0, 1, 2, 3, 4]
     assert "run plain has no `epoch`: drawn by step" in drawn.notes
+    # every run drawn by step: the title and the x axis say step, not epoch
+    assert drawn.title().startswith("loss vs step · 1 run")
+    assert drawn.x_scale() == (1.0, "step")
+
+
+def test_one_run_with_epoch_keeps_the_epoch_title(store, tmp_path):
+    plain = {"id": "plain", "rows": [{"loss": 1.0 / (s + 1)} for s in range(5)]}
+    timed = {"id": "timed", "rows": [{"loss": 1.0 / (s + 1), "epoch": s} for s in range(5)]}
+    run_sync.sync_local(store, [write(tmp_path / "two", [plain, timed])])
+    drawn = chart(store, run_service.list_runs(store), "loss", x="epoch")
+    assert drawn.title().startswith("loss vs epoch · 2 runs")
+    assert "run plain has no `epoch`: drawn by step" in drawn.notes
 
 
 def test_a_groups_mean_of_runs_of_different_lengths_at_shared_steps(store, real):

@@ -323,3 +323,54 @@ def test_save_refuses_when_there_is_no_test(cli, many):
         "to test a difference)"
     )
     assert cli("runs", "compare", "base-0", "wide-0", "--task", "1").exit_code != 0
+
+
+def test_cli_two_groups_name_the_group_a_run_was_left_out_of(cli, many):
+    # Two groups go through the check of sig runs; its notes named the sides A and B,
+    # letters this output never defines. Three groups already said "of deep".
+    out = cli("runs", "compare", "-g", "base", "-g", "deep").stdout
+    assert f"left out 1 unfinished run of deep ({CRASHED};" in out
+    assert "of A" not in out and "of B" not in out
+    counted = cli("runs", "compare", "-g", "deep", "-g", "base", "--include-unfinished").stdout
+    assert f"left out 1 run of deep whose 'seed' the other side lacks ({CRASHED})" in counted
+
+
+def test_why_unpaired_says_how_many_seed_values_the_sides_share(cli, many):
+    # base has seeds 0-2, the one wide run seed 0: they share a seed value, not none
+    args = ("sig", "runs", "base-0,base-1,base-2", "--vs", "wide-0", "--metric", "val/acc")
+    why = json.loads(cli(*args, "--json").stdout)["why"]
+    assert why.startswith("unpaired: the sides share only one 'seed' value (0);"), why
+    assert "differ between the sides" not in why
+
+
+def test_an_unknown_group_or_run_fails_as_not_found_like_sig_runs(cli, many):
+    # README: exit code 1 for an error, 2 for a usage error; a group with no runs is the
+    # former in `sig runs` and `runs show`, and was a usage error in `runs compare`
+    group = cli("runs", "compare", "-g", "base", "-g", "nope")
+    sig = cli("sig", "runs", "--group-a", "base", "--group-b", "nope", "--metric", "val/acc")
+    run = cli("runs", "compare", "base-0", "no-such-run")
+    assert group.exit_code == sig.exit_code == run.exit_code == 1
+
+
+def test_cli_a_column_is_as_wide_as_its_escaped_name(cli, store, many, tmp_path: Path):
+    # The "what changed" columns were as wide as the raw name (ESC takes no cell), so with
+    # short values the escaped name was cut to its escape: "\\x1b[31m…"
+    from mlpm.integrations.wandb_write import build_run
+
+    run_dir = tmp_path / "more" / "wandb" / "offline-run-20260302_120000-evil2"
+    run_dir.mkdir(parents=True)
+    data = build_run(
+        "evil2",
+        project="asr",
+        name="\x1b[31mevil",
+        group="base",
+        config={"seed": 6},
+        start=1_772_100_000.0,
+        history=[{"val/acc": 0.5}],
+        runtime=10,
+    )
+    (run_dir / "run-evil2.wandb").write_bytes(data)
+    assert run_sync.sync_local(store, [run_dir.parent]).added == 1
+    out = cli("runs", "compare", "evil2", "base-1")
+    header = out.stdout.splitlines()[1]
+    assert header.split() == ["config", "\\x1b[31mevil", "base-1"], header

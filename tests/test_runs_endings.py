@@ -39,7 +39,7 @@ def test_sig_runs_compares_the_finished_seeds_paired(cli, project, endings_copy:
     assert by_hand["why"].startswith("paired by config 'seed'")
     assert groups["n_a"] == groups["n_b"] == 3
     assert groups["p_value"] == by_hand["p_value"] and groups["test"] == by_hand["test"]
-    assert any("left out 1 unfinished run of B (new-s3" in w for w in groups["warnings"])
+    assert any("left out 1 unfinished run of new (new-s3" in w for w in groups["warnings"])
     # Counted on request: the failed seed has no partner, so the pairs stay the same three.
     counted = _sig(cli, "--group-a", "base", "--group-b", "new", "--include-unfinished")
     assert counted["why"].startswith("paired by config 'seed'")

@@ -247,7 +247,7 @@ def test_runs_single_runs_and_bad_refs(cli, db_path: Path) -> None:
         "val/acc",
         "--json",
     )
-    assert "unpaired: the 'seed' values differ" in json.loads(lists.stdout)["why"]
+    assert "unpaired: the sides share only one 'seed' value (0)" in json.loads(lists.stdout)["why"]
     missing = cli("sig", "runs", "g1-s0", "nope", "--metric", "val/acc")
     assert missing.exit_code == 1 and "no run 'nope'" in missing.stderr
     no_metric = cli("sig", "runs", "--group-a", "g1", "--group-b", "g2", "--metric", "bleu")

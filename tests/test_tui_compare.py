@@ -72,7 +72,7 @@ async def test_two_groups_give_a_verdict_first_then_the_numbers_and_a_saved_reco
         assert "base: mean 0.7513 (n = 3)" in text and "aug: mean 0.801 (n = 3)" in text
         assert "test: paired t-test" in text and "p = " in text
         assert "why: paired by config 'seed'" in text
-        assert "warning: left out 1 run of B whose 'seed' the other side lacks" in text
+        assert "warning: left out 1 run of aug whose 'seed' the other side lacks" in text
         assert "effect size: d_z" in text
         assert "warning: higher val.acc taken as better" in text
         saved_text = shown(app, "#compare-saved")

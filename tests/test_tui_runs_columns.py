@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,34 @@ async def test_name_and_state_keep_their_width_after_the_metric_changes(db_path:
                 "".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)
             )
             assert "finished" in text and max((r.label for r in imported), key=len) in text
+
+
+def _row_text(table: LineTable, y: int) -> str:
+    return "".join(seg.text for seg in table.render_line(y))
+
+
+async def test_a_number_column_is_right_aligned_header_and_dashes_too_as_runs_list_prints(
+    cli, db_path: Path, imported, tmp_path: Path
+):
+    # The MLflow store's runs have an lr but no seed: their seed is "–". `runs list` aligns a
+    # column of numbers and dashes to the right, its header too; the table did so only for
+    # the numbers, leaving the dashes and the header at the left of the column.
+    mlflow = tmp_path / "mlflow"
+    mlflow.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "mlflow" / "mlflow.db", mlflow / "mlflow.db")
+    assert cli("runs", "sync", str(mlflow)).exit_code == 0
+    assert cli("runs", "list", "--columns", "seed,lr", "--save-columns").exit_code == 0
+    listed = cli("runs", "list").stdout.splitlines()
+    assert listed[0].endswith("  seed     lr")
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).query_one("#runs-table", LineTable)
+        header = _row_text(table, 0)
+        rows = [_row_text(table, y) for y in range(1, len(table.row_keys) + 1)]
+        dashed = next(r for r in rows if "stopped" in r)
+        numbered = next(r for r in rows if "base-0" in r)
+        seed_end = header.index("seed") + len("seed")
+        assert dashed[seed_end - 1] == "–" and numbered[seed_end - 1] == "0"
+        lr_end = numbered.index("0.001") + len("0.001")  # lr's widest value
+        assert header[:lr_end].endswith(" lr")  # the label ends where the numbers do

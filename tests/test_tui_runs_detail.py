@@ -176,3 +176,23 @@ async def test_the_detail_of_a_run_that_raised_shows_its_exit_code_and_traceback
         await pilot.pause(0.3)
         text = detail_text(app)
         assert "finished  exit code 0" in text.splitlines()[0] and "output" not in text
+
+
+async def test_the_detail_has_every_row_runs_show_prints(cli, db_path: Path, synced):
+    # the page says it is what `runs show` prints; it left out the project row
+    printed = cli("runs", "show", "new-s3").stdout.splitlines()
+    rows = [line.split()[0] for line in printed[1:] if line.startswith("  ") and "=" not in line]
+    rows = [r for r in rows if r not in ("job", "exit")]  # "job type", "exit code": two words
+    assert "project" in rows
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await goto(runs_screen(app), pilot, synced["new-s3"])
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        lines = detail_text(app).splitlines()
+        shown = {line.split()[0] for line in lines if line.startswith("  ") and line.strip()}
+        assert set(rows) <= shown
+        project = next(line for line in printed if line.startswith("  project"))
+        assert project in lines

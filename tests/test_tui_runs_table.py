@@ -14,10 +14,18 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from mlpm.services import projects, run_columns
+from mlpm.services import projects, run_columns, run_sync
 from mlpm.tui.app import MlpmApp
 from mlpm.tui.widgets.line_table import LineTable
-from tests.test_tui_runs import SPECS, all_screens, imported, order, runs_screen, settle
+from tests.test_tui_runs import (
+    SPECS,
+    all_screens,
+    imported,
+    order,
+    runs_screen,
+    settle,
+    write_runs,
+)
 
 __all__ = ["all_screens", "imported"]  # fixtures
 
@@ -277,3 +285,15 @@ def test_snapshot_filtered_with_chosen_columns(
         await settle(pilot)
 
     assert snap_compare(MlpmApp(db_path, screen="runs"), terminal_size=size, run_before=before)
+
+
+async def test_one_run_is_counted_as_one_run(db_path: Path, store, project, tmp_path: Path):
+    wandb_dir = write_runs(tmp_path / "runs")
+    (one,) = wandb_dir.glob("offline-run-*-base0")
+    assert run_sync.sync_local(store, [one]).added == 1
+    app = MlpmApp(db_path, screen="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert status(app).startswith(" 1 run  group all")  # was "1 runs"
+        await type_filter(pilot, "base")
+        assert status(app).startswith(" 1 of 1 run  group all")

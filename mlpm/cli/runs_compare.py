@@ -22,6 +22,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: s
     from mlpm.services.run_diff import numeric_columns
 
     cells = [[clean(c) for c in row] for row in rows]
+    headers = [clean(h) for h in headers]  # as printed: an escape is 4 cells, not 0
     widths = [
         min(CELL, max(width(h), *(width(r[i]) for r in cells))) for i, h in enumerate(headers)
     ]
@@ -37,7 +38,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: s
             parts.append(fitted)
         return (indent + "  ".join(parts)).rstrip()
 
-    click.echo(style(line([clean(h) for h in headers]), dim=True))
+    click.echo(style(line(headers), dim=True))
     for row in cells:
         click.echo(line(row))
 

@@ -96,6 +96,7 @@ class Chart:
     series: list[Series]
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # runs that could not be read
+    by_step: bool = False  # no run drawn has the chosen x: every one is drawn by step
 
     def drawn_units(self) -> list[tuple[int, Unit]]:
         """The units with a line in the chart, with their index (their colour)."""
@@ -111,7 +112,7 @@ class Chart:
                 return 3600.0, "hours since start"
             if longest > 600:
                 return 60.0, "minutes since start"
-        return 1.0, X_TITLES[self.options.x]
+        return 1.0, X_TITLES["step" if self.by_step else self.options.x]
 
     def title(self) -> str:
         """The title line, "val/acc vs step · 3 runs · EMA 0.6" (the metrics are outside text)."""
@@ -194,8 +195,9 @@ def _read(store: Store, run_id: str, options: ChartOptions) -> RunCurves:
 
 def _x_values(
     curves: RunCurves, points: run_history.Points, x: str, notes: list[str]
-) -> list[tuple[float, float]]:
-    """The metric's points against the chosen x (by step, with a note, when the run lacks it)."""
+) -> tuple[list[tuple[float, float]], bool]:
+    """The metric's points against the chosen x (by step, with a note, when the run lacks it),
+    and whether they are by step for lack of it."""
     steps = [float(s) for s, _ in points]
     for key in X_KEYS[x]:
         logged = curves.series.get(key)
@@ -209,12 +211,12 @@ def _x_values(
             if note not in notes:
                 notes.append(note)
             out = [(x, y) for x, (_, y) in zip(spread, out, strict=True)]
-        return out
+        return out, False
     if X_KEYS[x]:
         note = f"run {curves.label} has no `{X_KEYS[x][0]}`: drawn by step"
         if note not in notes:
             notes.append(note)
-    return [(s, y) for s, (_, y) in zip(steps, points, strict=True)]
+    return [(s, y) for s, (_, y) in zip(steps, points, strict=True)], bool(X_KEYS[x])
 
 
 def build(store: Store, units: Sequence[Unit], options: ChartOptions) -> Chart:
@@ -249,13 +251,17 @@ def compose(
     """The series of `units` from histories already read (pure: no store)."""
     chart = Chart(options, list(units), [], notes, problems)
     dropped = 0
+    lacking = []  # per run drawn: whether it lacks the chosen x
     for metric in options.metrics:
         for index, unit in enumerate(units):
             runs = []
             for run_id in unit.run_ids:
                 if run_id not in read or not read[run_id].series.get(metric):
                     continue
-                points = _x_values(read[run_id], read[run_id].series[metric], options.x, notes)
+                points, lacks = _x_values(
+                    read[run_id], read[run_id].series[metric], options.x, notes
+                )
+                lacking.append(lacks)
                 points = chart_math.finite(points)
                 ys = chart_math.ema([y for _, y in points], options.smooth)
                 runs.append([(x, y) for (x, _), y in zip(points, ys, strict=True)])
@@ -270,6 +276,7 @@ def compose(
                 dropped += _drop_non_positive(series)
             if series.xs:
                 chart.series.append(series)
+    chart.by_step = bool(lacking) and all(lacking)
     if dropped:
         notes.append(f"{counted(dropped, 'point')} ≤ 0 left out of the log scale")
     missing = [m for m in options.metrics if not any(s.metric == m for s in chart.series)]

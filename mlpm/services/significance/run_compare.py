@@ -26,6 +26,13 @@ def _config_value(config: dict[str, Any], key: str) -> Any:
     return value
 
 
+def _shown(values: set[str]) -> str:
+    """One JSON-encoded config value as it reads (a string without its quotes)."""
+    (value,) = values
+    decoded = json.loads(value)
+    return decoded if isinstance(decoded, str) else value
+
+
 def _pairing(
     side_a: list[Run], side_b: list[Run], keys: Sequence[str]
 ) -> tuple[str | None, str, set[str]]:
@@ -46,7 +53,11 @@ def _pairing(
         if len(set(ka)) != len(ka) or len(set(kb)) != len(kb):
             reasons.append(f"config {key!r} repeats within a side")
         elif len(shared) < 2 and set(ka) != set(kb):
-            reasons.append(f"the {key!r} values differ between the sides")
+            reasons.append(
+                f"the sides share only one {key!r} value ({_shown(shared)})"
+                if shared
+                else f"the sides share no {key!r} value"
+            )
         else:
             return key, f"paired by config {key!r} (the values both sides share)", shared
     return None, "unpaired: " + ("; ".join(reasons) if reasons else "no pairing key"), set()
@@ -156,8 +167,10 @@ def compare_runs(
             )
         return kept, nums
 
-    side_a, nums_a = values(side_a, "A")
-    side_b, nums_b = values(side_b, "B")
+    # The notes name a side as its output does: a group by its name, else A or B.
+    name_a, name_b = group_a or "A", group_b or "B"
+    side_a, nums_a = values(side_a, name_a)
+    side_b, nums_b = values(side_b, name_b)
     if not nums_a or not nums_b:
         raise UsageError(
             f"no run on side {'A' if not nums_a else 'B'} has a numeric {metric!r} in its summary"
@@ -174,8 +187,8 @@ def compare_runs(
     if paired and key is None:
         raise UsageError(f"cannot pair these runs: {why.removeprefix('unpaired: ')}")
     if key is not None:
-        side_a, nums_a = _on_shared(side_a, nums_a, key, values_shared, "A", notes)
-        side_b, nums_b = _on_shared(side_b, nums_b, key, values_shared, "B", notes)
+        side_a, nums_a = _on_shared(side_a, nums_a, key, values_shared, name_a, notes)
+        side_b, nums_b = _on_shared(side_b, nums_b, key, values_shared, name_b, notes)
     label_a = group_a or (side_a[0].label if len(side_a) == 1 else "A")
     label_b = group_b or (side_b[0].label if len(side_b) == 1 else "B")
     if label_a == label_b:

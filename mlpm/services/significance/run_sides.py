@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mlpm.errors import UsageError
+from mlpm.errors import NotFound, UsageError
 from mlpm.services.run_diff import Side
 from mlpm.services.runs import Run, get_run, group_runs
 
@@ -48,7 +48,7 @@ def resolve_sides(
         if ref.group is not None:
             runs = group_runs(store, ref.group)
             if not runs:
-                raise UsageError(
+                raise NotFound(
                     f"no imported runs in group {ref.group!r} (mlpm runs sync imports them)"
                 )
             label = ref.group

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from mlpm.services.run_fields import resolve
 from mlpm.services.runs import Run, number
 from mlpm.tui.render import literal
 from mlpm.tui.screens.runs_data import RunsData, fmt_value
+from mlpm.wording import counted
 
 FLAG_WIDTH = 20
 NAME_WIDTH = 28
@@ -72,6 +73,17 @@ def value_cell(value: Any) -> Text:
     return literal(str(value) if isinstance(value, str) else json.dumps(value, default=str))
 
 
+def align_numbers(rows: Iterable[list[Text]], columns: range) -> set[int]:
+    """Right-align the columns whose every cell is a number or "–" (the dashes too), the rest
+    to the left, numbers too, as `runs list` prints them; the right-aligned columns."""
+    rows = list(rows)
+    right = {i for i in columns if all(r[i].justify == "right" or r[i].plain == "–" for r in rows)}
+    for row in rows:
+        for i in columns:
+            row[i].justify = "right" if i in right else "left"
+    return right
+
+
 def row_cells(
     run: Run, *, marked: bool, columns: Sequence[str], flag: RunFlag | None
 ) -> list[Text]:
@@ -121,9 +133,9 @@ def status_line(data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | No
             text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
         return text
     if narrowed:
-        text.append(f" {shown.count} of {len(data.runs)} runs", style="bold")
+        text.append(f" {shown.count:,} of {counted(len(data.runs), 'run')}", style="bold")
     else:
-        text.append(f" {len(data.runs)} runs", style="bold")
+        text.append(f" {counted(len(data.runs), 'run')}", style="bold")
     text.append("  group ", style="dim")
     text.append_text(literal(shown.group or "all", "bold"))
     for i, state in enumerate(shown.states):

@@ -78,6 +78,7 @@ def detail_text(detail: RunDetail) -> Text:
         text.append("  – (no files/output.log in the run folder)\n", style="dim")
     _section(text, "run")
     rows = [
+        ("project", "/".join(p for p in (run.entity, run.project) if p) or "–"),
         ("group", run.group or "–"),
         ("job type", run.job_type or "–"),
         ("started", run.start_time or "–"),

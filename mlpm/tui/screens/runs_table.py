@@ -25,6 +25,7 @@ from mlpm.tui.screens.base import DataScreen
 from mlpm.tui.screens.runs_cells import (
     STATE_STYLE,
     Shown,
+    align_numbers,
     flag_cell,
     mark_cell,
     row_cells,
@@ -75,6 +76,7 @@ class RunsTableScreen(DataScreen):
         self._cells_for: tuple[Any, ...] = ()
         self._row_cells: dict[str, list[Text]] = {}
         self._widths: list[int] = []
+        self._right: set[int] = set()  # the columns of numbers, right-aligned
         self._drawn_header: tuple[Any, ...] = ()  # the columns, widths and metric the header shows
 
     # -- the rows --------------------------------------------------------------------------
@@ -127,6 +129,8 @@ class RunsTableScreen(DataScreen):
             return  # (`is`: comparing two RunsData compares every run field by field)
         self._cells_for = (self.data, tuple(keys))
         self._row_cells = {run.id: self._cells(run, keys) for run in self.data.runs}
+        values = range(len(FIXED_TITLES), len(FIXED_TITLES) + len(keys))
+        self._right = align_numbers(self._row_cells.values(), values)
         titles = [*FIXED_TITLES, *keys, "Flag"]
         self._widths = [len(t) for t in titles]
         for cells in self._row_cells.values():
@@ -146,10 +150,12 @@ class RunsTableScreen(DataScreen):
         self.shown = self._ordered()
         # Widths are every run's widest cell, shown or not: a column keeps its width whatever
         # the filter (Name and State once collapsed to "base", "finis" after a metric change).
-        header = (tuple(columns), tuple(self._widths), self.metric)
+        header = (tuple(columns), tuple(self._widths), self.metric, tuple(self._right))
         if header != self._drawn_header:
             self._drawn_header = header
             labels = [literal(t, "bold underline" if t == self.metric else "") for t in columns]
+            for i in self._right:  # a column of numbers: its label over their right edge
+                labels[i].justify = "right"
             table.set_columns(labels, self._widths)
             self._columns = columns
         table.set_rows([run.id for run in self.shown], self._row_cells, keep.id if keep else None)
