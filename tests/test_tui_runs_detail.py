@@ -88,6 +88,8 @@ async def test_cli_and_tui_list_the_same_runs_in_the_same_order(cli, db_path: Pa
     assert columns == ["seed", "lr", "val/acc"] and 3 < len(ids) < len(synced)
     finished, _ = cli_ids(cli, "--state", "finished", "--filter", "name ~ new*", "--sort", "seed")
     assert len(finished) == 3
+    words, _ = cli_ids(cli, "--filter", "NEW-s", "--sort", "seed")  # words: a search, as `/`
+    assert 0 < len(words) < len(synced)
     app = MlpmApp(db_path, screen="runs")
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
@@ -102,6 +104,9 @@ async def test_cli_and_tui_list_the_same_runs_in_the_same_order(cli, db_path: Pa
         await pick_states(pilot, "finished")
         await click_header(pilot, "seed")
         assert order(screen) == finished
+        await pick_states(pilot, "finished")  # untick it: every state again
+        await apply_filter(pilot, "NEW-s")
+        assert order(screen) == words
 
 
 async def test_the_state_filter_shows_the_states_chosen(db_path: Path, synced):

@@ -117,7 +117,8 @@ def sync(
     "expr",
     metavar="EXPR",
     help="Only runs matching EXPR, e.g. 'lr < 1e-3 and model = conformer', 'name ~ aug*'"
-    " (keys: config and summary keys, config.KEY, summary.KEY, name, state, group, tags).",
+    " (keys: config and summary keys, config.KEY, summary.KEY, name, state, group, tags);"
+    " words without an operator search names, ids, groups, tags and notes, as the TUI's /.",
 )
 @click.option(
     "--columns",
@@ -161,9 +162,7 @@ def list_(
 
     match = None
     if expr is not None:
-        from mlpm.services import run_filter
-
-        match = run_filter.parse(expr)
+        match = run_search.parse(expr)  # words or an expression, as the TUI's filter box
     given = run_columns.parse(columns) if columns is not None else None
     if save_columns and given is None:
         raise UsageError("--save-columns goes with --columns")
