@@ -113,7 +113,16 @@ async def test_chosen_columns_are_remembered_after_a_restart(db_path: Path, impo
         await pilot.press("C")
         await pilot.pause()
         prompt = app.screen.query_one("#prompt", Input)
-        prompt.value = "seed, lr,loss"
+        prompt.value = "seed, lr,loss, sed"
+        await pilot.press("enter")
+        await settle(pilot)
+        # a key no run has is kept, with the warning `runs list --columns` prints
+        said = [n.message for n in app._notifications]
+        assert "no run shown has 'sed'" in said and not any("'seed'" in m for m in said)
+        assert titles(app)[6:] == ["seed", "lr", "loss", "sed", "Flag"]
+        await pilot.press("C")
+        await pilot.pause()
+        app.screen.query_one("#prompt", Input).value = "seed, lr,loss"
         await pilot.press("enter")
         await settle(pilot)
         assert titles(app)[6:] == ["seed", "lr", "loss", "Flag"]

@@ -184,10 +184,10 @@ def list_(
     if match is not None:
         found = run_search.select(found, match=match)
     keys = run_columns.chosen(chosen_project, found, given)
-    if found:
-        for key in [*keys, *([sort_by.removeprefix("-")] if sort_by else [])]:
-            if not run_fields.known(found, key):
-                warn(f"no run shown has {key!r}")
+    for key in run_fields.missing(
+        found, [*keys, *([sort_by.removeprefix("-")] if sort_by else [])]
+    ):
+        warn(f"no run shown has {key!r}")
     if sort_by:
         found = run_fields.sort_runs(found, sort_by)
     said = said_direction(higher_flag or higher_alias, lower_flag)

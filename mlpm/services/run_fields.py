@@ -71,6 +71,11 @@ def known(runs: Sequence[Run], key: str) -> bool:
     return any(resolve(run, key) is not None for run in runs)
 
 
+def missing(runs: Sequence[Run], keys: Sequence[str]) -> list[str]:
+    """The keys of `keys` that name nothing on any of `runs` (a typo, most likely)."""
+    return [key for key in keys if not known(runs, key)] if runs else []
+
+
 def sort_key(value: Any) -> tuple[int, Any]:
     """Orders values of one column: numbers by value, then text, then anything else by its
     text (so a column mixing types never fails to sort)."""

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from mlpm.errors import MlpmError
-from mlpm.services import run_columns, run_search
+from mlpm.services import run_columns, run_fields, run_search
 from mlpm.services.run_checks import RunFlag
 from mlpm.services.run_filter import Filter
 from mlpm.services.runs import STATES, Run
@@ -300,4 +300,8 @@ class RunsTableScreen(DataScreen):
         except MlpmError as exc:
             self.notify(str(exc), title="Columns", severity="error", markup=False)
             return
+        for key in run_fields.missing(self.data.runs, keys):  # kept, as `runs list` keeps it
+            self.notify(
+                f"no run shown has {key!r}", title="Columns", severity="warning", markup=False
+            )
         await self.perform(runs_view.save_columns, keys)  # reloads with them
