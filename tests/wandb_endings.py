@@ -36,8 +36,8 @@ for spec in json.loads(sys.argv[1]):
         if epoch == spec.get("stop", 7) and step % 10 == 5:
             if ending == "raise":
                 raise RuntimeError("diverged at epoch 7")
-            if ending == "interrupt":
-                os.kill(os.getpid(), signal.SIGINT)
+            if ending == "interrupt":  # Ctrl-C: to this thread (os.kill may reach one of
+                signal.raise_signal(signal.SIGINT)  # wandb's, and the interrupt land in wandb)
             if ending == "preempt":
                 time.sleep(1.5)
                 os.kill(os.getpid(), signal.SIGKILL)
