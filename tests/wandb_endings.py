@@ -19,6 +19,11 @@ from tests.wandb_runs import _wait_quiet, git, wandb_env
 
 SCRIPT = """
 import json, os, signal, sys, time, wandb
+# Ctrl-C raises KeyboardInterrupt, as in a shell. A process started with SIGINT ignored or
+# blocked (both are inherited: nohup, a test runner's thread) keeps it so, and the "stopped"
+# run would finish (seen in a full parallel test run).
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 for spec in json.loads(sys.argv[1]):
     seed, ending = spec["seed"], spec.get("ending", "finish")
     run = wandb.init(project="endings", name=spec["name"], group=spec["group"],
