@@ -156,7 +156,9 @@ class RunsScreen(RunsTableScreen, ChartScreen):
     @on(RunsGrid.RowHighlighted, "#runs-table")
     def _highlighted(self) -> None:
         self._show_status()
-        self._load_chart()
+        # The chart follows once the table is on screen: its reading and drawing never hold
+        # up the rows the key asked for.
+        self.call_after_refresh(self._load_chart)
 
     @on(RunsGrid.RowSelected, "#runs-table")
     def _open_detail(self) -> None:
