@@ -147,38 +147,32 @@ _EQUAL: dict[str, Callable[[Any, Any], bool]] = {"=": operator.eq, "==": operato
 _EQUAL["!="] = operator.ne
 
 
-def _tester(op: str, wanted: str | float) -> Callable[[Any], bool]:
-    """`_compare` against one literal, with the usual cases (a number against a number, a
-    word equal to a word) decided without its general steps: the same answers, sooner."""
+_NUMBERS = (float, int)  # exactly these types: a bool is not a number here
+
+
+def _column_test(op: str, wanted: str | float) -> Callable[[list[Any]], list[bool]]:
+    """Whether each value of a column passes `_compare` against one literal, the usual cases
+    (a number against a number, a word equal to a word) decided in one comprehension without
+    its general steps: the same answers, sooner (10,000 runs a filter in the TUI)."""
+
+    def general(actual: Any) -> bool:
+        return _compare(actual, op, wanted)
+
     if isinstance(wanted, float) and op in _ORDER:
         order = _ORDER[op]
-
-        def number_order(actual: Any) -> bool:
-            kind = type(actual)
-            if kind is float or kind is int:  # exactly: not bool
-                return actual == actual and order(float(actual), wanted)  # NaN: never
-            return _compare(actual, op, wanted)
-
-        return number_order
+        return lambda column: [
+            (v == v and order(float(v), wanted)) if type(v) in _NUMBERS else general(v)  # NaN
+            for v in column
+        ]
     if op in _EQUAL:
         equal = _EQUAL[op]
         if isinstance(wanted, float):
-
-            def number_equal(actual: Any) -> bool:
-                kind = type(actual)
-                if kind is float or kind is int:
-                    return equal(float(actual), wanted)
-                return _compare(actual, op, wanted)
-
-            return number_equal
-
-        def word_equal(actual: Any) -> bool:
-            if type(actual) is str:  # text against a word compares as text
-                return equal(actual, wanted)
-            return _compare(actual, op, wanted)
-
-        return word_equal
-    return lambda actual: _compare(actual, op, wanted)
+            return lambda column: [
+                equal(float(v), wanted) if type(v) in _NUMBERS else general(v) for v in column
+            ]
+        # text against a word compares as text
+        return lambda column: [equal(v, wanted) if type(v) is str else general(v) for v in column]
+    return lambda column: list(map(general, column))
 
 
 Mask = Callable[[RunValues], list[bool]]  # whether each run of the values is kept
@@ -272,8 +266,8 @@ class _Parser:
         self.at += 1
         # `~` matches the text as typed (`lr ~ 1e-3` is not `lr ~ 0.001`)
         wanted = value.text if op.text == "~" else _literal(value)
-        name, test = key.text, _tester(op.text, wanted)
-        return lambda values: list(map(test, values.of(name)))
+        name, test = key.text, _column_test(op.text, wanted)
+        return lambda values: test(values.of(name))
 
 
 def _literal(token: Token) -> str | float:
