@@ -159,6 +159,17 @@ async def test_the_table_lists_runs_grouped_with_metrics_and_the_regression_flag
         await goto(screen, pilot, "aug3")
         status = str(screen.query_one("#runs-status", Static).render())
         assert "much worse than the baseline" in status and "8 runs" in status
+        # The order and "group all" give way to the cursor run's flag, read whole at 160
+        # columns and from its start at 80 (it was cut after "⚠ runtime/ep")
+        message = screen.flags["aug3"].message
+        assert message in status and "sorted by" not in status
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        status = str(screen.query_one("#runs-status", Static).render())
+        assert status.startswith(f" 8 runs  ⚠ {message[:40]}")
+        await goto(screen, pilot, "aug0")  # no flag: the whole line again
+        status = str(screen.query_one("#runs-status", Static).render())
+        assert status.startswith(" 8 runs  group all  sorted by")
 
 
 async def test_a_markup_name_is_shown_literally_in_table_status_and_chart(db_path: Path, imported):

@@ -94,6 +94,8 @@ class RunsScreen(RunsTableScreen, ChartScreen):
 
     def on_resize(self) -> None:
         self._set_wide(self.size.width)
+        if self.data.runs:
+            self._show_status()  # what fits the status line at the new width
 
     def _set_wide(self, width: int) -> None:
         if self.has_class("-wide") != (width >= WIDE):

@@ -121,37 +121,48 @@ class Shown:
     reverse: bool
 
 
-def status_line(data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | None) -> Text:
+def status_line(
+    data: RunsData, shown: Shown, *, marked: int, flag: RunFlag | None, width: int = 0
+) -> Text:
     """Runs shown (of how many), the group, state and filter, the order, the marks, and the
-    flag of the cursor's run."""
-    text = Text()
-    narrowed = bool(shown.states) or bool(shown.query)
+    flag of the cursor's run; when that is wider than `width` (0: any width), the order and
+    then the group go first, so the cursor run's flag is read whole."""
     if not data.runs:
         if shown.group is not None:
-            text.append(" no runs in this group", style="yellow")
-        else:
-            text.append(" no runs yet: import them with `mlpm runs sync`", style="yellow")
-        return text
+            return Text(" no runs in this group", style="yellow")
+        return Text(" no runs yet: import them with `mlpm runs sync`", style="yellow")
+    narrowed = bool(shown.states) or bool(shown.query)
+    count = Text()
     if narrowed:
-        text.append(f" {shown.count:,} of {counted(len(data.runs), 'run')}", style="bold")
+        count.append(f" {shown.count:,} of {counted(len(data.runs), 'run')}", style="bold")
     else:
-        text.append(f" {counted(len(data.runs), 'run')}", style="bold")
-    text.append("  group ", style="dim")
-    text.append_text(literal(shown.group or "all", "bold"))
+        count.append(f" {counted(len(data.runs), 'run')}", style="bold")
+    group = Text()  # (a style given to Text() would cover what is appended too)
+    group.append("  group ", style="dim")
+    group.append_text(literal(shown.group or "all", "bold"))
+    narrowing = Text()
     for i, state in enumerate(shown.states):
-        text.append(", " if i else "  state ", style="dim")
-        text.append(state, style="bold " + STATE_STYLE.get(state, ""))
+        narrowing.append(", " if i else "  state ", style="dim")
+        narrowing.append(state, style="bold " + STATE_STYLE.get(state, ""))
     if shown.query:
-        text.append("  filter ", style="dim")
-        text.append_text(literal(shown.query, "bold"))
-    text.append("  sorted by ", style="dim")
-    text.append_text(literal(shown.sort_title))
-    text.append(" ↓" if shown.reverse else " ↑")
+        narrowing.append("  filter ", style="dim")
+        narrowing.append_text(literal(shown.query, "bold"))
+    order = Text()
+    order.append("  sorted by ", style="dim")
+    order.append_text(literal(shown.sort_title))
+    order.append(" ↓" if shown.reverse else " ↑")
+    tail = Text()
     if marked:
-        text.append(f"  {marked} marked", style="bold cyan")
+        tail.append(f"  {marked} marked", style="bold cyan")
     if flag is not None:
-        text.append("  ⚠ ", style="bold red")
-        text.append_text(literal(flag.message, "red"))
+        tail.append("  ⚠ ", style="bold red")
+        tail.append_text(literal(flag.message, "red"))
     elif narrowed and not shown.count:
-        text.append("  no run matches: escape clears the filter", style="yellow")
-    return text
+        tail.append("  no run matches: escape clears the filter", style="yellow")
+    parts = [count, group, narrowing, order, tail]
+    # Too wide: the order goes first, then "group all" (a chosen group stays).
+    for dropped in (order, group) if width else ():
+        if sum(p.cell_len for p in parts) <= width or (dropped is group and shown.group):
+            break
+        parts = [part for part in parts if part is not dropped]
+    return Text("").join(parts)

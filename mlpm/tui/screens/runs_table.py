@@ -202,7 +202,9 @@ class RunsTableScreen(DataScreen):
             reverse=self.reverse,
         )
         flag = self.flags.get(run.id) if run is not None else None
-        self._set_status(status_line(self.data, shown, marked=len(self.marks.ids), flag=flag))
+        width = self.query_one("#runs-status", Static).size.width
+        line = status_line(self.data, shown, marked=len(self.marks.ids), flag=flag, width=width)
+        self._set_status(line)
 
     @on(LineTable.HeaderSelected, "#runs-table")
     def _header(self, event: LineTable.HeaderSelected) -> None:
