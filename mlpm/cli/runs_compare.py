@@ -10,6 +10,7 @@ import click
 
 from mlpm.cli.direction import direction_options, said_direction
 from mlpm.cli.output import clean, emit_json, fit, style, width
+from mlpm.cli.sig_options import common_options
 
 if TYPE_CHECKING:
     from mlpm.services.significance.multi_runs import ManyComparison
@@ -80,15 +81,11 @@ def print_comparison(result: ManyComparison) -> None:
     help="Count failed, killed, crashed and running runs too (default: finished runs only).",
 )
 @direction_options("metric values (default: guessed from the name)")
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-@click.option(
-    "--save",
-    is_flag=True,
-    help="Store the test (see `mlpm sig log`): for 3+ groups, one comparison per group "
+@common_options(
+    what="comparison",
+    save_help="Store the test (see `mlpm sig log`): for 3+ groups, one comparison per group "
     "against the baseline and the Friedman ranking.",
 )
-@click.option("--task", "task_id", type=int, help="With --save: link to this task.")
 def compare(
     runs: tuple[str, ...],
     groups: tuple[str, ...],

@@ -15,20 +15,33 @@ if TYPE_CHECKING:
 F = Callable[..., Any]
 
 
-def common_options(func: F) -> F:
-    """--alpha, --json, --save and --task, shared by every check."""
-    for option in reversed(
-        [
-            click.option(
-                "--alpha", type=float, default=0.05, show_default=True, help="Significance level."
-            ),
-            click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
-            click.option("--save", is_flag=True, help="Store the result (see `mlpm sig log`)."),
-            click.option("--task", "task_id", type=int, help="With --save: link to this task."),
-        ]
-    ):
-        func = option(func)
-    return func
+def common_options(func: F | None = None, *, what: str = "result", save_help: str = "") -> Any:
+    """--alpha, --json, --save and --task, shared by every check (`runs compare` too, with
+    its own words: `@common_options(what=..., save_help=...)`)."""
+
+    def add(func: F) -> F:
+        for option in reversed(
+            [
+                click.option(
+                    "--alpha",
+                    type=float,
+                    default=0.05,
+                    show_default=True,
+                    help="Significance level.",
+                ),
+                click.option("--json", "as_json", is_flag=True, help=f"Print the {what} as JSON."),
+                click.option(
+                    "--save",
+                    is_flag=True,
+                    help=save_help or f"Store the {what} (see `mlpm sig log`).",
+                ),
+                click.option("--task", "task_id", type=int, help="With --save: link to this task."),
+            ]
+        ):
+            func = option(func)
+        return func
+
+    return add(func) if func is not None else add
 
 
 def margin_option(func: F) -> F:
