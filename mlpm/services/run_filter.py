@@ -23,7 +23,7 @@ from typing import Any
 
 from mlpm.errors import UsageError
 from mlpm.services.run_values import RunValues
-from mlpm.services.runs import Run, number
+from mlpm.services.runs import number
 
 OPERATORS = ("<=", ">=", "!=", "==", "<", ">", "=", "~")
 KEYWORDS = ("and", "or", "not")
@@ -184,9 +184,6 @@ class Filter:
 
     text: str
     mask: Mask
-
-    def matches(self, run: Run) -> bool:
-        return self.mask(RunValues([run]))[0]
 
 
 # -- parsing -------------------------------------------------------------------------------
